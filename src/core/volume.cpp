@@ -1,0 +1,325 @@
+#include "vox/volume.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "vox/parallel.h"
+
+namespace vox {
+namespace {
+
+constexpr std::size_t kBufferAlignment = 64;  // a cache line: keeps SIMD loads aligned
+
+std::int64_t default_memory_limit() {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page_size <= 0) return std::int64_t(8) << 30;
+    return static_cast<std::int64_t>(0.8 * double(pages) * double(page_size));
+}
+
+std::atomic<std::int64_t>& memory_limit_value() {
+    static std::atomic<std::int64_t> limit{default_memory_limit()};
+    return limit;
+}
+
+std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t bytes) {
+    const auto rounded =
+        (std::size_t(bytes) + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+    auto* memory =
+        static_cast<std::byte*>(::operator new[](std::max<std::size_t>(rounded, kBufferAlignment),
+                                                 std::align_val_t(kBufferAlignment), std::nothrow));
+    if (memory == nullptr) {
+        throw LimitError(fmt::format("out of memory allocating {}", format_bytes(bytes)));
+    }
+    return std::shared_ptr<std::byte[]>(memory, [](std::byte* pointer) {
+        ::operator delete[](pointer, std::align_val_t(kBufferAlignment));
+    });
+}
+
+Strides packed_strides(const Shape& shape) {
+    return {shape.y * shape.x, shape.x, 1, shape.z * shape.y * shape.x};
+}
+
+void check_index(std::int64_t index, std::int64_t extent, std::string_view what) {
+    if (index < 0 || index >= extent) {
+        throw ValueError(fmt::format("{} {} is out of range [0, {})", what, index, extent));
+    }
+}
+
+// Multiplies the affine on the right by a voxel-index transform: index' = scale * index + shift,
+// in (x, y, z) order, so that world positions of the voxels a view keeps do not change.
+Affine compose_index_transform(const Affine& affine, const std::array<double, 3>& scale_xyz,
+                               const std::array<double, 3>& shift_xyz) {
+    Affine result = affine;
+    for (int row = 0; row < 4; ++row) {
+        double translation = affine[row * 4 + 3];
+        for (int col = 0; col < 3; ++col) {
+            result[row * 4 + col] = affine[row * 4 + col] * scale_xyz[col];
+            translation += affine[row * 4 + col] * shift_xyz[col];
+        }
+        result[row * 4 + 3] = translation;
+    }
+    return result;
+}
+
+}  // namespace
+
+std::string_view axis_name(Axis axis) {
+    constexpr std::string_view kNames[] = {"z", "y", "x"};
+    return kNames[static_cast<int>(axis)];
+}
+
+std::int64_t Shape::extent(Axis axis) const {
+    switch (axis) {
+        case Axis::z:
+            return z;
+        case Axis::y:
+            return y;
+        case Axis::x:
+            return x;
+    }
+    return 0;
+}
+
+std::array<double, 3> Spacing::normalized() const {
+    return {zyx[0] / zyx[2], zyx[1] / zyx[2], 1.0};
+}
+
+std::int64_t memory_limit() {
+    return memory_limit_value().load();
+}
+
+void set_memory_limit(std::int64_t bytes) {
+    if (bytes < 1) throw ValueError(fmt::format("memory limit must be positive, got {}", bytes));
+    memory_limit_value().store(bytes);
+}
+
+std::string format_bytes(std::int64_t bytes) {
+    constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double value = double(bytes);
+    int unit = 0;
+    while (std::fabs(value) >= 1024.0 && unit < 6) {
+        value /= 1024.0;
+        ++unit;
+    }
+    if (unit == 0) return fmt::format("{} B", bytes);
+    return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+std::int64_t checked_product(std::initializer_list<std::int64_t> factors, std::string_view what) {
+    std::int64_t product = 1;
+    for (std::int64_t factor : factors) {
+        if (factor < 0) throw ValueError(fmt::format("{}: negative size {}", what, factor));
+        if (__builtin_mul_overflow(product, factor, &product)) {
+            throw LimitError(fmt::format("{}: size overflows 64 bits", what));
+        }
+    }
+    return product;
+}
+
+Volume Volume::allocate(const Shape& shape, PixelType type) {
+    if (shape.z < 0 || shape.y < 0 || shape.x < 0 || shape.c < 1) {
+        throw ValueError(fmt::format("invalid volume shape {}x{}x{} with {} channels", shape.z,
+                                     shape.y, shape.x, shape.c));
+    }
+    const std::int64_t bytes = checked_product(
+        {shape.z, shape.y, shape.x, shape.c, std::int64_t(pixel_size(type))}, "volume size");
+    if (bytes > memory_limit()) {
+        throw LimitError(
+            fmt::format("a {}x{}x{}x{} {} volume needs {}, over the memory limit of {}", shape.z,
+                        shape.y, shape.x, shape.c, pixel_type_name(type), format_bytes(bytes),
+                        format_bytes(memory_limit())));
+    }
+    Volume volume;
+    volume.m_buffer = allocate_buffer(bytes);
+    // Zero in parallel so that pages are first touched by the threads that will use them.
+    std::byte* data = volume.m_buffer.get();
+    constexpr std::int64_t kChunk = std::int64_t(1) << 22;
+    parallel_for(0, (bytes + kChunk - 1) / kChunk, 1, [&](std::int64_t begin, std::int64_t end) {
+        const std::int64_t first = begin * kChunk;
+        const std::int64_t last = std::min(bytes, end * kChunk);
+        std::memset(data + first, 0, std::size_t(last - first));
+    });
+    volume.m_origin = data;
+    volume.m_type = type;
+    volume.m_shape = shape;
+    volume.m_strides = packed_strides(shape);
+    volume.m_channel_names.assign(std::size_t(shape.c), std::string());
+    return volume;
+}
+
+std::int64_t Volume::size_bytes() const {
+    return m_shape.values() * std::int64_t(pixel_size(m_type));
+}
+
+bool Volume::is_contiguous() const {
+    if (empty()) return true;
+    const Strides packed = packed_strides(m_shape);
+    for (int axis = 0; axis < 4; ++axis) {
+        const std::int64_t extent = axis == 0   ? m_shape.z
+                                    : axis == 1 ? m_shape.y
+                                    : axis == 2 ? m_shape.x
+                                                : m_shape.c;
+        // A stride along an axis of extent 1 is never used, so it does not matter.
+        if (extent > 1 && m_strides[axis] != packed[axis]) return false;
+    }
+    return true;
+}
+
+bool Volume::shares_memory_with(const Volume& other) const {
+    return m_buffer != nullptr && m_buffer == other.m_buffer;
+}
+
+void Volume::set_spacing(const Spacing& spacing) {
+    for (double value : spacing.zyx) {
+        if (!(value > 0.0) || !std::isfinite(value)) {
+            throw ValueError(fmt::format("spacing must be positive and finite, got ({}, {}, {})",
+                                         spacing.zyx[0], spacing.zyx[1], spacing.zyx[2]));
+        }
+    }
+    m_spacing = spacing;
+}
+
+void Volume::set_channel_names(std::vector<std::string> names) {
+    if (std::int64_t(names.size()) != m_shape.c) {
+        throw ValueError(
+            fmt::format("{} channel names given for {} channels", names.size(), m_shape.c));
+    }
+    m_channel_names = std::move(names);
+}
+
+void Volume::check_type(PixelType requested) const {
+    if (requested != m_type) {
+        throw TypeError(fmt::format("requested a {} view of a {} volume",
+                                    pixel_type_name(requested), pixel_type_name(m_type)));
+    }
+}
+
+Volume Volume::with_view(void* origin, const Shape& shape, const Strides& strides) const {
+    Volume view = *this;
+    view.m_origin = origin;
+    view.m_shape = shape;
+    view.m_strides = strides;
+    return view;
+}
+
+Volume Volume::channel(std::int64_t c) const {
+    check_index(c, m_shape.c, "channel");
+    Shape shape = m_shape;
+    shape.c = 1;
+    auto* origin =
+        static_cast<std::byte*>(m_origin) + c * m_strides[3] * std::int64_t(pixel_size(m_type));
+    Volume view = with_view(origin, shape, m_strides);
+    view.m_channel_names = {m_channel_names[std::size_t(c)]};
+    return view;
+}
+
+Volume Volume::crop(const Box& box) const {
+    const std::array<std::int64_t, 3> extents{m_shape.z, m_shape.y, m_shape.x};
+    for (int axis = 0; axis < 3; ++axis) {
+        if (box.begin[axis] < 0 || box.end[axis] > extents[axis] ||
+            box.begin[axis] >= box.end[axis]) {
+            throw ValueError(fmt::format("crop box [{}, {}) along {} is empty or outside [0, {})",
+                                         box.begin[axis], box.end[axis], axis_name(Axis(axis)),
+                                         extents[axis]));
+        }
+    }
+    const std::int64_t offset =
+        box.begin[0] * m_strides[0] + box.begin[1] * m_strides[1] + box.begin[2] * m_strides[2];
+    auto* origin = static_cast<std::byte*>(m_origin) + offset * std::int64_t(pixel_size(m_type));
+    const Shape shape{box.end[0] - box.begin[0], box.end[1] - box.begin[1],
+                      box.end[2] - box.begin[2], m_shape.c};
+    Volume view = with_view(origin, shape, m_strides);
+    if (m_affine) {
+        view.m_affine = compose_index_transform(
+            *m_affine, {1.0, 1.0, 1.0},
+            {double(box.begin[2]), double(box.begin[1]), double(box.begin[0])});
+    }
+    return view;
+}
+
+Volume Volume::plane(Axis axis, std::int64_t index) const {
+    check_index(index, m_shape.extent(axis), fmt::format("{} index", axis_name(axis)));
+    Box box{{0, 0, 0}, {m_shape.z, m_shape.y, m_shape.x}};
+    box.begin[int(axis)] = index;
+    box.end[int(axis)] = index + 1;
+    return crop(box);
+}
+
+Volume Volume::step(std::int64_t step_z, std::int64_t step_y, std::int64_t step_x) const {
+    if (step_z < 1 || step_y < 1 || step_x < 1) {
+        throw ValueError(
+            fmt::format("steps must be >= 1, got ({}, {}, {})", step_z, step_y, step_x));
+    }
+    auto ceil_div = [](std::int64_t extent, std::int64_t step) {
+        return (extent + step - 1) / step;
+    };
+    const Shape shape{ceil_div(m_shape.z, step_z), ceil_div(m_shape.y, step_y),
+                      ceil_div(m_shape.x, step_x), m_shape.c};
+    const Strides strides{m_strides[0] * step_z, m_strides[1] * step_y, m_strides[2] * step_x,
+                          m_strides[3]};
+    Volume view = with_view(m_origin, shape, strides);
+    view.m_spacing.zyx = {m_spacing.zyx[0] * double(step_z), m_spacing.zyx[1] * double(step_y),
+                          m_spacing.zyx[2] * double(step_x)};
+    if (m_affine) {
+        view.m_affine = compose_index_transform(
+            *m_affine, {double(step_x), double(step_y), double(step_z)}, {0.0, 0.0, 0.0});
+    }
+    return view;
+}
+
+Volume Volume::copy() const {
+    Volume result = Volume::allocate(m_shape, m_type);
+    const std::int64_t row_bytes = m_shape.x * std::int64_t(pixel_size(m_type));
+    visit(m_type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const VolumeView<const T> source = view<T>();
+        const VolumeView<T> target = result.mutable_view<T>();
+        const std::int64_t planes = m_shape.z * m_shape.c;
+        parallel_for(0, planes, 1, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t plane = begin; plane < end; ++plane) {
+                const std::int64_t c = plane / m_shape.z;
+                const std::int64_t z = plane % m_shape.z;
+                for (std::int64_t y = 0; y < m_shape.y; ++y) {
+                    const T* in = source.row(z, y, c);
+                    T* out = target.row(z, y, c);
+                    if (source.rows_contiguous()) {
+                        std::memcpy(out, in, std::size_t(row_bytes));
+                    } else {
+                        for (std::int64_t x = 0; x < m_shape.x; ++x)
+                            out[x] = in[x * source.strides[2]];
+                    }
+                }
+            }
+        });
+    });
+    result.m_spacing = m_spacing;
+    result.m_affine = m_affine;
+    result.m_channel_names = m_channel_names;
+    result.m_metadata = m_metadata;
+    return result;
+}
+
+Volume Volume::contiguous() const {
+    return is_contiguous() ? *this : copy();
+}
+
+double Volume::value_at(std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t c) const {
+    check_index(z, m_shape.z, "z index");
+    check_index(y, m_shape.y, "y index");
+    check_index(x, m_shape.x, "x index");
+    check_index(c, m_shape.c, "channel");
+    return visit(m_type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        return double(view<T>()(z, y, x, c));
+    });
+}
+
+}  // namespace vox
