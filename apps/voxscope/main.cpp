@@ -1,4 +1,5 @@
 // voxscope: the command-line tool. Parses flags, calls the library, reports errors.
+#include <cctype>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -60,6 +61,25 @@ int run_samples() {
     return 0;
 }
 
+// CLI11's messages, in our voice: lower case, and naming a mistyped command.
+std::string usage_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
+                                char** argv) {
+    std::string message = error.what();
+    if (app.get_subcommands().empty()) {
+        for (int i = 1; i < argc; ++i) {
+            const std::string argument = argv[i];
+            const std::string previous = i > 1 ? argv[i - 1] : "";
+            const bool is_option_value = previous == "--threads" || previous == "--max-memory";
+            if (!argument.empty() && argument[0] != '-' && !is_option_value) {
+                message = "unknown command '" + argument + "'; the commands are info and samples";
+                break;
+            }
+        }
+    }
+    if (!message.empty()) message[0] = char(std::tolower(static_cast<unsigned char>(message[0])));
+    return message + " (see 'voxscope --help')";
+}
+
 void print_error(const std::string& message) {
     std::fflush(stdout);
     fmt::print(stderr, "voxscope: error: {}\n", message);
@@ -97,7 +117,7 @@ int main(int argc, char** argv) {
         std::puts(version.what());
         return 0;
     } catch (const CLI::ParseError& error) {
-        print_error(std::string(error.what()) + " (see 'voxscope --help')");
+        print_error(usage_error_message(app, error, argc, argv));
         return kExitUsage;
     }
 

@@ -9,11 +9,11 @@ namespace vox {
 namespace {
 
 // JSON has no NaN or infinity: they are written as null.
-nlohmann::json number(double value) {
-    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+nlohmann::ordered_json number(double value) {
+    return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
 }
 
-nlohmann::json stats_json(const ValueStats& stats) {
+nlohmann::ordered_json stats_json(const ValueStats& stats) {
     return {{"min", number(stats.min)}, {"max", number(stats.max)}, {"mean", number(stats.mean)},
             {"std", number(stats.std)}, {"count", stats.count},     {"nan_count", stats.nan_count}};
 }
@@ -49,12 +49,11 @@ VolumeSummary summarize(const Volume& volume, std::string source) {
 }
 
 std::string summary_to_json(const VolumeSummary& summary) {
-    nlohmann::json channels = nlohmann::json::array();
+    nlohmann::ordered_json channels = nlohmann::ordered_json::array();
     for (std::size_t c = 0; c < summary.stats.channels.size(); ++c) {
-        nlohmann::json channel = stats_json(summary.stats.channels[c]);
-        channel["index"] = c;
-        channel["name"] = summary.channel_names[c];
-        nlohmann::json percentiles = nlohmann::json::object();
+        nlohmann::ordered_json channel = {{"index", c}, {"name", summary.channel_names[c]}};
+        channel.update(stats_json(summary.stats.channels[c]));
+        nlohmann::ordered_json percentiles = nlohmann::ordered_json::object();
         for (std::size_t i = 0; i < std::size(kSummaryPercentiles); ++i) {
             percentiles[format_number(kSummaryPercentiles[i])] =
                 number(summary.channel_percentiles[c][i]);
@@ -64,7 +63,7 @@ std::string summary_to_json(const VolumeSummary& summary) {
     }
     const Spacing& spacing = summary.spacing;
     const auto normalized = spacing.normalized();
-    nlohmann::json document = {
+    nlohmann::ordered_json document = {
         {"schema", "voxscope.info/1"},
         {"source", summary.source},
         {"shape", {summary.shape.z, summary.shape.y, summary.shape.x, summary.shape.c}},
@@ -74,10 +73,14 @@ std::string summary_to_json(const VolumeSummary& summary) {
         {"size_bytes", summary.size_bytes},
         {"spacing",
          {{"known", spacing.known},
-          {"zyx", spacing.known ? nlohmann::json(spacing.zyx) : nlohmann::json(nullptr)},
-          {"normalized_zyx", spacing.known ? nlohmann::json(normalized) : nlohmann::json(nullptr)},
-          {"unit", spacing.known ? nlohmann::json(spacing.unit) : nlohmann::json(nullptr)}}},
-        {"affine", summary.affine ? nlohmann::json(*summary.affine) : nlohmann::json(nullptr)},
+          {"zyx",
+           spacing.known ? nlohmann::ordered_json(spacing.zyx) : nlohmann::ordered_json(nullptr)},
+          {"normalized_zyx",
+           spacing.known ? nlohmann::ordered_json(normalized) : nlohmann::ordered_json(nullptr)},
+          {"unit", spacing.known ? nlohmann::ordered_json(spacing.unit)
+                                 : nlohmann::ordered_json(nullptr)}}},
+        {"affine", summary.affine ? nlohmann::ordered_json(*summary.affine)
+                                  : nlohmann::ordered_json(nullptr)},
         {"range", stats_json(summary.stats.global)},
         {"channels", channels},
         {"metadata", summary.metadata},
@@ -93,6 +96,9 @@ std::string summary_to_text(const VolumeSummary& summary) {
         text += fmt::format("{:<10}{}\n", label, value);
     };
     line("source", summary.source);
+    if (const auto about = summary.metadata.find("description"); about != summary.metadata.end()) {
+        line("about", about->second);
+    }
     line("shape",
          fmt::format("{} x {} x {} x {}  (z, y, x, c)", shape.z, shape.y, shape.x, shape.c));
     line("dtype", fmt::format("{} ({})", pixel_type_name(summary.pixel_type),
