@@ -3,6 +3,7 @@
 // command-line argument (ctest passes it) or $VOX_CONFORMANCE_CASES.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -64,6 +65,27 @@ TEST(ConformanceTest, PercentilesMatchNumpy) {
             EXPECT_TRUE(same_value(ours[i], expected[i]))
                 << name << " q=" << q[i] << ": voxscope " << ours[i] << ", numpy " << expected[i];
         }
+        ++checked;
+    }
+    EXPECT_GT(checked, 60);
+}
+
+TEST(ConformanceTest, StatisticsMatchNumpy) {
+    const nlohmann::json manifest = load_manifest();
+    int checked = 0;
+    for (const auto& test_case : manifest["percentile"]) {
+        const std::string name = test_case["name"];
+        const PixelType type = parse_pixel_type(test_case["dtype"].get<std::string>());
+        Volume volume = read_raw(test_case["input"], type, test_case["shape"]);
+        if (test_case.contains("channel")) volume = volume.channel(test_case["channel"].get<int>());
+        const auto expected = test_case["stats"].get<std::vector<double>>();
+        const ValueStats stats = compute_stats(volume).global;
+        EXPECT_EQ(stats.min, expected[0]) << name;
+        EXPECT_EQ(stats.max, expected[1]) << name;
+        // Different, equally valid summation orders: agree to 1e-12 relative for the mean and
+        // 1e-9 for the std, which loses digits when the mean dwarfs the spread.
+        EXPECT_NEAR(stats.mean, expected[2], 1e-12 * std::max(1.0, std::fabs(expected[2]))) << name;
+        EXPECT_NEAR(stats.std, expected[3], 1e-9 * std::max(1.0, std::fabs(expected[3]))) << name;
         ++checked;
     }
     EXPECT_GT(checked, 60);

@@ -86,6 +86,13 @@ def real_arrays():
     return arrays
 
 
+def moments(array):
+    """numpy's min, max, mean and std (ddof 0), NaN ignored, computed in float64."""
+    values = array.astype(np.float64)
+    return [float(np.nanmin(values)), float(np.nanmax(values)), float(np.nanmean(values)),
+            float(np.nanstd(values))]
+
+
 def percentile_cases(writer, rng):
     cases = []
     volumes = [(name, as_volume(array)) for name, array in synthetic_arrays(rng)] + real_arrays()
@@ -93,17 +100,19 @@ def percentile_cases(writer, rng):
         dtype = SHORT[str(volume.dtype)]
         input_file = writer.raw(volume)
         cases.append({"name": name, "dtype": dtype, "shape": list(volume.shape),
-                      "input": input_file, "q": Q, "expected": np.percentile(volume, Q).tolist()})
+                      "input": input_file, "q": Q, "expected": np.percentile(volume, Q).tolist(),
+                      "stats": moments(volume)})
         for c in range(volume.shape[-1] if volume.shape[-1] > 1 else 0):
             cases.append({"name": f"{name}_channel{c}", "dtype": dtype,
                           "shape": list(volume.shape), "channel": c, "input": input_file,
-                          "q": Q, "expected": np.percentile(volume[..., c], Q).tolist()})
+                          "q": Q, "expected": np.percentile(volume[..., c], Q).tolist(),
+                          "stats": moments(volume[..., c])})
     for dtype in ("float32", "float64"):
         volume = as_volume(rng.normal(0, 1, 501).astype(dtype))
         volume[..., ::7, :] = np.nan
         cases.append({"name": f"{dtype}_with_nan", "dtype": SHORT[dtype],
                       "shape": list(volume.shape), "input": writer.raw(volume), "q": Q,
-                      "expected": np.nanpercentile(volume, Q).tolist()})
+                      "expected": np.nanpercentile(volume, Q).tolist(), "stats": moments(volume)})
     return cases
 
 
