@@ -44,6 +44,13 @@ Volume read_raw(const std::string& name, PixelType type, const nlohmann::json& s
     return volume;
 }
 
+// The input of a statistics case: the whole volume, or the one channel the case names.
+Volume case_volume(const nlohmann::json& test_case) {
+    const PixelType type = parse_pixel_type(test_case["dtype"].get<std::string>());
+    const Volume volume = read_raw(test_case["input"], type, test_case["shape"]);
+    return test_case.contains("channel") ? volume.channel(test_case["channel"].get<int>()) : volume;
+}
+
 // Same value, or both NaN.
 bool same_value(double ours, double theirs) {
     return ours == theirs || (std::isnan(ours) && std::isnan(theirs));
@@ -54,9 +61,7 @@ TEST(ConformanceTest, PercentilesMatchNumpy) {
     int checked = 0;
     for (const auto& test_case : manifest["percentile"]) {
         const std::string name = test_case["name"];
-        const PixelType type = parse_pixel_type(test_case["dtype"].get<std::string>());
-        Volume volume = read_raw(test_case["input"], type, test_case["shape"]);
-        if (test_case.contains("channel")) volume = volume.channel(test_case["channel"].get<int>());
+        const Volume volume = case_volume(test_case);
         const auto q = test_case["q"].get<std::vector<double>>();
         const auto expected = test_case["expected"].get<std::vector<double>>();
         const std::vector<double> ours = percentiles(volume, q);
@@ -75,9 +80,7 @@ TEST(ConformanceTest, StatisticsMatchNumpy) {
     int checked = 0;
     for (const auto& test_case : manifest["percentile"]) {
         const std::string name = test_case["name"];
-        const PixelType type = parse_pixel_type(test_case["dtype"].get<std::string>());
-        Volume volume = read_raw(test_case["input"], type, test_case["shape"]);
-        if (test_case.contains("channel")) volume = volume.channel(test_case["channel"].get<int>());
+        const Volume volume = case_volume(test_case);
         const auto expected = test_case["stats"].get<std::vector<double>>();
         const ValueStats stats = compute_stats(volume).global;
         EXPECT_EQ(stats.min, expected[0]) << name;
