@@ -3,6 +3,13 @@ find_package(Threads REQUIRED)
 find_package(TBB REQUIRED)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
+pkg_check_modules(libzip REQUIRED IMPORTED_TARGET libzip)  # its CMake config needs the zip tools
+find_package(TIFF REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(pugixml REQUIRED)
+find_package(GDCM REQUIRED)
 
 if(VOX_BUILD_APPS)
   find_package(CLI11 REQUIRED)

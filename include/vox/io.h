@@ -1,16 +1,85 @@
-// voxscope: opening volumes from any supported source.
+// voxscope: reading and writing volumes in the formats scientists have.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "vox/volume.h"
 
 namespace vox {
 
-/// Opens a volume from a path as users give it: "sample:NAME[?key=value...]" for a
-/// built-in sample, otherwise a file read by the format registry.
-/// @throw IoError if the source cannot be read, FormatError if it is malformed,
-/// ValueError for a bad sample reference.
-Volume open_volume(std::string_view path);
+/// How to interpret a raw binary file, which has no header (`--shape/--dtype/...`).
+struct RawLayout {
+    Shape shape;
+    PixelType type = PixelType::u8;
+    /// Physical spacing (z, y, x) and its unit; unknown when not given.
+    std::optional<std::array<double, 3>> spacing;
+    std::string unit = "mm";
+    bool big_endian = false;
+    /// Bytes to skip before the first voxel.
+    std::int64_t offset = 0;
+};
+
+/// Choices a reader cannot make alone. Readers ignore what does not apply to them.
+struct ReadOptions {
+    /// Time point to read from 4D data (NIfTI, OME-TIFF, ImageJ hyperstacks), from 0.
+    std::int64_t time_point = 0;
+    /// NIfTI/Analyze: map the 4th axis (time, or vector components) to channels instead
+    /// of reading one time point.
+    bool time_as_channels = false;
+    /// NIfTI/Analyze: reorient to the closest canonical (RAS+) orientation, as
+    /// nibabel's as_closest_canonical does, instead of keeping the file's voxel order.
+    bool canonical = false;
+    /// Set to read a file as raw binary with this layout, whatever its extension.
+    std::optional<RawLayout> raw;
+};
+
+/// Opens a volume from a path as users give it:
+/// - "sample:NAME[?key=value&...]": a built-in sample (see vox/samples.h);
+/// - a file, recognised by its content (magic bytes) first and its extension second;
+/// - "archive.zip::inner/path.hdr": a file inside a zip archive, read without
+///   extracting it to disk (paired files such as .hdr/.img are found in the archive);
+/// - a folder or a glob ("slices/z*.tif") of 2D TIFF slices or DICOM files, sorted
+///   naturally (z2 before z10).
+///
+/// Every reader checks its header against the file size and memory_limit() before it
+/// allocates. Axis mapping: a file's x, y, z (fastest first) become Volume x, y, z,
+/// so Volume(z, y, x) indexes the file's voxel (x, y, z) as numpy would after a
+/// transpose of nibabel's get_fdata().
+/// @throw IoError if a file cannot be opened or read, FormatError if it is malformed
+/// or unsupported, LimitError if it is too large, ValueError for bad options.
+Volume open_volume(std::string_view path, const ReadOptions& options = {});
+
+/// Choices for writers. Writers ignore what does not apply to them.
+struct WriteOptions {
+    /// Compression: "none", "deflate" (TIFF/NRRD/npz-like zlib), "lzw", "packbits",
+    /// "zstd" (TIFF), "gzip" (NRRD, NIfTI). Empty means the format's default: none,
+    /// except ".nii.gz" and ".nrrd.gz"-like names that imply gzip.
+    std::string compression;
+    /// Codec level, or -1 for the codec's default.
+    int level = -1;
+};
+
+/// Writes a volume, choosing the format from the extension: .tif/.tiff (ImageJ
+/// hyperstack), .ome.tif/.ome.tiff (OME-TIFF), .nii, .nii.gz, .nrrd, .nhdr, .npy.
+/// The write is atomic: a temporary file next to `path` is renamed over it at the end,
+/// so readers never see a half-written file and a failure leaves no file behind.
+/// @throw ValueError for an unknown extension or option, IoError if writing fails.
+void write_volume(const Volume& volume, std::string_view path, const WriteOptions& options = {});
+
+/// One supported format, for `voxscope formats` and the docs.
+struct FormatInfo {
+    std::string name;
+    std::vector<std::string> extensions;
+    bool can_read = false;
+    bool can_write = false;
+};
+
+/// Every registered format.
+std::vector<FormatInfo> format_catalog();
 
 }  // namespace vox

@@ -117,6 +117,14 @@ public:
     /// @throw LimitError if the size overflows or exceeds memory_limit().
     static Volume allocate(const Shape& shape, PixelType type);
 
+    /// Wraps an existing buffer of `buffer_bytes` bytes without copying (readers use it to
+    /// adopt decompressed data). The voxels start `byte_offset` bytes in and are packed,
+    /// each channel one z-y-x block; the volume shares ownership of the buffer.
+    /// @throw ValueError if the voxels do not fit in the buffer or the offset is not
+    /// aligned for the pixel type.
+    static Volume adopt(std::shared_ptr<std::byte[]> buffer, std::int64_t buffer_bytes,
+                        std::int64_t byte_offset, const Shape& shape, PixelType type);
+
     PixelType pixel_type() const { return m_type; }
     const Shape& shape() const { return m_shape; }
     const Strides& strides() const { return m_strides; }

@@ -155,6 +155,29 @@ Volume Volume::allocate(const Shape& shape, PixelType type) {
     return volume;
 }
 
+Volume Volume::adopt(std::shared_ptr<std::byte[]> buffer, std::int64_t buffer_bytes,
+                     std::int64_t byte_offset, const Shape& shape, PixelType type) {
+    if (shape.z < 0 || shape.y < 0 || shape.x < 0 || shape.c < 1) {
+        throw ValueError(fmt::format("invalid volume shape {}x{}x{} with {} channels", shape.z,
+                                     shape.y, shape.x, shape.c));
+    }
+    const std::int64_t bytes = checked_product(
+        {shape.z, shape.y, shape.x, shape.c, std::int64_t(pixel_size(type))}, "volume size");
+    if (byte_offset < 0 || byte_offset > buffer_bytes || bytes > buffer_bytes - byte_offset ||
+        byte_offset % std::int64_t(pixel_size(type)) != 0) {
+        throw ValueError(fmt::format("{} bytes of voxels at offset {} do not fit a buffer of {}",
+                                     bytes, byte_offset, buffer_bytes));
+    }
+    Volume volume;
+    volume.m_origin = buffer.get() + byte_offset;
+    volume.m_buffer = std::move(buffer);
+    volume.m_type = type;
+    volume.m_shape = shape;
+    volume.m_strides = packed_strides(shape);
+    volume.m_channel_names.assign(std::size_t(shape.c), std::string());
+    return volume;
+}
+
 std::int64_t Volume::size_bytes() const {
     return m_shape.values() * std::int64_t(pixel_size(m_type));
 }

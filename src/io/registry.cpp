@@ -1,0 +1,202 @@
+// The format registry: picks a reader by content first and extension second, and a writer
+// by extension; expands folders and globs of slices.
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "format.h"
+#include "vox/samples.h"
+
+namespace vox::io {
+namespace {
+
+constexpr std::int64_t kSniffBytes = 1024;
+
+bool is_directory(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+bool is_glob(std::string_view path) {
+    return path.find_first_of("*?[") != std::string_view::npos &&
+           path.find("::") == std::string_view::npos;
+}
+
+std::vector<std::string> expand(const std::string& path) {
+    std::vector<std::string> files;
+    if (is_directory(path)) {
+        for (const auto& entry : std::filesystem::directory_iterator(path)) {
+            const std::string name = entry.path().filename().string();
+            if (entry.is_regular_file() && !name.starts_with("."))
+                files.push_back(entry.path().string());
+        }
+    } else {
+        glob_t matches{};
+        if (::glob(path.c_str(), 0, nullptr, &matches) == 0) {
+            for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
+                if (!is_directory(matches.gl_pathv[i])) files.emplace_back(matches.gl_pathv[i]);
+            }
+        }
+        ::globfree(&matches);
+    }
+    std::sort(files.begin(), files.end(), natural_less);
+    if (files.empty()) throw IoError(fmt::format("cannot read '{}': no files found", path));
+    return files;
+}
+
+bool is_zip(std::span<const std::byte> head) {
+    return head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0;
+}
+
+const Format* find_by_content(std::span<const std::byte> head) {
+    for (const Format* format : all_formats()) {
+        if (format->sniff != nullptr && format->sniff(head)) return format;
+    }
+    return nullptr;
+}
+
+const Format* find_by_extension(std::string_view path) {
+    const Format* best = nullptr;
+    std::size_t best_length = 0;
+    for (const Format* format : all_formats()) {
+        for (std::string_view extension : format->extensions) {
+            if (has_extension(path, extension) && extension.size() > best_length) {
+                best = format;
+                best_length = extension.size();
+            }
+        }
+    }
+    return best;
+}
+
+std::string known_extensions() {
+    std::vector<std::string> extensions;
+    for (const Format* format : all_formats()) {
+        for (std::string_view extension : format->extensions)
+            extensions.emplace_back(extension);
+    }
+    return fmt::format("{}", fmt::join(extensions, " "));
+}
+
+Volume read_file(const Source& opened, const ReadOptions& options) {
+    if (options.raw) return read_raw(opened, *options.raw);
+    Source source = opened;
+    std::vector<std::byte> head = source.head(kSniffBytes);
+    if (is_zip(head)) {
+        throw FormatError(
+            fmt::format("'{}' is a zip archive: name the file inside it, as '{}::folder/file.nii'",
+                        source.name(), source.name()));
+    }
+    // A gzip file (.nii.gz, .img.gz) is decompressed in memory and recognised by what it holds.
+    if (is_gzip(head)) {
+        source = gunzip(source);
+        head = source.head(kSniffBytes);
+    }
+    const Format* format = find_by_content(head);
+    if (format == nullptr) format = find_by_extension(source.name());
+    if (format == nullptr || format->read == nullptr) {
+        throw FormatError(
+            fmt::format("cannot read '{}': unrecognised format (known: {}; for raw binary give "
+                        "--shape and --dtype)",
+                        source.name(), known_extensions()));
+    }
+    return format->read(source, options);
+}
+
+}  // namespace
+
+bool natural_less(std::string_view a, std::string_view b) {
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+            std::isdigit(static_cast<unsigned char>(b[j]))) {
+            std::size_t end_a = i, end_b = j;
+            while (end_a < a.size() && std::isdigit(static_cast<unsigned char>(a[end_a])))
+                ++end_a;
+            while (end_b < b.size() && std::isdigit(static_cast<unsigned char>(b[end_b])))
+                ++end_b;
+            // Compare digit runs by value: strip leading zeros, then by length, then by digits.
+            std::string_view run_a = a.substr(i, end_a - i), run_b = b.substr(j, end_b - j);
+            while (run_a.size() > 1 && run_a[0] == '0')
+                run_a.remove_prefix(1);
+            while (run_b.size() > 1 && run_b[0] == '0')
+                run_b.remove_prefix(1);
+            if (run_a.size() != run_b.size()) return run_a.size() < run_b.size();
+            if (run_a != run_b) return run_a < run_b;
+            i = end_a;
+            j = end_b;
+        } else {
+            if (a[i] != b[j]) return a[i] < b[j];
+            ++i;
+            ++j;
+        }
+    }
+    if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+    return a < b;  // equal by value ("z01" and "z1"): keep a strict order
+}
+
+std::span<const Format* const> all_formats() {
+    // Sniffing order: formats with strong magic first.
+    static const std::array<const Format*, 8> formats = {
+        &nifti_format(), &tiff_format(),  &ome_tiff_format(),  &nrrd_format(),
+        &npy_format(),   &dicom_format(), &metaimage_format(), &analyze_format()};
+    return formats;
+}
+
+}  // namespace vox::io
+
+namespace vox {
+
+Volume open_volume(std::string_view path, const ReadOptions& options) {
+    if (is_sample_path(path)) return make_sample(path);
+    const std::string text(path);
+    if (text.empty()) throw ValueError("empty path");
+    if (io::is_glob(text) || io::is_directory(text)) {
+        const std::vector<std::string> files = io::expand(text);
+        const std::vector<std::byte> head = io::Source::open(files.front()).head(io::kSniffBytes);
+        if (io::dicom_format().sniff != nullptr && io::dicom_format().sniff(head)) {
+            return io::read_dicom_series(files, options);
+        }
+        if (files.size() == 1) return io::read_file(io::Source::open(files.front()), options);
+        return io::read_tiff_slices(files, options);
+    }
+    return io::read_file(io::Source::open(text), options);
+}
+
+void write_volume(const Volume& volume, std::string_view path, const WriteOptions& options) {
+    const io::Format* format = io::find_by_extension(path);
+    if (format == nullptr || format->write == nullptr) {
+        std::vector<std::string> writable;
+        for (const io::Format* candidate : io::all_formats()) {
+            if (candidate->write == nullptr) continue;
+            for (std::string_view extension : candidate->extensions)
+                writable.emplace_back(extension);
+        }
+        throw ValueError(fmt::format("cannot write '{}': unknown extension (writable: {})", path,
+                                     fmt::join(writable, " ")));
+    }
+    if (volume.empty())
+        throw ValueError(fmt::format("cannot write '{}': the volume is empty", path));
+    format->write(volume, std::string(path), options);
+}
+
+std::vector<FormatInfo> format_catalog() {
+    std::vector<FormatInfo> catalog;
+    for (const io::Format* format : io::all_formats()) {
+        FormatInfo info{
+            std::string(format->name), {}, format->read != nullptr, format->write != nullptr};
+        for (std::string_view extension : format->extensions)
+            info.extensions.emplace_back(extension);
+        catalog.push_back(std::move(info));
+    }
+    return catalog;
+}
+
+}  // namespace vox

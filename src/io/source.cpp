@@ -1,0 +1,414 @@
+#include "source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+#include <libdeflate.h>
+
+#include "vox/parallel.h"
+
+namespace vox::io {
+
+struct Source::Impl {
+    std::string name;
+    std::string file_path;  // a plain file on disk
+    int descriptor = -1;
+    std::int64_t size = 0;
+    std::shared_ptr<std::byte[]> memory;  // bytes held in memory
+    std::string directory;                // folder of a plain file, for siblings
+    std::string zip_path;                 // archive of a zip member
+    std::string zip_directory;            // the member's folder inside the archive
+
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    ~Impl() {
+        if (descriptor >= 0) ::close(descriptor);
+    }
+};
+
+namespace {
+
+constexpr std::string_view kZipSeparator = "::";
+
+std::string folder_of(std::string_view path) {
+    const std::size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash + 1));
+}
+
+std::shared_ptr<std::byte[]> allocate_bytes(std::int64_t bytes) {
+    return std::shared_ptr<std::byte[]>(
+        new std::byte[std::size_t(std::max<std::int64_t>(bytes, 1))]);
+}
+
+void check_byte_limit(const std::string& name, std::int64_t bytes, std::string_view what) {
+    if (bytes > memory_limit()) {
+        throw LimitError(fmt::format("'{}': {} needs {}, over the memory limit of {}", name, what,
+                                     format_bytes(bytes), format_bytes(memory_limit())));
+    }
+}
+
+std::shared_ptr<Source::Impl> open_file(const std::string& path, const std::string& name) {
+    auto impl = std::make_shared<Source::Impl>();
+    impl->name = name;
+    impl->file_path = path;
+    impl->directory = folder_of(path);
+    impl->descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (impl->descriptor < 0) {
+        throw IoError(fmt::format("cannot open '{}': {}", name, std::strerror(errno)));
+    }
+    struct stat info {};
+    if (::fstat(impl->descriptor, &info) != 0) {
+        throw IoError(fmt::format("cannot read '{}': {}", name, std::strerror(errno)));
+    }
+    if (S_ISDIR(info.st_mode)) throw IoError(fmt::format("cannot read '{}': it is a folder", name));
+    impl->size = std::int64_t(info.st_size);
+    return impl;
+}
+
+struct ZipCloser {
+    void operator()(zip_t* archive) const { zip_discard(archive); }
+};
+
+std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
+                                              const std::string& member) {
+    const std::string name = archive_path + std::string(kZipSeparator) + member;
+    int error_code = 0;
+    std::unique_ptr<zip_t, ZipCloser> archive(
+        zip_open(archive_path.c_str(), ZIP_RDONLY, &error_code));
+    if (!archive) {
+        zip_error_t error;
+        zip_error_init_with_code(&error, error_code);
+        const std::string reason = zip_error_strerror(&error);
+        zip_error_fini(&error);
+        throw IoError(fmt::format("cannot open zip archive '{}': {}", archive_path, reason));
+    }
+    zip_stat_t stat;
+    zip_stat_init(&stat);
+    if (zip_stat(archive.get(), member.c_str(), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE)) {
+        throw IoError(fmt::format("cannot open '{}': no such file in the archive", name));
+    }
+    if (stat.size > std::uint64_t(INT64_MAX))
+        throw LimitError(fmt::format("'{}': member too large", name));
+    const auto size = std::int64_t(stat.size);
+    check_byte_limit(name, size, "the archive member");
+    auto impl = std::make_shared<Source::Impl>();
+    impl->name = name;
+    impl->size = size;
+    impl->memory = allocate_bytes(size);
+    impl->zip_path = archive_path;
+    impl->zip_directory = folder_of(member);
+    zip_file_t* file = zip_fopen(archive.get(), member.c_str(), 0);
+    if (file == nullptr) {
+        throw FormatError(fmt::format("'{}': {}", name, zip_strerror(archive.get())));
+    }
+    const zip_int64_t got = zip_fread(file, impl->memory.get(), zip_uint64_t(size));
+    const bool closed = zip_fclose(file) == 0;
+    if (got != size || !closed) {
+        throw FormatError(fmt::format("'{}': corrupt or truncated archive member", name));
+    }
+    return impl;
+}
+
+}  // namespace
+
+Source Source::open(std::string_view path) {
+    const std::size_t separator = path.find(kZipSeparator);
+    Source source;
+    if (separator != std::string_view::npos) {
+        source.m_impl = open_zip_member(std::string(path.substr(0, separator)),
+                                        std::string(path.substr(separator + kZipSeparator.size())));
+    } else {
+        source.m_impl = open_file(std::string(path), std::string(path));
+    }
+    return source;
+}
+
+Source Source::from_memory(std::string name, std::vector<std::byte> bytes,
+                           const Source* directory) {
+    auto impl = std::make_shared<Impl>();
+    impl->name = std::move(name);
+    impl->size = std::int64_t(bytes.size());
+    impl->memory = allocate_bytes(impl->size);
+    std::copy(bytes.begin(), bytes.end(), impl->memory.get());
+    if (directory != nullptr && directory->m_impl) {
+        impl->directory = directory->m_impl->directory;
+        impl->zip_path = directory->m_impl->zip_path;
+        impl->zip_directory = directory->m_impl->zip_directory;
+    }
+    Source source;
+    source.m_impl = std::move(impl);
+    return source;
+}
+
+const std::string& Source::name() const {
+    return m_impl->name;
+}
+std::int64_t Source::size() const {
+    return m_impl->size;
+}
+const std::string& Source::file_path() const {
+    return m_impl->file_path;
+}
+
+std::span<const std::byte> Source::memory() const {
+    if (!m_impl->memory) return {};
+    return {m_impl->memory.get(), std::size_t(m_impl->size)};
+}
+
+std::shared_ptr<std::byte[]> Source::shared_memory() const {
+    return m_impl->memory;
+}
+
+void Source::read(std::int64_t offset, void* destination, std::int64_t bytes) const {
+    if (offset < 0 || bytes < 0 || offset > m_impl->size || bytes > m_impl->size - offset) {
+        throw FormatError(
+            fmt::format("'{}': truncated: needs {} bytes at offset {}, the file has {}",
+                        m_impl->name, bytes, offset, m_impl->size));
+    }
+    if (m_impl->memory) {
+        std::memcpy(destination, m_impl->memory.get() + offset, std::size_t(bytes));
+        return;
+    }
+    // Large reads are split so that several cores copy from the page cache at once.
+    constexpr std::int64_t kChunk = std::int64_t(8) << 20;
+    auto* target = static_cast<std::byte*>(destination);
+    parallel_for(0, (bytes + kChunk - 1) / kChunk, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t chunk = begin; chunk < end; ++chunk) {
+            std::int64_t done = chunk * kChunk;
+            const std::int64_t last = std::min(bytes, done + kChunk);
+            while (done < last) {
+                const ssize_t got = ::pread(m_impl->descriptor, target + done,
+                                            std::size_t(last - done), off_t(offset + done));
+                if (got < 0 && errno == EINTR) continue;
+                if (got <= 0) {
+                    throw IoError(
+                        fmt::format("cannot read '{}': {}", m_impl->name,
+                                    got < 0 ? std::strerror(errno) : "unexpected end of file"));
+                }
+                done += got;
+            }
+        }
+    });
+}
+
+std::vector<std::byte> Source::head(std::int64_t bytes) const {
+    std::vector<std::byte> result(std::size_t(std::clamp<std::int64_t>(bytes, 0, m_impl->size)));
+    read(0, result.data(), std::int64_t(result.size()));
+    return result;
+}
+
+std::vector<std::byte> Source::read_all() const {
+    check_byte_limit(m_impl->name, m_impl->size, "reading the file");
+    return head(m_impl->size);
+}
+
+Source Source::sibling(std::string_view file_name) const {
+    Source source;
+    if (!m_impl->zip_path.empty()) {
+        source.m_impl =
+            open_zip_member(m_impl->zip_path, m_impl->zip_directory + std::string(file_name));
+    } else {
+        const std::string path = m_impl->directory + std::string(file_name);
+        source.m_impl = open_file(path, path);
+    }
+    return source;
+}
+
+bool Source::has_sibling(std::string_view file_name) const {
+    if (!m_impl->zip_path.empty()) {
+        int error_code = 0;
+        std::unique_ptr<zip_t, ZipCloser> archive(
+            zip_open(m_impl->zip_path.c_str(), ZIP_RDONLY, &error_code));
+        if (!archive) return false;
+        const std::string member = m_impl->zip_directory + std::string(file_name);
+        return zip_name_locate(archive.get(), member.c_str(), 0) >= 0;
+    }
+    struct stat info {};
+    const std::string path = m_impl->directory + std::string(file_name);
+    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+bool is_gzip(std::span<const std::byte> head) {
+    return head.size() >= 2 && head[0] == std::byte{0x1f} && head[1] == std::byte{0x8b};
+}
+
+Source gunzip(const Source& source) {
+    const std::vector<std::byte> compressed = source.read_all();
+    // The last member's ISIZE gives the size modulo 2^32: a good first guess.
+    std::int64_t capacity = std::int64_t(compressed.size()) * 4 + 1024;
+    if (compressed.size() >= 18) {
+        std::uint32_t size_mod = 0;
+        std::memcpy(&size_mod, compressed.data() + compressed.size() - 4, 4);
+        if constexpr (kHostBigEndian) size_mod = __builtin_bswap32(size_mod);
+        capacity = std::max<std::int64_t>(size_mod, 1);
+    }
+    std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> decompressor(
+        libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
+    if (!decompressor) throw LimitError("out of memory creating a gzip decompressor");
+    while (true) {
+        check_byte_limit(source.name(), capacity, "decompressing");
+        auto output = allocate_bytes(capacity);
+        std::size_t in_offset = 0;
+        std::int64_t out_offset = 0;
+        libdeflate_result result = LIBDEFLATE_SUCCESS;
+        while (in_offset < compressed.size() && result == LIBDEFLATE_SUCCESS) {
+            std::size_t consumed = 0;
+            std::size_t produced = 0;
+            result = libdeflate_gzip_decompress_ex(
+                decompressor.get(), compressed.data() + in_offset, compressed.size() - in_offset,
+                output.get() + out_offset, std::size_t(capacity - out_offset), &consumed,
+                &produced);
+            in_offset += consumed;
+            out_offset += std::int64_t(produced);
+            // Trailing zero padding after the last member is allowed, as gzip does.
+            if (result == LIBDEFLATE_SUCCESS && in_offset < compressed.size() &&
+                std::all_of(compressed.begin() + std::ptrdiff_t(in_offset), compressed.end(),
+                            [](std::byte b) { return b == std::byte{0}; })) {
+                break;
+            }
+        }
+        if (result == LIBDEFLATE_SUCCESS) {
+            Source decompressed;
+            auto impl = std::make_shared<Source::Impl>();
+            impl->name = source.name();
+            impl->size = out_offset;
+            impl->memory = std::move(output);
+            impl->directory = source.m_impl->directory;
+            impl->zip_path = source.m_impl->zip_path;
+            impl->zip_directory = source.m_impl->zip_directory;
+            decompressed.m_impl = std::move(impl);
+            return decompressed;
+        }
+        if (result != LIBDEFLATE_INSUFFICIENT_SPACE) {
+            throw FormatError(fmt::format("'{}': corrupt gzip data", source.name()));
+        }
+        if (capacity > (INT64_MAX / 2))
+            throw LimitError(fmt::format("'{}': decompressed size overflows", source.name()));
+        capacity *= 2;
+    }
+}
+
+std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level) {
+    std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> compressor(
+        libdeflate_alloc_compressor(level < 0 ? 6 : std::clamp(level, 0, 12)),
+        &libdeflate_free_compressor);
+    if (!compressor) throw ValueError(fmt::format("bad gzip level {}", level));
+    std::vector<std::byte> output(libdeflate_gzip_compress_bound(compressor.get(), bytes.size()));
+    const std::size_t size = libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(),
+                                                      output.data(), output.size());
+    if (size == 0) throw IoError("gzip compression failed");
+    output.resize(size);
+    return output;
+}
+
+void check_memory(const Source& source, const Shape& shape, PixelType type) {
+    std::int64_t bytes = 0;
+    try {
+        bytes = checked_product(
+            {shape.z, shape.y, shape.x, shape.c, std::int64_t(pixel_size(type))}, "volume");
+    } catch (const LimitError&) {
+        throw LimitError(fmt::format("'{}': header claims {}x{}x{}x{} {}, whose size overflows",
+                                     source.name(), shape.z, shape.y, shape.x, shape.c,
+                                     pixel_type_name(type)));
+    }
+    if (bytes > memory_limit()) {
+        throw LimitError(
+            fmt::format("'{}': a {}x{}x{}x{} {} volume needs {}, over the memory limit of {}",
+                        source.name(), shape.z, shape.y, shape.x, shape.c, pixel_type_name(type),
+                        format_bytes(bytes), format_bytes(memory_limit())));
+    }
+}
+
+void check_data_fits(const Source& source, std::int64_t offset, const Shape& shape,
+                     PixelType type) {
+    check_memory(source, shape, type);
+    const std::int64_t bytes = shape.values() * std::int64_t(pixel_size(type));
+    if (offset < 0 || offset > source.size() || bytes > source.size() - offset) {
+        const std::string channels = shape.c > 1 ? fmt::format("x{}", shape.c) : "";
+        throw FormatError(
+            fmt::format("'{}': header claims {}x{}x{}{} {} ({}) at offset {} but the file has {}",
+                        source.name(), shape.z, shape.y, shape.x, channels, pixel_type_name(type),
+                        format_bytes(bytes), offset, format_bytes(source.size())));
+    }
+}
+
+void swap_bytes(void* data, std::int64_t count, std::size_t element_size) {
+    if (element_size == 1) return;
+    auto* bytes = static_cast<std::byte*>(data);
+    parallel_for(0, count, std::int64_t(1) << 20, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) {
+            std::reverse(bytes + i * std::int64_t(element_size),
+                         bytes + (i + 1) * std::int64_t(element_size));
+        }
+    });
+}
+
+AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)) {
+    std::random_device entropy;
+    for (int attempt = 0; attempt < 16 && m_descriptor < 0; ++attempt) {
+        m_temporary_path = fmt::format("{}.tmp-{:08x}", m_path, entropy());
+        m_descriptor =
+            ::open(m_temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (m_descriptor < 0 && errno != EEXIST) break;
+    }
+    if (m_descriptor < 0) {
+        throw IoError(fmt::format("cannot write '{}': {}", m_path, std::strerror(errno)));
+    }
+}
+
+AtomicFile::~AtomicFile() {
+    if (m_descriptor >= 0) ::close(m_descriptor);
+    if (!m_committed) ::unlink(m_temporary_path.c_str());
+}
+
+void AtomicFile::write(const void* data, std::int64_t bytes) {
+    const auto* source = static_cast<const std::byte*>(data);
+    while (bytes > 0) {
+        const ssize_t written =
+            ::write(m_descriptor, source, std::size_t(std::min<std::int64_t>(bytes, 1 << 30)));
+        if (written < 0 && errno == EINTR) continue;
+        if (written <= 0)
+            throw IoError(fmt::format("cannot write '{}': {}", m_path, std::strerror(errno)));
+        source += written;
+        bytes -= written;
+        m_position += written;
+    }
+}
+
+void AtomicFile::commit() {
+    if (::fsync(m_descriptor) != 0 || ::close(m_descriptor) != 0) {
+        m_descriptor = -1;
+        throw IoError(fmt::format("cannot write '{}': {}", m_path, std::strerror(errno)));
+    }
+    m_descriptor = -1;
+    if (::rename(m_temporary_path.c_str(), m_path.c_str()) != 0) {
+        throw IoError(fmt::format("cannot write '{}': {}", m_path, std::strerror(errno)));
+    }
+    m_committed = true;
+}
+
+std::string file_name_of(std::string_view path) {
+    const std::size_t separator = path.rfind(kZipSeparator);
+    if (separator != std::string_view::npos) path = path.substr(separator + kZipSeparator.size());
+    const std::size_t slash = path.rfind('/');
+    if (slash != std::string_view::npos) path = path.substr(slash + 1);
+    std::string name(path);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    return name;
+}
+
+bool has_extension(std::string_view path, std::string_view suffix) {
+    return file_name_of(path).ends_with(suffix);
+}
+
+}  // namespace vox::io

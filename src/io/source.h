@@ -1,0 +1,125 @@
+// Internal: the bytes of one input, and the checks every reader makes before it allocates.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vox/volume.h"
+
+namespace vox::io {
+
+/// The bytes of one input file: a file on disk (read with pread, never loaded whole
+/// unless asked) or a file held in memory (a zip member, a decompressed .gz).
+/// Cheap to copy: copies share the open file or the memory.
+class Source {
+public:
+    /// Opens a path; "archive.zip::inner/path" opens a member of a zip archive.
+    /// @throw IoError naming the path if it cannot be opened.
+    static Source open(std::string_view path);
+    /// Bytes held in memory under a display name (tests, fuzzers, decompressed data).
+    /// `directory` is the Source whose siblings it has (may be null).
+    static Source from_memory(std::string name, std::vector<std::byte> bytes,
+                              const Source* directory = nullptr);
+
+    /// Name for messages: "scan.nii", "mri.zip::brain.hdr".
+    const std::string& name() const;
+    /// Size in bytes.
+    std::int64_t size() const;
+    /// Reads exactly `bytes` bytes at `offset` into `destination`.
+    /// @throw FormatError "'NAME': truncated: needs N bytes at offset O, the file has S"
+    void read(std::int64_t offset, void* destination, std::int64_t bytes) const;
+    /// Up to `bytes` bytes from the start (fewer if the file is shorter).
+    std::vector<std::byte> head(std::int64_t bytes) const;
+    /// The whole content, checked against memory_limit().
+    std::vector<std::byte> read_all() const;
+    /// The content when it is held in memory (zip members, decompressed data), else empty.
+    std::span<const std::byte> memory() const;
+    /// The buffer behind memory(), so that a volume can adopt decompressed voxels
+    /// without a copy (see Volume::adopt); null for files on disk.
+    std::shared_ptr<std::byte[]> shared_memory() const;
+    /// The path on disk when the source is a plain file, else empty (libraries that open
+    /// files by path, such as GDCM, need it).
+    const std::string& file_path() const;
+
+    /// The file named `file_name` next to this one: same folder, or same zip archive.
+    /// @throw IoError if it does not exist.
+    Source sibling(std::string_view file_name) const;
+    /// True if sibling(file_name) would succeed.
+    bool has_sibling(std::string_view file_name) const;
+
+    struct Impl;
+
+private:
+    friend Source gunzip(const Source& source);
+    std::shared_ptr<const Impl> m_impl;
+};
+
+/// True if the bytes start with the gzip magic (1f 8b).
+bool is_gzip(std::span<const std::byte> head);
+
+/// Decompresses every member of a gzip source into memory (libdeflate), checking the
+/// memory limit; the result keeps the source's name and siblings.
+/// @throw FormatError for corrupt data, LimitError if it would exceed memory_limit().
+Source gunzip(const Source& source);
+
+/// Gzip-compresses bytes (libdeflate) at `level` (-1: default).
+std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level = -1);
+
+/// @throw LimitError "'NAME': a ZxYxXxC TYPE volume needs SIZE, over the memory limit
+/// of LIMIT" before a reader allocates a volume that big (or whose size overflows).
+void check_memory(const Source& source, const Shape& shape, PixelType type);
+
+/// @throw FormatError "'NAME': header claims ZxYxX TYPE (SIZE) at offset O but the file
+/// has SIZE" unless the voxel data fit in the source.
+void check_data_fits(const Source& source, std::int64_t offset, const Shape& shape, PixelType type);
+
+/// Reverses the bytes of `count` elements of `element_size` bytes, in place, on all cores.
+void swap_bytes(void* data, std::int64_t count, std::size_t element_size);
+
+/// True on big-endian machines (voxscope stores volumes in native order).
+constexpr bool kHostBigEndian = std::endian::native == std::endian::big;
+
+/// Writes a file atomically: everything goes to a temporary file in the same folder,
+/// which commit() flushes and renames over `path`. Without commit() (an exception) the
+/// temporary file is removed and `path` is left untouched.
+class AtomicFile {
+public:
+    /// @throw IoError if the temporary file cannot be created.
+    explicit AtomicFile(std::string path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+
+    /// Appends bytes. @throw IoError naming the file on failure (disk full...).
+    void write(const void* data, std::int64_t bytes);
+    void write(std::span<const std::byte> bytes) {
+        write(bytes.data(), std::int64_t(bytes.size()));
+    }
+    void write(std::string_view text) { write(text.data(), std::int64_t(text.size())); }
+    /// Bytes written so far.
+    std::int64_t position() const { return m_position; }
+    /// The temporary file's path, for libraries that write by path (libtiff).
+    const std::string& temporary_path() const { return m_temporary_path; }
+    /// Flushes, syncs and renames the temporary file to the final path.
+    void commit();
+
+private:
+    std::string m_path;
+    std::string m_temporary_path;
+    int m_descriptor = -1;
+    std::int64_t m_position = 0;
+    bool m_committed = false;
+};
+
+/// Lower-cased file name of a path, without folders and without a zip prefix.
+std::string file_name_of(std::string_view path);
+/// True if the lower-cased file name of `path` ends with `suffix` (".nii.gz").
+bool has_extension(std::string_view path, std::string_view suffix);
+
+}  // namespace vox::io

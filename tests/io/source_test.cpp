@@ -1,0 +1,189 @@
+#include "source.h"
+
+#include <gtest/gtest.h>
+#include <zip.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "format.h"
+#include "test_util.h"
+#include "vox/io.h"
+
+namespace vox::io {
+namespace {
+
+// A fresh folder per test, removed at the end.
+class SourceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_folder = std::filesystem::temp_directory_path() /
+                   ("vox_source_test_" + std::to_string(::getpid()) + "_" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::create_directories(m_folder);
+    }
+    void TearDown() override { std::filesystem::remove_all(m_folder); }
+    std::string path(const std::string& name) const { return (m_folder / name).string(); }
+    void write(const std::string& name, std::string_view text) const {
+        std::ofstream(path(name), std::ios::binary) << text;
+    }
+    std::filesystem::path m_folder;
+};
+
+TEST_F(SourceTest, ReadsFilesAndRefusesToReadPastTheEnd) {
+    write("a.bin", "0123456789");
+    const Source source = Source::open(path("a.bin"));
+    EXPECT_EQ(source.size(), 10);
+    EXPECT_EQ(source.file_path(), path("a.bin"));
+    char buffer[4] = {};
+    source.read(3, buffer, 4);
+    EXPECT_EQ(std::string(buffer, 4), "3456");
+    EXPECT_EQ(source.head(100).size(), 10u);
+    VOX_EXPECT_THROW_MSG(
+        source.read(8, buffer, 4), FormatError,
+        "'" + path("a.bin") + "': truncated: needs 4 bytes at offset 8, the file has 10");
+    VOX_EXPECT_THROW_MSG(Source::open(path("missing.bin")), IoError,
+                         "cannot open '" + path("missing.bin") + "': No such file or directory");
+    VOX_EXPECT_THROW_MSG(Source::open(m_folder.string()), IoError,
+                         "cannot read '" + m_folder.string() + "': it is a folder");
+}
+
+TEST_F(SourceTest, SiblingsAreFoundNextToTheFile) {
+    write("scan.hdr", "header");
+    write("scan.img", "voxels");
+    const Source header = Source::open(path("scan.hdr"));
+    EXPECT_TRUE(header.has_sibling("scan.img"));
+    EXPECT_FALSE(header.has_sibling("scan.nii"));
+    EXPECT_EQ(header.sibling("scan.img").size(), 6);
+}
+
+TEST_F(SourceTest, GzipRoundTripAndCorruption) {
+    std::vector<std::byte> data(100000);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = std::byte(i * 7 % 251);
+    const std::vector<std::byte> compressed = gzip(data);
+    EXPECT_TRUE(is_gzip(compressed));
+    EXPECT_FALSE(is_gzip(data));
+    const Source decompressed = gunzip(Source::from_memory("x.gz", compressed));
+    EXPECT_EQ(decompressed.name(), "x.gz");
+    ASSERT_EQ(decompressed.size(), std::int64_t(data.size()));
+    EXPECT_EQ(std::memcmp(decompressed.memory().data(), data.data(), data.size()), 0);
+
+    // Two members concatenated decompress to both contents, as gzip does.
+    std::vector<std::byte> two = compressed;
+    two.insert(two.end(), compressed.begin(), compressed.end());
+    EXPECT_EQ(gunzip(Source::from_memory("two.gz", two)).size(), std::int64_t(2 * data.size()));
+
+    std::vector<std::byte> corrupt = compressed;
+    corrupt[corrupt.size() / 2] ^= std::byte{0xFF};
+    VOX_EXPECT_THROW_MSG(gunzip(Source::from_memory("bad.gz", corrupt)), FormatError,
+                         "'bad.gz': corrupt gzip data");
+}
+
+TEST_F(SourceTest, ZipMembersAndTheirSiblings) {
+    int error = 0;
+    zip_t* archive = zip_open(path("mri.zip").c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+    ASSERT_NE(archive, nullptr);
+    static const char kHeader[] = "HEADER", kImage[] = "IMAGE!";
+    zip_file_add(archive, "data/brain.hdr", zip_source_buffer(archive, kHeader, 6, 0), 0);
+    zip_file_add(archive, "data/brain.img", zip_source_buffer(archive, kImage, 6, 0), 0);
+    ASSERT_EQ(zip_close(archive), 0);
+
+    const Source header = Source::open(path("mri.zip") + "::data/brain.hdr");
+    EXPECT_EQ(header.name(), path("mri.zip") + "::data/brain.hdr");
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(header.memory().data()), 6), "HEADER");
+    EXPECT_TRUE(header.has_sibling("brain.img"));
+    const Source image = header.sibling("brain.img");
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(image.memory().data()), 6), "IMAGE!");
+    VOX_EXPECT_THROW_MSG(
+        Source::open(path("mri.zip") + "::nope.nii"), IoError,
+        "cannot open '" + path("mri.zip") + "::nope.nii': no such file in the archive");
+    EXPECT_THROW(Source::open(path("nothing.zip") + "::a.nii"), IoError);
+}
+
+TEST_F(SourceTest, AtomicFileAppearsOnlyOnCommit) {
+    {
+        AtomicFile file(path("out.bin"));
+        file.write(std::string_view("partial"));
+        EXPECT_TRUE(std::filesystem::exists(file.temporary_path()));
+        EXPECT_FALSE(std::filesystem::exists(path("out.bin")));
+    }  // destroyed without commit: as if an exception had been thrown
+    EXPECT_TRUE(std::filesystem::is_empty(m_folder));
+    AtomicFile file(path("out.bin"));
+    file.write(std::string_view("complete"));
+    EXPECT_EQ(file.position(), 8);
+    file.commit();
+    EXPECT_EQ(std::filesystem::file_size(path("out.bin")), 8u);
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(m_folder), {}), 1);
+}
+
+TEST_F(SourceTest, HeaderChecksNameTheFileAndTheSizes) {
+    const Source source = Source::from_memory("scan.nii", std::vector<std::byte>(1 << 20));
+    VOX_EXPECT_THROW_MSG(check_data_fits(source, 352, {2000, 2000, 2000, 1}, PixelType::u16),
+                         FormatError,
+                         "'scan.nii': header claims 2000x2000x2000 u16 (14.9 GiB) at offset 352 "
+                         "but the file has 1.0 MiB");
+    EXPECT_NO_THROW(check_data_fits(source, 0, {1, 512, 1024, 1}, PixelType::u16));
+    VOX_EXPECT_THROW_MSG(
+        check_data_fits(source, 1, {1, 512, 1024, 1}, PixelType::u16), FormatError,
+        "'scan.nii': header claims 1x512x1024 u16 (1.0 MiB) at offset 1 but the file has 1.0 MiB");
+    VOX_EXPECT_THROW_MSG(
+        check_memory(source, {INT64_MAX / 2, 4, 1, 1}, PixelType::u8), LimitError,
+        "'scan.nii': header claims 4611686018427387903x4x1x1 u8, whose size overflows");
+}
+
+TEST_F(SourceTest, SwapBytes) {
+    std::uint16_t values[] = {0x0102, 0xA0B0};
+    swap_bytes(values, 2, 2);
+    EXPECT_EQ(values[0], 0x0201);
+    EXPECT_EQ(values[1], 0xB0A0);
+}
+
+TEST(NaturalOrderTest, NumbersCompareByValue) {
+    EXPECT_TRUE(natural_less("z2.tif", "z10.tif"));
+    EXPECT_FALSE(natural_less("z10.tif", "z2.tif"));
+    EXPECT_TRUE(natural_less("a", "b"));
+    EXPECT_TRUE(natural_less("slice_009", "slice_010"));
+    EXPECT_TRUE(natural_less("img1a", "img1b"));
+    EXPECT_TRUE(natural_less("z01", "z1") != natural_less("z1", "z01"));  // still a strict order
+    EXPECT_TRUE(natural_less("z", "z1"));
+}
+
+TEST_F(SourceTest, RawFilesWithAnExplicitLayout) {
+    const std::uint16_t big_endian[] = {0x0100, 0x0200, 0x0300,
+                                        0x0400, 0x0500, 0x0600};  // 1..6 swapped
+    std::ofstream(path("v.raw"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(big_endian), 12);
+    ReadOptions options;
+    options.raw = RawLayout{{1, 2, 3, 1}, PixelType::u16, std::array{2.0, 1.0, 1.0}, "mm", true, 0};
+    const Volume volume = open_volume(path("v.raw"), options);
+    EXPECT_EQ(volume.shape(), (Shape{1, 2, 3, 1}));
+    EXPECT_EQ(test::values_of(volume), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(volume.spacing(), (Spacing{{2.0, 1.0, 1.0}, "mm", true}));
+    options.raw->shape = {2, 2, 3, 1};
+    VOX_EXPECT_THROW_MSG(open_volume(path("v.raw"), options), FormatError,
+                         "'" + path("v.raw") +
+                             "': header claims 2x2x3 u16 (24 B) at offset 0 but the file has 12 B");
+}
+
+TEST_F(SourceTest, RegistryErrors) {
+    write("notes.txt", "hello");
+    VOX_EXPECT_THROW_MSG(open_volume(path("empty_folder_glob*.tif")), IoError,
+                         "cannot read '" + path("empty_folder_glob*.tif") + "': no files found");
+    EXPECT_THROW(open_volume(path("notes.txt")), FormatError);
+    try {
+        write_volume(Volume::allocate({1, 1, 1, 1}, PixelType::u8), path("x.xyz"));
+        ADD_FAILURE() << "wrote an unknown format";
+    } catch (const ValueError& error) {
+        EXPECT_TRUE(
+            std::string(error.what())
+                .starts_with("cannot write '" + path("x.xyz") + "': unknown extension (writable: "))
+            << error.what();
+    }
+}
+
+}  // namespace
+}  // namespace vox::io
