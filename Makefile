@@ -35,7 +35,7 @@ test-sanitize: deps
 	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_CXX_COMPILER=clang++ -DVOX_SANITIZE=ON -DVOX_FUZZ=ON \
 	    -DVOX_BUILD_APPS=OFF -DVOX_BUILD_BENCH=OFF -DVOX_INSTALL=OFF
-	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target vox_unit_tests replay_sample_spec fuzz_sample_spec
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) -L 'unit|fuzz'
 
@@ -43,12 +43,14 @@ bench: build
 	$(BUILD_DIR)/bench/bench_stats --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	/usr/bin/python3 bench/compare_stats.py $(BUILD_DIR)/bench/bench_stats
 
-# Fuzz the parsers for a while (FUZZ_SECONDS each), growing the corpus in a scratch folder.
+# Fuzz every parser for a while (FUZZ_SECONDS each), growing corpora in scratch folders.
 FUZZ_SECONDS ?= 60
 fuzz: test-sanitize
-	mkdir -p $(SANITIZE_DIR)/fuzz-corpus/sample_spec
-	$(SANITIZE_DIR)/tests/fuzz_sample_spec -max_total_time=$(FUZZ_SECONDS) \
-	    $(SANITIZE_DIR)/fuzz-corpus/sample_spec tests/fuzz/corpus/sample_spec
+	@for fuzzer in $$(find $(SANITIZE_DIR)/tests -name 'fuzz_*' -type f -perm -u+x | sort); do \
+	    name=$${fuzzer##*/fuzz_}; corpus=$$(find tests -type d -path "*corpus/$$name" | head -n 1); \
+	    mkdir -p $(SANITIZE_DIR)/fuzz-corpus/$$name; echo "== $$name ($$corpus)"; \
+	    $$fuzzer -max_total_time=$(FUZZ_SECONDS) $(SANITIZE_DIR)/fuzz-corpus/$$name $$corpus || exit 1; \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')

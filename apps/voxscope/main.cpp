@@ -8,13 +8,14 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "commands.h"
+#include "read_flags.h"
 #include "terminal.h"
 #include "vox/error.h"
-#include "vox/io.h"
 #include "vox/parallel.h"
-#include "vox/samples.h"
-#include "vox/summary.h"
 #include "vox/version.h"
+
+using namespace voxscope;
 
 namespace {
 
@@ -23,12 +24,16 @@ constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;
 
 constexpr const char* kExamples = R"(Examples:
-  voxscope info sample:cells              shape, dtype, spacing and value ranges
-  voxscope info --json sample:kidney      the same, as JSON
-  voxscope info sample:phantom?size=256   a 256^3 Shepp-Logan head phantom
-  voxscope samples                        list the built-in samples
+  voxscope info sample:cells                     shape, dtype, spacing and value ranges
+  voxscope info --json scan.nii.gz               the same, as JSON
+  voxscope info mri.zip::data/brain.hdr          an Analyze pair inside a zip archive
+  voxscope info "slices/*.tif"                   a folder or glob of 2D slices, in natural order
+  voxscope info volume.raw --shape 60x256x256 --dtype u16 --spacing 0.29,0.26,0.26 --unit um
+  voxscope convert stack.tif stack.nii.gz        any readable format to any writable one
+  voxscope convert sample:kidney kidney.tif --dtype u8 --cast rescale
+  voxscope formats                               the formats and their extensions
 
-Paths: a file, or sample:NAME[?key=value&...] for a built-in sample.
+Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
 Exit status: 0 on success, 1 on error, 2 on bad usage, 130 when interrupted.)";
 
 struct GlobalOptions {
@@ -36,30 +41,6 @@ struct GlobalOptions {
     std::string max_memory;
     bool quiet = false;
 };
-
-struct InfoOptions {
-    std::string path;
-    bool json = false;
-};
-
-int run_info(const InfoOptions& options) {
-    const vox::Volume volume = vox::open_volume(options.path);
-    const vox::VolumeSummary summary = vox::summarize(volume, options.path);
-    const std::string report =
-        options.json ? vox::summary_to_json(summary) : vox::summary_to_text(summary);
-    std::fputs(report.c_str(), stdout);
-    return 0;
-}
-
-int run_samples() {
-    for (const vox::SampleInfo& sample : vox::sample_catalog()) {
-        fmt::print("sample:{:<10} {}\n", sample.name, sample.summary);
-        for (const std::string& parameter : sample.parameters) {
-            fmt::print("  {:<18} {}\n", "", parameter);
-        }
-    }
-    return 0;
-}
 
 // CLI11's messages, in our voice: lower case, and naming a mistyped command.
 std::string usage_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
@@ -71,7 +52,8 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
             const std::string previous = i > 1 ? argv[i - 1] : "";
             const bool is_option_value = previous == "--threads" || previous == "--max-memory";
             if (!argument.empty() && argument[0] != '-' && !is_option_value) {
-                message = "unknown command '" + argument + "'; the commands are info and samples";
+                message = "unknown command '" + argument +
+                          "'; the commands are info, convert, samples and formats";
                 break;
             }
         }
@@ -88,7 +70,7 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"voxscope: explore 3D images fast (info, and more to come)", "voxscope"};
+    CLI::App app{"voxscope: explore 3D images fast", "voxscope"};
     app.footer(kExamples);
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("voxscope ") + vox::kVersion);
@@ -100,13 +82,44 @@ int main(int argc, char** argv) {
                    "Largest volume to allocate, e.g. 4G (default: 80% of RAM)");
     app.add_flag("-q,--quiet", global.quiet, "No progress bar");
 
-    InfoOptions info;
+    std::string info_path;
+    bool info_json = false;
+    ReadFlags info_read;
     CLI::App* info_command =
         app.add_subcommand("info", "Shape, dtype, memory, spacing and value ranges of a volume");
-    info_command->add_option("path", info.path, "File, or sample:NAME")->required();
-    info_command->add_flag("--json", info.json, "Print JSON (schema voxscope.info/1)");
+    info_command
+        ->add_option("path", info_path, "File, folder, glob, archive.zip::member or sample:NAME")
+        ->required();
+    info_command->add_flag("--json", info_json, "Print JSON (schema voxscope.info/1)");
+    add_read_flags(*info_command, info_read);
+
+    ConvertOptions convert;
+    ReadFlags convert_read;
+    CLI::App* convert_command = app.add_subcommand(
+        "convert", "Convert a volume to another format (and pixel type); writes atomically");
+    convert_command
+        ->add_option("input", convert.input, "File, folder, glob, archive member or sample")
+        ->required();
+    convert_command
+        ->add_option("output", convert.output,
+                     "Output: .tif .ome.tif .nii .nii.gz .nrrd .nhdr .mha .mhd .npy")
+        ->required();
+    convert_command->add_option("--dtype", convert.dtype,
+                                "Output pixel type (u8, i8, u16, i16, u32, i32, f32, f64)");
+    convert_command
+        ->add_option("--cast", convert.cast,
+                     "How values reach --dtype: exact (default: refuse any change), clip, "
+                     "rescale (data range to the type's range) or skimage (img_as_*)")
+        ->check(CLI::IsMember({"exact", "clip", "rescale", "skimage"}));
+    convert_command->add_option(
+        "--compression", convert.write.compression,
+        "none, deflate, lzw, packbits, zstd (TIFF); gzip (NIfTI, NRRD, MetaImage)");
+    convert_command->add_option("--level", convert.write.level,
+                                "Compression level (default: the codec's)");
+    add_read_flags(*convert_command, convert_read, "--in-dtype");
 
     app.add_subcommand("samples", "List the built-in sample volumes");
+    app.add_subcommand("formats", "List the file formats voxscope reads and writes");
 
     try {
         app.parse(argc, argv);
@@ -128,7 +141,10 @@ int main(int argc, char** argv) {
         if (!global.max_memory.empty()) {
             vox::set_memory_limit(voxscope::parse_byte_size(global.max_memory));
         }
-        if (info_command->parsed()) return run_info(info);
+        if (info_command->parsed())
+            return run_info(info_path, to_read_options(info_read), info_json);
+        if (convert_command->parsed()) return run_convert(convert, to_read_options(convert_read));
+        if (app.got_subcommand("formats")) return run_formats();
         return run_samples();
     } catch (const vox::Interrupted&) {
         print_error("interrupted");

@@ -205,6 +205,11 @@ std::int64_t memory_limit();
 /// @throw ValueError if bytes < 1.
 void set_memory_limit(std::int64_t bytes);
 
+/// The usual spelling of a length unit: "um", "micron", "microns", "\u00B5m" (micro
+/// sign) and "\u03BCm" (Greek mu) all become "µm" with the micro sign, as voxscope
+/// writes it everywhere; anything else is returned as given.
+std::string normalize_length_unit(std::string_view unit);
+
 /// Human-readable byte count with binary prefixes: "7.5 MiB".
 std::string format_bytes(std::int64_t bytes);
 

@@ -101,6 +101,16 @@ void set_memory_limit(std::int64_t bytes) {
     memory_limit_value().store(bytes);
 }
 
+std::string normalize_length_unit(std::string_view unit) {
+    // "\u00B5" is the micro sign, "\u03BC" the Greek mu; files use either.
+    constexpr std::string_view kMicro[] = {"um",         "micron",  "microns", "micrometer",
+                                           "micrometre", "\u00B5m", "\u03BCm", "\\u00B5m"};
+    for (std::string_view spelling : kMicro) {
+        if (unit == spelling) return "\u00B5m";
+    }
+    return std::string(unit);
+}
+
 std::string format_bytes(std::int64_t bytes) {
     constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     double value = double(bytes);

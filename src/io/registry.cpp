@@ -55,6 +55,20 @@ bool is_zip(std::span<const std::byte> head) {
     return head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0;
 }
 
+[[noreturn]] void throw_zip_needs_member(const Source& source) {
+    const std::vector<std::string> members =
+        source.file_path().empty() ? std::vector<std::string>() : zip_members(source.file_path());
+    const std::size_t shown = std::min<std::size_t>(members.size(), 5);
+    std::vector<std::string> examples;
+    for (std::size_t i = 0; i < shown; ++i)
+        examples.push_back("'" + source.name() + "::" + members[i] + "'");
+    if (examples.empty()) examples.push_back("'" + source.name() + "::folder/file.nii'");
+    const std::string more =
+        members.size() > shown ? fmt::format(" ({} more)", members.size() - shown) : "";
+    throw FormatError(fmt::format("'{}' is a zip archive: name a file inside it, as {}{}",
+                                  source.name(), fmt::join(examples, ", "), more));
+}
+
 const Format* find_by_content(std::span<const std::byte> head) {
     for (const Format* format : all_formats()) {
         if (format->sniff != nullptr && format->sniff(head)) return format;
@@ -89,11 +103,7 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
     if (options.raw) return read_raw(opened, *options.raw);
     Source source = opened;
     std::vector<std::byte> head = source.head(kSniffBytes);
-    if (is_zip(head)) {
-        throw FormatError(
-            fmt::format("'{}' is a zip archive: name the file inside it, as '{}::folder/file.nii'",
-                        source.name(), source.name()));
-    }
+    if (is_zip(head)) throw_zip_needs_member(source);
     // A gzip file (.nii.gz, .img.gz) is decompressed in memory and recognised by what it holds.
     if (is_gzip(head)) {
         source = gunzip(source);

@@ -237,6 +237,20 @@ bool Source::has_sibling(std::string_view file_name) const {
     return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
+std::vector<std::string> zip_members(const std::string& archive_path) {
+    int error_code = 0;
+    std::unique_ptr<zip_t, ZipCloser> archive(
+        zip_open(archive_path.c_str(), ZIP_RDONLY, &error_code));
+    if (!archive) throw IoError(fmt::format("cannot open zip archive '{}'", archive_path));
+    std::vector<std::string> members;
+    const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+    for (zip_int64_t i = 0; i < count; ++i) {
+        const char* name = zip_get_name(archive.get(), zip_uint64_t(i), 0);
+        if (name != nullptr && !std::string_view(name).ends_with("/")) members.emplace_back(name);
+    }
+    return members;
+}
+
 bool is_gzip(std::span<const std::byte> head) {
     return head.size() >= 2 && head[0] == std::byte{0x1f} && head[1] == std::byte{0x8b};
 }
@@ -328,16 +342,16 @@ void check_memory(const Source& source, const Shape& shape, PixelType type) {
     }
 }
 
-void check_data_fits(const Source& source, std::int64_t offset, const Shape& shape,
-                     PixelType type) {
+void check_data_fits(const Source& source, std::int64_t offset, const Shape& shape, PixelType type,
+                     std::string_view claim) {
     check_memory(source, shape, type);
     const std::int64_t bytes = shape.values() * std::int64_t(pixel_size(type));
     if (offset < 0 || offset > source.size() || bytes > source.size() - offset) {
         const std::string channels = shape.c > 1 ? fmt::format("x{}", shape.c) : "";
-        throw FormatError(
-            fmt::format("'{}': header claims {}x{}x{}{} {} ({}) at offset {} but the file has {}",
-                        source.name(), shape.z, shape.y, shape.x, channels, pixel_type_name(type),
-                        format_bytes(bytes), offset, format_bytes(source.size())));
+        throw FormatError(fmt::format(
+            "'{}': {} {}x{}x{}{} {} ({}) at offset {} but the file has {}", source.name(), claim,
+            shape.z, shape.y, shape.x, channels, pixel_type_name(type), format_bytes(bytes), offset,
+            format_bytes(source.size())));
     }
 }
 

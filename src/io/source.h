@@ -76,8 +76,14 @@ std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level = -1);
 void check_memory(const Source& source, const Shape& shape, PixelType type);
 
 /// @throw FormatError "'NAME': header claims ZxYxX TYPE (SIZE) at offset O but the file
-/// has SIZE" unless the voxel data fit in the source.
-void check_data_fits(const Source& source, std::int64_t offset, const Shape& shape, PixelType type);
+/// has SIZE" unless the voxel data fit in the source. `claim` replaces "header claims"
+/// where the layout does not come from a header.
+void check_data_fits(const Source& source, std::int64_t offset, const Shape& shape, PixelType type,
+                     std::string_view claim = "header claims");
+
+/// The files in a zip archive (folders left out), in archive order.
+/// @throw IoError if the archive cannot be opened.
+std::vector<std::string> zip_members(const std::string& archive_path);
 
 /// Reverses the bytes of `count` elements of `element_size` bytes, in place, on all cores.
 void swap_bytes(void* data, std::int64_t count, std::size_t element_size);

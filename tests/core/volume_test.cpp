@@ -187,3 +187,18 @@ TEST(VolumeTest, FormatBytesAndCheckedProduct) {
 
 }  // namespace
 }  // namespace vox
+
+namespace vox {
+namespace {
+
+TEST(VolumeTest, LengthUnitsAreSpelledOneWay) {
+    EXPECT_EQ(normalize_length_unit("um"), "\u00B5m");
+    EXPECT_EQ(normalize_length_unit("micron"), "\u00B5m");
+    EXPECT_EQ(normalize_length_unit("\u03BCm"), "\u00B5m");
+    EXPECT_EQ(normalize_length_unit("\u00B5m"), "\u00B5m");
+    EXPECT_EQ(normalize_length_unit("mm"), "mm");
+    EXPECT_EQ(normalize_length_unit(""), "");
+}
+
+}  // namespace
+}  // namespace vox

@@ -166,7 +166,7 @@ TEST_F(SourceTest, RawFilesWithAnExplicitLayout) {
     options.raw->shape = {2, 2, 3, 1};
     VOX_EXPECT_THROW_MSG(open_volume(path("v.raw"), options), FormatError,
                          "'" + path("v.raw") +
-                             "': header claims 2x2x3 u16 (24 B) at offset 0 but the file has 12 B");
+                             "': the raw layout needs 2x2x3 u16 (24 B) at offset 0 but the file has 12 B");
 }
 
 TEST_F(SourceTest, RegistryErrors) {

@@ -11,7 +11,7 @@ Volume read_raw(const Source& source, const RawLayout& layout) {
         throw ValueError(fmt::format("'{}': raw shape {}x{}x{}x{} must be positive", source.name(),
                                      shape.z, shape.y, shape.x, shape.c));
     }
-    check_data_fits(source, layout.offset, shape, layout.type);
+    check_data_fits(source, layout.offset, shape, layout.type, "the raw layout needs");
     Volume volume = Volume::allocate(shape, layout.type);
     const std::int64_t bytes = volume.size_bytes();
     visit(layout.type, [&](auto tag) {
@@ -20,7 +20,8 @@ Volume read_raw(const Source& source, const RawLayout& layout) {
         source.read(layout.offset, data, bytes);
         if (layout.big_endian != kHostBigEndian) swap_bytes(data, shape.values(), sizeof(T));
     });
-    if (layout.spacing) volume.set_spacing({*layout.spacing, layout.unit, true});
+    if (layout.spacing)
+        volume.set_spacing({*layout.spacing, normalize_length_unit(layout.unit), true});
     volume.metadata()["format"] = "raw";
     return volume;
 }

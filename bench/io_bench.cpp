@@ -1,0 +1,43 @@
+// Loads one volume several times and prints the median time and the peak memory as JSON,
+// for bench/compare_io.py. Usage: bench_io PATH [REPETITIONS]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "vox/io.h"
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: bench_io PATH [REPETITIONS]\n");
+        return 2;
+    }
+    const int repetitions = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
+    try {
+        std::vector<double> seconds;
+        std::int64_t bytes = 0;
+        for (int i = 0; i < repetitions; ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            const vox::Volume volume = vox::open_volume(argv[1]);
+            seconds.push_back(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            bytes = volume.size_bytes();
+        }
+        std::sort(seconds.begin(), seconds.end());
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        std::printf(
+            "{\"median_seconds\": %.6f, \"decoded_bytes\": %lld, \"peak_rss_bytes\": %lld}\n",
+            seconds[seconds.size() / 2], static_cast<long long>(bytes),
+            static_cast<long long>(usage.ru_maxrss) * 1024);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "bench_io: %s\n", error.what());
+        return 1;
+    }
+    return 0;
+}
