@@ -96,8 +96,10 @@ std::string summary_to_text(const VolumeSummary& summary) {
         text += fmt::format("{:<10}{}\n", label, value);
     };
     line("source", summary.source);
-    if (const auto about = summary.metadata.find("description"); about != summary.metadata.end()) {
-        line("about", about->second);
+    for (const auto& [key, label] : {std::pair{"format", "format"}, std::pair{"description", "about"}}) {
+        if (const auto found = summary.metadata.find(key); found != summary.metadata.end()) {
+            line(label, found->second);
+        }
     }
     line("shape",
          fmt::format("{} x {} x {} x {}  (z, y, x, c)", shape.z, shape.y, shape.x, shape.c));
