@@ -153,10 +153,11 @@ bool natural_less(std::string_view a, std::string_view b) {
 }
 
 std::span<const Format* const> all_formats() {
-    // Sniffing order: formats with strong magic first.
+    // Sniffing order: the strongest magic first. DICOM comes before TIFF because a DICOM
+    // file's 128-byte preamble may itself hold a TIFF header (dual-personality files).
     static const std::array<const Format*, 8> formats = {
-        &nifti_format(), &tiff_format(),  &ome_tiff_format(),  &nrrd_format(),
-        &npy_format(),   &dicom_format(), &metaimage_format(), &analyze_format()};
+        &nifti_format(), &dicom_format(),     &ome_tiff_format(), &tiff_format(),
+        &nrrd_format(),  &metaimage_format(), &npy_format(),      &analyze_format()};
     return formats;
 }
 

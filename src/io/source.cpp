@@ -174,6 +174,7 @@ void Source::read(std::int64_t offset, void* destination, std::int64_t bytes) co
             fmt::format("'{}': truncated: needs {} bytes at offset {}, the file has {}",
                         m_impl->name, bytes, offset, m_impl->size));
     }
+    if (bytes == 0) return;  // nothing to copy, and memcpy must not see a null pointer
     if (m_impl->memory) {
         std::memcpy(destination, m_impl->memory.get() + offset, std::size_t(bytes));
         return;
@@ -257,7 +258,8 @@ bool is_gzip(std::span<const std::byte> head) {
 
 Source gunzip(const Source& source) {
     const std::vector<std::byte> compressed = source.read_all();
-    // The last member's ISIZE gives the size modulo 2^32: a good first guess.
+    // The last member's ISIZE is the size modulo 2^32: exact for the usual single-member file.
+    // Multi-member files grow the buffer as they go, keeping what is already decoded.
     std::int64_t capacity = std::int64_t(compressed.size()) * 4 + 1024;
     if (compressed.size() >= 18) {
         std::uint32_t size_mod = 0;
@@ -265,50 +267,51 @@ Source gunzip(const Source& source) {
         if constexpr (kHostBigEndian) size_mod = __builtin_bswap32(size_mod);
         capacity = std::max<std::int64_t>(size_mod, 1);
     }
+    capacity = std::min(capacity, std::max<std::int64_t>(memory_limit(), 1));
     std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> decompressor(
         libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
     if (!decompressor) throw LimitError("out of memory creating a gzip decompressor");
-    while (true) {
-        check_byte_limit(source.name(), capacity, "decompressing");
-        auto output = allocate_bytes(capacity);
-        std::size_t in_offset = 0;
-        std::int64_t out_offset = 0;
-        libdeflate_result result = LIBDEFLATE_SUCCESS;
-        while (in_offset < compressed.size() && result == LIBDEFLATE_SUCCESS) {
-            std::size_t consumed = 0;
-            std::size_t produced = 0;
-            result = libdeflate_gzip_decompress_ex(
-                decompressor.get(), compressed.data() + in_offset, compressed.size() - in_offset,
-                output.get() + out_offset, std::size_t(capacity - out_offset), &consumed,
-                &produced);
-            in_offset += consumed;
-            out_offset += std::int64_t(produced);
-            // Trailing zero padding after the last member is allowed, as gzip does.
-            if (result == LIBDEFLATE_SUCCESS && in_offset < compressed.size() &&
-                std::all_of(compressed.begin() + std::ptrdiff_t(in_offset), compressed.end(),
-                            [](std::byte b) { return b == std::byte{0}; })) {
-                break;
+    auto output = allocate_bytes(capacity);
+    std::size_t in_offset = 0;
+    std::int64_t out_offset = 0;
+    while (in_offset < compressed.size()) {
+        std::size_t consumed = 0;
+        std::size_t produced = 0;
+        const libdeflate_result result = libdeflate_gzip_decompress_ex(
+            decompressor.get(), compressed.data() + in_offset, compressed.size() - in_offset,
+            output.get() + out_offset, std::size_t(capacity - out_offset), &consumed, &produced);
+        if (result == LIBDEFLATE_INSUFFICIENT_SPACE) {
+            if (capacity > INT64_MAX / 2) {
+                throw LimitError(fmt::format("'{}': decompressed size overflows", source.name()));
             }
+            check_byte_limit(source.name(), 2 * capacity, "decompressing");
+            auto larger = allocate_bytes(2 * capacity);
+            std::memcpy(larger.get(), output.get(), std::size_t(out_offset));
+            output = std::move(larger);
+            capacity *= 2;
+            continue;  // the same member again, into the larger buffer
         }
-        if (result == LIBDEFLATE_SUCCESS) {
-            Source decompressed;
-            auto impl = std::make_shared<Source::Impl>();
-            impl->name = source.name();
-            impl->size = out_offset;
-            impl->memory = std::move(output);
-            impl->directory = source.m_impl->directory;
-            impl->zip_path = source.m_impl->zip_path;
-            impl->zip_directory = source.m_impl->zip_directory;
-            decompressed.m_impl = std::move(impl);
-            return decompressed;
-        }
-        if (result != LIBDEFLATE_INSUFFICIENT_SPACE) {
+        if (result != LIBDEFLATE_SUCCESS) {
             throw FormatError(fmt::format("'{}': corrupt gzip data", source.name()));
         }
-        if (capacity > (INT64_MAX / 2))
-            throw LimitError(fmt::format("'{}': decompressed size overflows", source.name()));
-        capacity *= 2;
+        in_offset += consumed;
+        out_offset += std::int64_t(produced);
+        // Trailing zero padding after the last member is allowed, as gzip allows it.
+        if (std::all_of(compressed.begin() + std::ptrdiff_t(in_offset), compressed.end(),
+                        [](std::byte b) { return b == std::byte{0}; })) {
+            break;
+        }
     }
+    Source decompressed;
+    auto impl = std::make_shared<Source::Impl>();
+    impl->name = source.name();
+    impl->size = out_offset;
+    impl->memory = std::move(output);
+    impl->directory = source.m_impl->directory;
+    impl->zip_path = source.m_impl->zip_path;
+    impl->zip_directory = source.m_impl->zip_directory;
+    decompressed.m_impl = std::move(impl);
+    return decompressed;
 }
 
 std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level) {

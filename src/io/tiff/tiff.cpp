@@ -1,23 +1,49 @@
-// TIFF, ImageJ hyperstacks, OME-TIFF and folders of slices (stub).
-#include <fmt/format.h>
+// TIFF and OME-TIFF in the registry: sniffing by magic bytes. One reader serves both (the
+// OME-XML may sit anywhere in the file); the writers differ (ImageJ hyperstack, OME-TIFF).
+#include <cstring>
+#include <string_view>
 
-#include "../format.h"
+#include "tiff_internal.h"
 
 namespace vox::io {
+namespace {
+
+// Classic TIFF "II*\0" / "MM\0*" and BigTIFF "II+\0" / "MM\0+" (TIFF 6.0 section 2; BigTIFF).
+bool is_tiff(std::span<const std::byte> head) {
+    if (head.size() < 8) return false;
+    const char* bytes = reinterpret_cast<const char*>(head.data());
+    return std::memcmp(bytes, "II*\0", 4) == 0 || std::memcmp(bytes, "MM\0*", 4) == 0 ||
+           std::memcmp(bytes, "II+\0", 4) == 0 || std::memcmp(bytes, "MM\0+", 4) == 0;
+}
+
+bool has_ome_xml(std::span<const std::byte> head) {
+    const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
+    return text.find("<OME") != std::string_view::npos;
+}
+
+bool sniff_tiff(std::span<const std::byte> head) {
+    return is_tiff(head) && !has_ome_xml(head);
+}
+
+bool sniff_ome_tiff(std::span<const std::byte> head) {
+    return is_tiff(head) && has_ome_xml(head);
+}
+
+}  // namespace
 
 const Format& tiff_format() {
-    static const Format format{"TIFF", {".tiff", ".tif"}};
+    static const Format format{
+        "TIFF", {".tiff", ".tif"}, sniff_tiff, tiff::read_tiff, tiff::write_imagej_tiff};
     return format;
 }
 
 const Format& ome_tiff_format() {
-    static const Format format{"OME-TIFF", {".ome.tiff", ".ome.tif"}};
+    static const Format format{"OME-TIFF",
+                               {".ome.tiff", ".ome.tif"},
+                               sniff_ome_tiff,
+                               tiff::read_tiff,
+                               tiff::write_ome_tiff};
     return format;
-}
-
-Volume read_tiff_slices(const std::vector<std::string>& paths, const ReadOptions&) {
-    throw FormatError(
-        fmt::format("cannot read '{}': TIFF slices are not supported yet", paths.front()));
 }
 
 }  // namespace vox::io
