@@ -85,9 +85,10 @@ def main():
         for z in range(edge):
             tifffile.imwrite(os.path.join(paths[f"folder of {edge} TIFF slices"], f"z{z}.tif"), data[z])
         slice_files = [os.path.join(paths[f"folder of {edge} TIFF slices"], f"z{z}.tif") for z in range(edge)]
+        # np.array, not np.asanyarray: nibabel memory-maps .nii files, which would time no read.
         peers = {
-            ".nii": ("nibabel", lambda: np.asanyarray(nibabel.load(paths[".nii"]).dataobj)),
-            ".nii.gz": ("nibabel", lambda: np.asanyarray(nibabel.load(paths[".nii.gz"]).dataobj)),
+            ".nii": ("nibabel", lambda: np.array(nibabel.load(paths[".nii"]).dataobj)),
+            ".nii.gz": ("nibabel", lambda: np.array(nibabel.load(paths[".nii.gz"]).dataobj)),
             "multi-page TIFF": ("tifffile", lambda: tifffile.imread(paths["multi-page TIFF"])),
             f"folder of {edge} TIFF slices": ("tifffile", lambda: tifffile.imread(slice_files)),
         }

@@ -198,6 +198,11 @@ private:
     std::map<std::string, std::string> m_metadata;
 };
 
+/// Allocates an uninitialised buffer for voxels (64-byte aligned; large buffers on huge
+/// pages), for readers that decode straight into memory a Volume then adopts.
+/// @throw LimitError if the memory cannot be had.
+std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t bytes);
+
 /// The largest volume allocate() accepts, in bytes. The default is 80% of the
 /// machine's physical memory.
 std::int64_t memory_limit();

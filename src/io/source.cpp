@@ -26,6 +26,7 @@ struct Source::Impl {
     std::string directory;                // folder of a plain file, for siblings
     std::string zip_path;                 // archive of a zip member
     std::string zip_directory;            // the member's folder inside the archive
+    bool has_location = true;             // false for bytes that come from nowhere on disk
 
     Impl() = default;
     Impl(const Impl&) = delete;
@@ -42,11 +43,6 @@ constexpr std::string_view kZipSeparator = "::";
 std::string folder_of(std::string_view path) {
     const std::size_t slash = path.rfind('/');
     return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash + 1));
-}
-
-std::shared_ptr<std::byte[]> allocate_bytes(std::int64_t bytes) {
-    return std::shared_ptr<std::byte[]>(
-        new std::byte[std::size_t(std::max<std::int64_t>(bytes, 1))]);
 }
 
 void check_byte_limit(const std::string& name, std::int64_t bytes, std::string_view what) {
@@ -103,7 +99,7 @@ std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
     auto impl = std::make_shared<Source::Impl>();
     impl->name = name;
     impl->size = size;
-    impl->memory = allocate_bytes(size);
+    impl->memory = allocate_buffer(size);
     impl->zip_path = archive_path;
     impl->zip_directory = folder_of(member);
     zip_file_t* file = zip_fopen(archive.get(), member.c_str(), 0);
@@ -137,9 +133,11 @@ Source Source::from_memory(std::string name, std::vector<std::byte> bytes,
     auto impl = std::make_shared<Impl>();
     impl->name = std::move(name);
     impl->size = std::int64_t(bytes.size());
-    impl->memory = allocate_bytes(impl->size);
+    impl->memory = allocate_buffer(impl->size);
     std::copy(bytes.begin(), bytes.end(), impl->memory.get());
-    if (directory != nullptr && directory->m_impl) {
+    impl->has_location =
+        directory != nullptr && directory->m_impl && directory->m_impl->has_location;
+    if (impl->has_location) {
         impl->directory = directory->m_impl->directory;
         impl->zip_path = directory->m_impl->zip_path;
         impl->zip_directory = directory->m_impl->zip_directory;
@@ -213,6 +211,11 @@ std::vector<std::byte> Source::read_all() const {
 }
 
 Source Source::sibling(std::string_view file_name) const {
+    // In-memory bytes with no folder (tests, fuzzers) must not reach files on disk.
+    if (!m_impl->has_location) {
+        throw IoError(fmt::format("cannot open '{}' next to '{}': it is not a file on disk",
+                                  file_name, m_impl->name));
+    }
     Source source;
     if (!m_impl->zip_path.empty()) {
         source.m_impl =
@@ -225,6 +228,7 @@ Source Source::sibling(std::string_view file_name) const {
 }
 
 bool Source::has_sibling(std::string_view file_name) const {
+    if (!m_impl->has_location) return false;
     if (!m_impl->zip_path.empty()) {
         int error_code = 0;
         std::unique_ptr<zip_t, ZipCloser> archive(
@@ -271,7 +275,7 @@ Source gunzip(const Source& source) {
     std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> decompressor(
         libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
     if (!decompressor) throw LimitError("out of memory creating a gzip decompressor");
-    auto output = allocate_bytes(capacity);
+    auto output = allocate_buffer(capacity);
     std::size_t in_offset = 0;
     std::int64_t out_offset = 0;
     while (in_offset < compressed.size()) {
@@ -285,7 +289,7 @@ Source gunzip(const Source& source) {
                 throw LimitError(fmt::format("'{}': decompressed size overflows", source.name()));
             }
             check_byte_limit(source.name(), 2 * capacity, "decompressing");
-            auto larger = allocate_bytes(2 * capacity);
+            auto larger = allocate_buffer(2 * capacity);
             std::memcpy(larger.get(), output.get(), std::size_t(out_offset));
             output = std::move(larger);
             capacity *= 2;
@@ -310,6 +314,7 @@ Source gunzip(const Source& source) {
     impl->directory = source.m_impl->directory;
     impl->zip_path = source.m_impl->zip_path;
     impl->zip_directory = source.m_impl->zip_directory;
+    impl->has_location = source.m_impl->has_location;
     decompressed.m_impl = std::move(impl);
     return decompressed;
 }

@@ -60,6 +60,19 @@ TEST_F(SourceTest, SiblingsAreFoundNextToTheFile) {
     EXPECT_EQ(header.sibling("scan.img").size(), 6);
 }
 
+TEST_F(SourceTest, InMemoryBytesHaveNoSiblings) {
+    write("scan.img", "voxels");  // present on disk, but must not be reachable
+    std::filesystem::current_path(m_folder);
+    const Source header = Source::from_memory("scan.hdr", std::vector<std::byte>(8));
+    EXPECT_FALSE(header.has_sibling("scan.img"));
+    VOX_EXPECT_THROW_MSG(header.sibling("scan.img"), IoError,
+                         "cannot open 'scan.img' next to 'scan.hdr': it is not a file on disk");
+    // Bytes derived from a file keep its folder.
+    const Source image = Source::open(path("scan.img"));
+    const Source on_disk = Source::from_memory("copy.hdr", {}, &image);
+    EXPECT_TRUE(on_disk.has_sibling("scan.img"));
+}
+
 TEST_F(SourceTest, GzipRoundTripAndCorruption) {
     std::vector<std::byte> data(100000);
     for (std::size_t i = 0; i < data.size(); ++i)
@@ -164,9 +177,10 @@ TEST_F(SourceTest, RawFilesWithAnExplicitLayout) {
     EXPECT_EQ(test::values_of(volume), (std::vector<double>{1, 2, 3, 4, 5, 6}));
     EXPECT_EQ(volume.spacing(), (Spacing{{2.0, 1.0, 1.0}, "mm", true}));
     options.raw->shape = {2, 2, 3, 1};
-    VOX_EXPECT_THROW_MSG(open_volume(path("v.raw"), options), FormatError,
-                         "'" + path("v.raw") +
-                             "': the raw layout needs 2x2x3 u16 (24 B) at offset 0 but the file has 12 B");
+    VOX_EXPECT_THROW_MSG(
+        open_volume(path("v.raw"), options), FormatError,
+        "'" + path("v.raw") +
+            "': the raw layout needs 2x2x3 u16 (24 B) at offset 0 but the file has 12 B");
 }
 
 TEST_F(SourceTest, RegistryErrors) {
