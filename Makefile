@@ -42,6 +42,7 @@ test-sanitize: deps
 bench: build
 	$(BUILD_DIR)/bench/bench_stats --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	/usr/bin/python3 bench/compare_stats.py $(BUILD_DIR)/bench/bench_stats
+	/usr/bin/python3 bench/compare_io.py $(BUILD_DIR)/bench/bench_io
 
 # Fuzz every parser for a while (FUZZ_SECONDS each), growing corpora in scratch folders.
 FUZZ_SECONDS ?= 60

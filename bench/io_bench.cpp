@@ -1,7 +1,5 @@
 // Loads one volume several times and prints the median time and the peak memory as JSON,
 // for bench/compare_io.py. Usage: bench_io PATH [REPETITIONS]
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +9,20 @@
 #include <vector>
 
 #include "vox/io.h"
+
+// The process's peak resident memory (VmHWM). Unlike getrusage's ru_maxrss it starts afresh
+// at exec, so it does not include the memory of the Python process that started us.
+long long peak_resident_bytes() {
+    std::FILE* status = std::fopen("/proc/self/status", "r");
+    if (status == nullptr) return -1;
+    char line[256];
+    long long kilobytes = -1;
+    while (std::fgets(line, sizeof line, status) != nullptr) {
+        if (std::sscanf(line, "VmHWM: %lld kB", &kilobytes) == 1) break;
+    }
+    std::fclose(status);
+    return kilobytes * 1024;
+}
 
 int main(int argc, char** argv) {
     if (argc < 2) {

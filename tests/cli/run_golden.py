@@ -2,13 +2,16 @@
 """Runs one CLI golden case: `run_golden.py VOXSCOPE CASE_DIR [--update]`.
 
 A case folder holds `args` (the command line after `voxscope`, one line, shell quoting)
-and the expected `stdout`, `stderr` and `status`. The command runs inside the case
-folder, so a case can carry its own input files. --update rewrites the expectations.
+and the expected `stdout`, `stderr` and `status`. The command runs inside a temporary
+copy of the case folder, so a case can carry its own input files and may write outputs.
+--update rewrites the expectations.
 """
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 
 
 def main():
@@ -17,8 +20,11 @@ def main():
     with open(os.path.join(case_dir, "args"), encoding="utf-8") as file:
         args = shlex.split(file.read())
     env = dict(os.environ, LC_ALL="C.UTF-8")
-    result = subprocess.run([voxscope] + args, cwd=case_dir, capture_output=True, env=env,
-                            timeout=300, check=False)
+    with tempfile.TemporaryDirectory() as scratch:
+        work_dir = os.path.join(scratch, "case")
+        shutil.copytree(case_dir, work_dir)
+        result = subprocess.run([voxscope] + args, cwd=work_dir, capture_output=True, env=env,
+                                timeout=300, check=False)
     actual = {"stdout": result.stdout.decode("utf-8"), "stderr": result.stderr.decode("utf-8"),
               "status": f"{result.returncode}\n"}
     failed = []
