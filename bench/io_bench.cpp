@@ -41,12 +41,9 @@ int main(int argc, char** argv) {
             bytes = volume.size_bytes();
         }
         std::sort(seconds.begin(), seconds.end());
-        rusage usage{};
-        getrusage(RUSAGE_SELF, &usage);
         std::printf(
             "{\"median_seconds\": %.6f, \"decoded_bytes\": %lld, \"peak_rss_bytes\": %lld}\n",
-            seconds[seconds.size() / 2], static_cast<long long>(bytes),
-            static_cast<long long>(usage.ru_maxrss) * 1024);
+            seconds[seconds.size() / 2], static_cast<long long>(bytes), peak_resident_bytes());
     } catch (const std::exception& error) {
         std::fprintf(stderr, "bench_io: %s\n", error.what());
         return 1;

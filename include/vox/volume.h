@@ -112,10 +112,17 @@ public:
     /// An empty volume (shape 0x0x0x1, u8).
     Volume() = default;
 
-    /// Allocates a zero-filled, contiguous volume.
+    /// What allocate() puts in the new voxels.
+    enum class Fill {
+        zeros,
+        /// Nothing: for readers that overwrite every voxel (saves a pass over memory).
+        none,
+    };
+
+    /// Allocates a contiguous volume, zero-filled unless `fill` is Fill::none.
     /// @throw ValueError if an extent is negative or the channel count is < 1.
     /// @throw LimitError if the size overflows or exceeds memory_limit().
-    static Volume allocate(const Shape& shape, PixelType type);
+    static Volume allocate(const Shape& shape, PixelType type, Fill fill = Fill::zeros);
 
     /// Wraps an existing buffer of `buffer_bytes` bytes without copying (readers use it to
     /// adopt decompressed data). The voxels start `byte_offset` bytes in and are packed,

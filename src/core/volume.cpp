@@ -142,7 +142,7 @@ std::int64_t checked_product(std::initializer_list<std::int64_t> factors, std::s
     return product;
 }
 
-Volume Volume::allocate(const Shape& shape, PixelType type) {
+Volume Volume::allocate(const Shape& shape, PixelType type, Fill fill) {
     if (shape.z < 0 || shape.y < 0 || shape.x < 0 || shape.c < 1) {
         throw ValueError(fmt::format("invalid volume shape {}x{}x{} with {} channels", shape.z,
                                      shape.y, shape.x, shape.c));
@@ -157,14 +157,17 @@ Volume Volume::allocate(const Shape& shape, PixelType type) {
     }
     Volume volume;
     volume.m_buffer = allocate_buffer(bytes);
-    // Zero in parallel so that pages are first touched by the threads that will use them.
     std::byte* data = volume.m_buffer.get();
-    constexpr std::int64_t kChunk = std::int64_t(1) << 22;
-    parallel_for(0, (bytes + kChunk - 1) / kChunk, 1, [&](std::int64_t begin, std::int64_t end) {
-        const std::int64_t first = begin * kChunk;
-        const std::int64_t last = std::min(bytes, end * kChunk);
-        std::memset(data + first, 0, std::size_t(last - first));
-    });
+    if (fill == Fill::zeros) {
+        // Zero in parallel so that pages are first touched by the threads that will use them.
+        constexpr std::int64_t kChunk = std::int64_t(1) << 22;
+        parallel_for(0, (bytes + kChunk - 1) / kChunk, 1,
+                     [&](std::int64_t begin, std::int64_t end) {
+                         const std::int64_t first = begin * kChunk;
+                         const std::int64_t last = std::min(bytes, end * kChunk);
+                         std::memset(data + first, 0, std::size_t(last - first));
+                     });
+    }
     volume.m_origin = data;
     volume.m_type = type;
     volume.m_shape = shape;

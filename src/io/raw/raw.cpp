@@ -12,7 +12,7 @@ Volume read_raw(const Source& source, const RawLayout& layout) {
                                      shape.z, shape.y, shape.x, shape.c));
     }
     check_data_fits(source, layout.offset, shape, layout.type, "the raw layout needs");
-    Volume volume = Volume::allocate(shape, layout.type);
+    Volume volume = Volume::allocate(shape, layout.type, Volume::Fill::none);
     const std::int64_t bytes = volume.size_bytes();
     visit(layout.type, [&](auto tag) {
         using T = typename decltype(tag)::type;

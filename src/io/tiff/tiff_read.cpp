@@ -744,7 +744,12 @@ Volume decode(const Source& source, const Scan& scan, const Layout& layout) {
             return Volume::adopt(source.shared_memory(), source.size(), segments[0].file_offset,
                                  shape, layout.type);
         }
-        Volume volume = Volume::allocate(shape, layout.type);
+        std::int64_t covered = 0;
+        for (const Segment& segment : segments)
+            covered += segment.bytes;
+        // Segments that cover every voxel need no zeroing first.
+        Volume volume = Volume::allocate(
+            shape, layout.type, covered == total ? Volume::Fill::none : Volume::Fill::zeros);
         auto* base = static_cast<std::byte*>(visit(layout.type, [&](auto tag) -> void* {
             using T = typename decltype(tag)::type;
             return volume.mutable_view<T>().origin;

@@ -85,8 +85,9 @@ inline int run_peer_cases(const std::string& folder) {
                     << "spacing " << axis << ": ours " << volume.spacing().zyx[axis] << ", peer "
                     << spacing[axis];
             }
-            if (test_case.contains("unit"))
+            if (test_case.contains("unit")) {
                 EXPECT_EQ(volume.spacing().unit, test_case["unit"].get<std::string>());
+            }
         }
         if (test_case.contains("origin_ras") && !test_case["origin_ras"].is_null()) {
             EXPECT_TRUE(volume.affine().has_value());
