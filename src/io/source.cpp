@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <random>
 
 #include <fmt/format.h>
@@ -27,6 +28,14 @@ struct Source::Impl {
     std::string zip_path;                 // archive of a zip member
     std::string zip_directory;            // the member's folder inside the archive
     bool has_location = true;             // false for bytes that come from nowhere on disk
+
+    // Small reads of a file (headers, TIFF IFDs walked one field at a time) are served from a
+    // 64 KiB block read once: one pread per block instead of a system call per field.
+    static constexpr std::int64_t kCacheBytes = std::int64_t(64) << 10;
+    static constexpr std::int64_t kSmallRead = 4096;
+    mutable std::mutex cache_mutex;
+    mutable std::vector<std::byte> cache;
+    mutable std::int64_t cache_offset = -1;
 
     Impl() = default;
     Impl(const Impl&) = delete;
@@ -68,6 +77,22 @@ std::shared_ptr<Source::Impl> open_file(const std::string& path, const std::stri
     if (S_ISDIR(info.st_mode)) throw IoError(fmt::format("cannot read '{}': it is a folder", name));
     impl->size = std::int64_t(info.st_size);
     return impl;
+}
+
+// pread until `bytes` bytes are in, or throw naming the file.
+void read_fully(int descriptor, const std::string& name, std::int64_t offset, std::byte* target,
+                std::int64_t bytes) {
+    std::int64_t done = 0;
+    while (done < bytes) {
+        const ssize_t got =
+            ::pread(descriptor, target + done, std::size_t(bytes - done), off_t(offset + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            throw IoError(fmt::format("cannot read '{}': {}", name,
+                                      got < 0 ? std::strerror(errno) : "unexpected end of file"));
+        }
+        done += got;
+    }
 }
 
 struct ZipCloser {
@@ -177,24 +202,30 @@ void Source::read(std::int64_t offset, void* destination, std::int64_t bytes) co
         std::memcpy(destination, m_impl->memory.get() + offset, std::size_t(bytes));
         return;
     }
+    if (bytes <= Impl::kSmallRead) {
+        const std::lock_guard lock(m_impl->cache_mutex);
+        const std::int64_t cached = std::int64_t(m_impl->cache.size());
+        if (m_impl->cache_offset < 0 || offset < m_impl->cache_offset ||
+            offset + bytes > m_impl->cache_offset + cached) {
+            const std::int64_t block = std::min(Impl::kCacheBytes, m_impl->size - offset);
+            m_impl->cache.resize(std::size_t(block));
+            m_impl->cache_offset = -1;
+            read_fully(m_impl->descriptor, m_impl->name, offset, m_impl->cache.data(), block);
+            m_impl->cache_offset = offset;
+        }
+        std::memcpy(destination, m_impl->cache.data() + (offset - m_impl->cache_offset),
+                    std::size_t(bytes));
+        return;
+    }
     // Large reads are split so that several cores copy from the page cache at once.
     constexpr std::int64_t kChunk = std::int64_t(8) << 20;
     auto* target = static_cast<std::byte*>(destination);
     parallel_for(0, (bytes + kChunk - 1) / kChunk, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t chunk = begin; chunk < end; ++chunk) {
-            std::int64_t done = chunk * kChunk;
-            const std::int64_t last = std::min(bytes, done + kChunk);
-            while (done < last) {
-                const ssize_t got = ::pread(m_impl->descriptor, target + done,
-                                            std::size_t(last - done), off_t(offset + done));
-                if (got < 0 && errno == EINTR) continue;
-                if (got <= 0) {
-                    throw IoError(
-                        fmt::format("cannot read '{}': {}", m_impl->name,
-                                    got < 0 ? std::strerror(errno) : "unexpected end of file"));
-                }
-                done += got;
-            }
+            const std::int64_t first = chunk * kChunk;
+            const std::int64_t last = std::min(bytes, first + kChunk);
+            read_fully(m_impl->descriptor, m_impl->name, offset + first, target + first,
+                       last - first);
         }
     });
 }
