@@ -3,11 +3,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "vox/convert.h"
 #include "vox/error.h"
+#include "vox/exposure.h"
+#include "vox/pipeline.h"
 #include "vox/samples.h"
 #include "vox/stats.h"
 #include "vox/summary.h"
@@ -101,6 +106,87 @@ int run_convert(const ConvertOptions& options, const vox::ReadOptions& read_opti
     fmt::print("wrote {}: {} x {} x {} x {} {}, {}\n", options.output, shape.z, shape.y, shape.x,
                shape.c, vox::pixel_type_name(volume.pixel_type()),
                vox::format_bytes(volume.size_bytes()));
+    return 0;
+}
+
+int run_process(const ProcessOptions& options, const vox::ReadOptions& read_options) {
+    std::vector<vox::Step> steps = vox::parse_steps_cli(options.steps);
+    if (!options.steps_json.empty()) {
+        std::string json = options.steps_json;
+        if (json.starts_with("@")) {
+            std::ifstream file(json.substr(1));
+            if (!file) throw vox::IoError(fmt::format("cannot read '{}'", json.substr(1)));
+            json.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+        }
+        const std::vector<vox::Step> from_json = vox::parse_steps_json(json);
+        steps.insert(steps.end(), from_json.begin(), from_json.end());
+    }
+    if (steps.empty()) throw vox::ValueError("no steps given (see 'voxscope ops')");
+    vox::validate_steps(steps);  // before reading: a typo should not cost a load
+    refuse_to_overwrite_input(options.input, options.output);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    const vox::Volume result = vox::apply_steps(volume, steps);
+    vox::write_volume(result, options.output, options.write);
+    const vox::Shape& shape = result.shape();
+    fmt::print("wrote {}: {} x {} x {} x {} {}, {} ({})\n", options.output, shape.z, shape.y,
+               shape.x, shape.c, vox::pixel_type_name(result.pixel_type()),
+               vox::format_bytes(result.size_bytes()), vox::steps_to_json(steps));
+    return 0;
+}
+
+int run_ops() {
+    for (const vox::OperationInfo& operation : vox::operation_catalog()) {
+        fmt::print("{:<11} {}\n", operation.name, operation.summary);
+        if (!operation.parameters.empty()) {
+            fmt::print("{:<11} parameters: {}\n", "", fmt::join(operation.parameters, ", "));
+        }
+    }
+    fmt::print(
+        "\nSteps: op or op:value,...,key=value (positional values in the order listed),\n"
+        "e.g. gamma:0.5  clip:0.5,99.5  resize:50x50x50,order=3  gaussian:1,unit=physical\n"
+        "or JSON with --steps '[{{\"op\": \"gamma\", \"gamma\": 0.5}}]'.\n");
+    return 0;
+}
+
+int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
+    vox::Volume volume = vox::open_volume(options.input, read_options);
+    if (options.channel >= 0) volume = volume.channel(options.channel);
+    if (options.source_range != "image" && options.source_range != "dtype") {
+        throw vox::ValueError(
+            fmt::format("--source-range must be image or dtype, got '{}'", options.source_range));
+    }
+    const vox::Histogram histogram = vox::histogram(
+        volume, options.bins,
+        options.source_range == "dtype" ? vox::SourceRange::dtype : vox::SourceRange::image);
+    std::vector<double> cdf;
+    if (options.cdf) {
+        std::int64_t total = 0;
+        for (std::int64_t count : histogram.counts)
+            total += count;
+        std::int64_t running = 0;
+        for (std::int64_t count : histogram.counts) {
+            running += count;
+            cdf.push_back(total > 0 ? double(running) / double(total) : 0.0);
+        }
+    }
+    if (options.json) {
+        nlohmann::ordered_json document = {
+            {"schema", "voxscope.hist/1"},
+            {"source", options.input},
+            {"channel", options.channel >= 0 ? nlohmann::ordered_json(options.channel)
+                                             : nlohmann::ordered_json(nullptr)},
+            {"bin_centers", histogram.bin_centers},
+            {"counts", histogram.counts}};
+        if (options.cdf) document["cdf"] = cdf;
+        std::fputs((document.dump(2) + "\n").c_str(), stdout);
+        return 0;
+    }
+    fmt::print("{:>14} {:>12}{}\n", "bin center", "count",
+               options.cdf ? fmt::format(" {:>10}", "cdf") : "");
+    for (std::size_t i = 0; i < histogram.counts.size(); ++i) {
+        fmt::print("{:>14.6g} {:>12}{}\n", histogram.bin_centers[i], histogram.counts[i],
+                   options.cdf ? fmt::format(" {:>10.6f}", cdf[i]) : "");
+    }
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "vox/io.h"
 
@@ -24,6 +25,35 @@ struct ConvertOptions {
 /// `voxscope convert IN OUT`: reads, optionally changes the pixel type, writes atomically.
 /// Refuses to write over the input.
 int run_convert(const ConvertOptions& options, const vox::ReadOptions& read_options);
+
+struct ProcessOptions {
+    std::string input;
+    std::string output;
+    /// Steps as typed on the command line ("gamma:0.5").
+    std::vector<std::string> steps;
+    /// Steps as JSON, or "@file.json".
+    std::string steps_json;
+    vox::WriteOptions write;
+};
+
+/// `voxscope process IN -o OUT STEPS...`: applies the steps and writes the result.
+int run_process(const ProcessOptions& options, const vox::ReadOptions& read_options);
+
+/// `voxscope ops`: the operations `process` knows and their parameters.
+int run_ops();
+
+struct HistOptions {
+    std::string input;
+    int bins = 256;
+    bool cdf = false;
+    bool json = false;
+    /// One channel, or -1 for all channels together.
+    std::int64_t channel = -1;
+    std::string source_range = "image";
+};
+
+/// `voxscope hist IN`: histogram counts (skimage.exposure.histogram) and optionally the CDF.
+int run_hist(const HistOptions& options, const vox::ReadOptions& read_options);
 
 /// `voxscope samples`: the built-in samples and their parameters.
 int run_samples();

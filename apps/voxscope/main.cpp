@@ -32,6 +32,10 @@ constexpr const char* kExamples = R"(Examples:
   voxscope convert stack.tif stack.nii.gz        any readable format to any writable one
   voxscope convert sample:kidney kidney.tif --dtype u8 --cast rescale
   voxscope formats                               the formats and their extensions
+  voxscope process sample:cells -o cells.tif clip:0.5,99.5 gamma:0.5   the tutorial's exposure steps
+  voxscope process mri.nii.gz -o small.nii.gz resize:50x50x50          resize before plotting
+  voxscope hist sample:cells --channel 1 --cdf   histogram and CDF of the nuclei
+  voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
 Exit status: 0 on success, 1 on error, 2 on bad usage, 130 when interrupted.)";
@@ -52,8 +56,9 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
             const std::string previous = i > 1 ? argv[i - 1] : "";
             const bool is_option_value = previous == "--threads" || previous == "--max-memory";
             if (!argument.empty() && argument[0] != '-' && !is_option_value) {
-                message = "unknown command '" + argument +
-                          "'; the commands are info, convert, samples and formats";
+                message =
+                    "unknown command '" + argument +
+                    "'; the commands are info, convert, process, hist, ops, samples and formats";
                 break;
             }
         }
@@ -118,6 +123,37 @@ int main(int argc, char** argv) {
                                 "Compression level (default: the codec's)");
     add_read_flags(*convert_command, convert_read, "--in-dtype");
 
+    ProcessOptions process;
+    ReadFlags process_read;
+    CLI::App* process_command = app.add_subcommand(
+        "process", "Apply steps (gamma, clip, equalize, resize, gaussian...) and write the result");
+    process_command
+        ->add_option("input", process.input, "File, folder, glob, archive member or sample")
+        ->required();
+    process_command->add_option("steps", process.steps,
+                                "Steps: op or op:value,...,key=value (see 'voxscope ops')");
+    process_command->add_option("-o,--output", process.output, "Output file (any writable format)")
+        ->required();
+    process_command->add_option("--steps", process.steps_json,
+                                "Steps as JSON, or @file.json (run after STEPS)");
+    process_command->add_option("--compression", process.write.compression, "As for convert");
+    add_read_flags(*process_command, process_read);
+
+    HistOptions hist;
+    ReadFlags hist_read;
+    CLI::App* hist_command =
+        app.add_subcommand("hist", "Histogram counts and CDF (skimage.exposure.histogram)");
+    hist_command->add_option("input", hist.input, "File, folder, glob, archive member or sample")
+        ->required();
+    hist_command->add_option("--bins", hist.bins, "Number of bins for float data (default 256)");
+    hist_command->add_flag("--cdf", hist.cdf, "Also print the cumulative distribution");
+    hist_command->add_flag("--json", hist.json, "Print JSON (schema voxscope.hist/1)");
+    hist_command->add_option("--channel", hist.channel, "One channel (default: all together)");
+    hist_command->add_option("--source-range", hist.source_range,
+                             "image (default) or dtype, as skimage");
+    add_read_flags(*hist_command, hist_read);
+
+    app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
     app.add_subcommand("formats", "List the file formats voxscope reads and writes");
 
@@ -144,6 +180,9 @@ int main(int argc, char** argv) {
         if (info_command->parsed())
             return run_info(info_path, to_read_options(info_read), info_json);
         if (convert_command->parsed()) return run_convert(convert, to_read_options(convert_read));
+        if (process_command->parsed()) return run_process(process, to_read_options(process_read));
+        if (hist_command->parsed()) return run_hist(hist, to_read_options(hist_read));
+        if (app.got_subcommand("ops")) return run_ops();
         if (app.got_subcommand("formats")) return run_formats();
         return run_samples();
     } catch (const vox::Interrupted&) {

@@ -1,0 +1,55 @@
+// voxscope: operation specs, the one description of processing that the CLI, the viewer
+// and reports share.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vox/volume.h"
+
+namespace vox {
+
+/// One step: an operation name and its parameters as text, e.g. gamma with gamma=0.5.
+struct Step {
+    std::string op;
+    std::vector<std::pair<std::string, std::string>> parameters;
+};
+
+/// Parses a JSON list of steps: `[{"op": "gamma", "gamma": 0.5}, {"op": "equalize"}]`.
+/// Numbers, strings and booleans are accepted as values.
+/// @throw ValueError for malformed JSON, a step without "op", or a nested value.
+std::vector<Step> parse_steps_json(std::string_view json);
+
+/// Parses command-line steps: each token is `op` or `op:args`, where args are
+/// comma-separated values, positional (in the order the op lists its parameters) or
+/// `key=value`: `gamma:0.5`, `clip:0.5,99.5`, `resize:50x50x50,order=3`, `gaussian:sigma=1`.
+/// @throw ValueError for an empty op or a malformed argument.
+std::vector<Step> parse_steps_cli(std::span<const std::string> tokens);
+
+/// The steps as JSON (the inverse of parse_steps_json; values are written as numbers
+/// when they parse as numbers).
+std::string steps_to_json(std::span<const Step> steps);
+
+/// Checks every step (known op, known parameters, valid values) without running it.
+/// @throw ValueError naming the step, e.g. "step 2 (gamma): gamma must be non-negative".
+void validate_steps(std::span<const Step> steps);
+
+/// Runs the steps in order and returns the result.
+/// @throw ValueError for an unknown op or a bad parameter, naming the step.
+Volume apply_steps(const Volume& volume, std::span<const Step> steps);
+
+/// Describes one operation for `voxscope process --help` and the docs.
+struct OperationInfo {
+    std::string name;
+    std::string summary;
+    /// Parameters in positional order, as "name=default".
+    std::vector<std::string> parameters;
+};
+
+/// Every operation apply_steps knows.
+const std::vector<OperationInfo>& operation_catalog();
+
+}  // namespace vox

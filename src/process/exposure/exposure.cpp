@@ -1,0 +1,820 @@
+// Exposure operations with scikit-image 0.19.3 semantics (skimage/exposure/exposure.py,
+// histogram_matching.py). Each op reproduces numpy's order of operations and casts so
+// that integer results match bit for bit; 8/16-bit inputs go through lookup tables.
+#include "vox/exposure.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "vox/parallel.h"
+#include "vox/stats.h"
+
+namespace vox {
+namespace {
+
+using std::int64_t;
+
+template <typename T>
+constexpr bool kSmallInt = std::is_integral_v<T> && sizeof(T) <= 2;
+
+// numpy computes f32 arrays with python-float operands in f32, everything else in f64.
+template <typename T>
+using Compute = std::conditional_t<std::is_same_v<T, float>, float, double>;
+
+// numpy's float -> integer astype on x86-64: truncation toward zero through a 64-bit
+// conversion (out-of-range and NaN give INT64_MIN), then wrap-around to the width;
+// int32 uses a 32-bit conversion whose out-of-range result is INT32_MIN.
+template <typename O, typename F>
+O numpy_cast(F value) {
+    if constexpr (std::is_floating_point_v<O>) {
+        return static_cast<O>(value);
+    } else {
+        const double v = double(value);
+        const int64_t i =
+            (v > -9.2e18 && v < 9.2e18) ? int64_t(v) : std::numeric_limits<int64_t>::min();
+        if constexpr (std::is_same_v<O, std::int32_t>) {
+            return (i < std::numeric_limits<std::int32_t>::min() ||
+                    i > std::numeric_limits<std::int32_t>::max())
+                       ? std::numeric_limits<std::int32_t>::min()
+                       : O(i);
+        } else {
+            return static_cast<O>(static_cast<std::uint64_t>(i));
+        }
+    }
+}
+
+void carry_metadata(const Volume& from, Volume& to) {
+    to.set_spacing(from.spacing());
+    to.set_affine(from.affine());
+    to.set_channel_names(from.channel_names());
+    to.metadata() = from.metadata();
+}
+
+// Runs body(c, z) for every plane of every channel, on the shared pool.
+template <typename Body>
+void for_planes(const Shape& shape, std::int64_t c_begin, std::int64_t c_end, Body&& body) {
+    const int64_t planes = (c_end - c_begin) * shape.z;
+    parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t p = begin; p < end; ++p)
+            body(c_begin + p / shape.z, p % shape.z);
+    });
+}
+
+// out(c) = fn(in(c)) for channels [c_begin, c_end), through a table for 8/16-bit input.
+template <typename T, typename O, typename Fn>
+void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end, Fn&& fn) {
+    const auto src = in.view<T>();
+    const auto dst = out.mutable_view<O>();
+    const Shape& shape = in.shape();
+    if constexpr (kSmallInt<T>) {
+        constexpr int64_t kLow = std::numeric_limits<T>::min();
+        constexpr int64_t kSize = int64_t(std::numeric_limits<T>::max()) - kLow + 1;
+        std::vector<O> table(kSize);
+        parallel_for(0, kSize, 4096, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i)
+                table[std::size_t(i)] = fn(T(i + kLow));
+        });
+        for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
+            for (int64_t y = 0; y < shape.y; ++y) {
+                const T* s = src.row(z, y, c);
+                O* d = dst.row(z, y, c);
+                const int64_t step = src.strides[2];
+                const O* lut = table.data() - kLow;
+                if (step == 1) {
+                    for (int64_t x = 0; x < shape.x; ++x)
+                        d[x] = lut[s[x]];
+                } else {
+                    for (int64_t x = 0; x < shape.x; ++x)
+                        d[x] = lut[s[x * step]];
+                }
+            }
+        });
+    } else {
+        for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
+            for (int64_t y = 0; y < shape.y; ++y) {
+                const T* s = src.row(z, y, c);
+                O* d = dst.row(z, y, c);
+                const int64_t step = src.strides[2];
+                for (int64_t x = 0; x < shape.x; ++x)
+                    d[x] = fn(s[x * step]);
+            }
+        });
+    }
+}
+
+Volume allocate_like(const Volume& in, PixelType type) {
+    Volume out = Volume::allocate(in.shape(), type, Volume::Fill::none);
+    carry_metadata(in, out);
+    return out;
+}
+
+template <typename T>
+bool any_negative(const Volume& volume) {
+    if constexpr (std::is_unsigned_v<T>) {
+        return false;
+    } else {
+        const auto view = volume.view<T>();
+        const Shape& shape = volume.shape();
+        std::atomic<bool> found{false};
+        for_planes(shape, 0, shape.c, [&](int64_t c, int64_t z) {
+            bool local = false;
+            for (int64_t y = 0; y < shape.y; ++y) {
+                const T* s = view.row(z, y, c);
+                for (int64_t x = 0; x < shape.x; ++x)
+                    local |= s[x * view.strides[2]] < T(0);
+            }
+            if (local) found = true;
+        });
+        return found;
+    }
+}
+
+void assert_non_negative(const Volume& volume) {
+    const bool negative = visit(volume.pixel_type(), [&](auto tag) {
+        return any_negative<typename decltype(tag)::type>(volume);
+    });
+    if (negative) {
+        throw ValueError(
+            "Image Correction methods work correctly only on images with non-negative values. "
+            "Use skimage.exposure.rescale_intensity.");
+    }
+}
+
+// float(dtype_limits(image, clip_negative=True)[1] - [0]): the type's max, 1 for floats.
+double correction_scale(PixelType type) {
+    return is_float(type) ? 1.0 : dtype_range(type).second;
+}
+
+// numpy's ndarray ** scalar fast paths (numpy/core/src/multiarray/number.c).
+template <typename C>
+C numpy_power(C base, double exponent) {
+    if (exponent == 1.0) return base;
+    if (exponent == 0.0) return C(1);
+    if (exponent == 0.5) return std::sqrt(base);
+    if (exponent == 2.0) return base * base;
+    if (exponent == -1.0) return C(1) / base;
+    return std::pow(base, C(exponent));
+}
+
+std::string format_number(double value) {
+    std::string text = std::to_string(value);
+    text.erase(text.find_last_not_of('0') + 1);
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    return text;
+}
+
+// All values of a (sub)volume, in z-y-x order, channel by channel.
+template <typename T>
+std::vector<T> gather(const Volume& volume) {
+    const auto view = volume.view<T>();
+    const Shape& shape = volume.shape();
+    std::vector<T> values(std::size_t(shape.values()));
+    for_planes(shape, 0, shape.c, [&](int64_t c, int64_t z) {
+        T* d = values.data() + (c * shape.z + z) * shape.y * shape.x;
+        for (int64_t y = 0; y < shape.y; ++y) {
+            const T* s = view.row(z, y, c);
+            for (int64_t x = 0; x < shape.x; ++x)
+                d[y * shape.x + x] = s[x * view.strides[2]];
+        }
+    });
+    return values;
+}
+
+// The values of `volume` where `mask` is non-zero (mask: same shape, or one channel).
+template <typename T>
+std::vector<T> gather_masked(const Volume& volume, const Volume& mask) {
+    const Shape& shape = volume.shape();
+    const Shape& mshape = mask.shape();
+    if (mshape.z != shape.z || mshape.y != shape.y || mshape.x != shape.x ||
+        (mshape.c != shape.c && mshape.c != 1)) {
+        throw ValueError("mask shape does not match the volume's shape");
+    }
+    const std::vector<T> values = gather<T>(volume);
+    std::vector<unsigned char> keep = visit(mask.pixel_type(), [&](auto tag) {
+        using M = typename decltype(tag)::type;
+        const std::vector<M> m = gather<M>(mask);
+        std::vector<unsigned char> k(m.size());
+        for (std::size_t i = 0; i < m.size(); ++i)
+            k[i] = m[i] != M(0);
+        return k;
+    });
+    std::vector<T> selected;
+    const std::size_t per_channel = std::size_t(shape.voxels());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (keep[mshape.c == 1 ? i % per_channel : i]) selected.push_back(values[i]);
+    }
+    if (selected.empty()) throw ValueError("mask selects no voxel");
+    return selected;
+}
+
+// ---------------------------------------------------------------- histograms
+
+struct HistogramOf {
+    std::vector<int64_t> counts;
+    std::vector<double> centers;
+};
+
+// The values a histogram reduces, cut into runs (pointer, length, stride) that are
+// reduced in parallel: a flat list (masked values) or the planes of a volume view.
+template <typename T>
+struct FlatRuns {
+    const std::vector<T>& values;
+    static constexpr int64_t kRun = int64_t(1) << 16;
+    int64_t count() const { return (int64_t(values.size()) + kRun - 1) / kRun; }
+    int64_t size() const { return int64_t(values.size()); }
+    template <typename Fn>
+    void run(int64_t k, Fn&& fn) const {
+        fn(values.data() + k * kRun, std::min(kRun, int64_t(values.size()) - k * kRun), int64_t(1));
+    }
+};
+
+template <typename T>
+struct PlaneRuns {
+    VolumeView<const T> view;
+    int64_t count() const { return view.shape.c * view.shape.z; }
+    int64_t size() const { return view.shape.values(); }
+    template <typename Fn>
+    void run(int64_t k, Fn&& fn) const {
+        const int64_t c = k / view.shape.z;
+        const int64_t z = k % view.shape.z;
+        for (int64_t y = 0; y < view.shape.y; ++y)
+            fn(view.row(z, y, c), view.shape.x, view.strides[2]);
+    }
+};
+
+// Reduces the runs in a fixed number of groups (independent of the thread count) and
+// returns one accumulator per group, in order: body(accumulator, pointer, length, stride).
+template <typename Acc, typename Runs, typename Init, typename Body>
+std::vector<Acc> reduce_runs(const Runs& runs, Init&& init, Body&& body) {
+    const int64_t count = runs.count();
+    const int64_t groups = std::clamp<int64_t>(runs.size() / (int64_t(1) << 20), 1, 8);
+    std::vector<Acc> partial(static_cast<std::size_t>(groups));
+    parallel_for(0, groups, 1, [&](int64_t b, int64_t e) {
+        for (int64_t g = b; g < e; ++g) {
+            Acc acc = init();
+            for (int64_t k = count * g / groups; k < count * (g + 1) / groups; ++k) {
+                runs.run(
+                    k, [&](const auto* p, int64_t n, int64_t stride) { body(acc, p, n, stride); });
+            }
+            partial[std::size_t(g)] = std::move(acc);
+        }
+    });
+    return partial;
+}
+
+// skimage's _bincount_histogram over values in [low, high] (integer data).
+template <typename Runs>
+std::vector<int64_t> count_integers(const Runs& runs, int64_t low, int64_t high) {
+    const int64_t bins = high - low + 1;
+    // One bin per integer, as np.bincount: refuse ranges that would not fit in memory.
+    if (bins > (int64_t(1) << 28)) {
+        throw ValueError("histogram: integer range [" + std::to_string(low) + ", " +
+                         std::to_string(high) + "] needs too many bins");
+    }
+    const auto partial = reduce_runs<std::vector<int64_t>>(
+        runs, [&] { return std::vector<int64_t>(std::size_t(bins), 0); },
+        [&](std::vector<int64_t>& h, const auto* p, int64_t n, int64_t stride) {
+            int64_t* counts = h.data() - low;
+            for (int64_t i = 0; i < n; ++i)
+                ++counts[int64_t(p[i * stride])];
+        });
+    std::vector<int64_t> counts(std::size_t(bins), 0);
+    for (const auto& h : partial)
+        for (int64_t i = 0; i < bins; ++i)
+            counts[std::size_t(i)] += h[std::size_t(i)];
+    return counts;
+}
+
+// Min and max (NaN if any value is NaN, as numpy's min/max).
+template <typename T, typename Runs>
+std::pair<T, T> value_range(const Runs& runs) {
+    struct Acc {
+        T low = std::numeric_limits<T>::max();
+        T high = std::numeric_limits<T>::lowest();
+        bool nan = false;
+    };
+    const auto partial = reduce_runs<Acc>(
+        runs, [] { return Acc{}; },
+        [&](Acc& acc, const T* p, int64_t n, int64_t stride) {
+            for (int64_t i = 0; i < n; ++i) {
+                const T v = p[i * stride];
+                if constexpr (std::is_floating_point_v<T>) acc.nan |= std::isnan(v);
+                acc.low = v < acc.low ? v : acc.low;
+                acc.high = v > acc.high ? v : acc.high;
+            }
+        });
+    Acc all;
+    for (const Acc& acc : partial) {
+        all.low = std::min(all.low, acc.low);
+        all.high = std::max(all.high, acc.high);
+        all.nan |= acc.nan;
+    }
+    if constexpr (std::is_floating_point_v<T>) {
+        if (all.nan) return {T(NAN), T(NAN)};
+    }
+    return {all.low, all.high};
+}
+
+// skimage.exposure.histogram on a flat list of values.
+template <typename T, typename Runs>
+HistogramOf histogram_of(const Runs& values, int nbins, SourceRange source_range, PixelType type) {
+    if (values.size() == 0) throw ValueError("histogram of an empty volume");
+    HistogramOf result;
+    if constexpr (std::is_integral_v<T>) {
+        int64_t low;
+        int64_t high;
+        if (source_range == SourceRange::dtype) {
+            low = int64_t(std::numeric_limits<T>::min());
+            high = int64_t(std::numeric_limits<T>::max());
+        } else {
+            const auto [lo, hi] = value_range<T>(values);
+            low = int64_t(lo);
+            high = int64_t(hi);
+        }
+        result.counts = count_integers(values, low, high);
+        result.centers.resize(result.counts.size());
+        for (std::size_t i = 0; i < result.centers.size(); ++i)
+            result.centers[i] = double(low + int64_t(i));
+    } else {
+        (void)type;
+        if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+        double first;
+        double last;
+        if (source_range == SourceRange::dtype) {
+            first = -1.0;
+            last = 1.0;
+        } else {
+            const auto [lo, hi] = value_range<T>(values);
+            first = double(lo);
+            last = double(hi);
+            if (!std::isfinite(first) || !std::isfinite(last)) {
+                throw ValueError("autodetected hist_range of [" + format_number(first) + ", " +
+                                 format_number(last) + "] is not finite");
+            }
+        }
+        if (first == last) {
+            first -= 0.5;
+            last += 0.5;
+        }
+        // np.linspace(first, last, nbins + 1) in f64, cast to the data's type.
+        const double step = (last - first) / nbins;
+        std::vector<T> edges(std::size_t(nbins) + 1);
+        for (int i = 0; i <= nbins; ++i)
+            edges[std::size_t(i)] = T(double(i) * step + first);
+        edges[std::size_t(nbins)] = T(last);
+        const double norm = nbins / (last - first);
+        const auto partial = reduce_runs<std::vector<int64_t>>(
+            values, [&] { return std::vector<int64_t>(std::size_t(nbins), 0); },
+            [&](std::vector<int64_t>& h, const T* p, int64_t n, int64_t stride) {
+                for (int64_t i = 0; i < n; ++i) {
+                    const T v = p[i * stride];
+                    // numpy's keep mask: NaN and values outside the range are dropped.
+                    if (!(double(v) >= first && double(v) <= last)) continue;
+                    int64_t j =
+                        std::clamp<int64_t>(int64_t((double(v) - first) * norm), 0, nbins - 1);
+                    // As numpy: the edges, not the arithmetic, decide the bin.
+                    while (j > 0 && v < edges[std::size_t(j)])
+                        --j;
+                    while (j < nbins - 1 && v >= edges[std::size_t(j) + 1])
+                        ++j;
+                    ++h[std::size_t(j)];
+                }
+            });
+        result.counts.assign(std::size_t(nbins), 0);
+        for (const auto& h : partial)
+            for (int i = 0; i < nbins; ++i)
+                result.counts[std::size_t(i)] += h[std::size_t(i)];
+        result.centers.resize(std::size_t(nbins));
+        for (int i = 0; i < nbins; ++i) {
+            result.centers[std::size_t(i)] =
+                double(T((edges[std::size_t(i)] + edges[std::size_t(i) + 1]) / T(2)));
+        }
+    }
+    return result;
+}
+
+template <typename T>
+std::vector<double> cdf_of(const std::vector<int64_t>& counts) {
+    std::vector<double> cdf(counts.size());
+    int64_t total = 0;
+    for (const int64_t c : counts)
+        total += c;
+    int64_t running = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        running += counts[i];
+        cdf[i] = double(running) / double(total);
+        if constexpr (std::is_same_v<T, float>) cdf[i] = double(float(cdf[i]));
+    }
+    return cdf;
+}
+
+// np.interp (numpy/core/src/multiarray/compiled_base.c, arr_interp) with default
+// left/right; xp must be increasing.
+class Interp {
+public:
+    Interp(std::vector<double> xp, std::vector<double> fp)
+        : m_xp(std::move(xp)), m_fp(std::move(fp)) {
+        m_slopes.resize(m_xp.size());
+        for (std::size_t j = 0; j + 1 < m_xp.size(); ++j) {
+            m_slopes[j] = (m_fp[j + 1] - m_fp[j]) / (m_xp[j + 1] - m_xp[j]);
+        }
+    }
+    double operator()(double x) const {
+        const std::size_t n = m_xp.size();
+        if (std::isnan(x)) return x;
+        if (x < m_xp[0]) return m_fp[0];
+        if (x >= m_xp[n - 1]) return m_fp[n - 1];
+        // Largest j with xp[j] <= x, by binary search.
+        const std::size_t j =
+            std::size_t(std::upper_bound(m_xp.begin(), m_xp.end(), x) - m_xp.begin()) - 1;
+        if (m_xp[j] == x) return m_fp[j];
+        double result = m_slopes[j] * (x - m_xp[j]) + m_fp[j];
+        if (std::isnan(result)) {
+            result = m_slopes[j] * (x - m_xp[j + 1]) + m_fp[j + 1];
+            if (std::isnan(result) && m_fp[j] == m_fp[j + 1]) result = m_fp[j];
+        }
+        return result;
+    }
+
+private:
+    std::vector<double> m_xp;
+    std::vector<double> m_fp;
+    std::vector<double> m_slopes;
+};
+
+// ---------------------------------------------------------------- rescale
+
+struct NamedRange {
+    std::string_view name;
+    double low;
+    double high;
+    PixelType type;
+};
+
+constexpr NamedRange kNamedRanges[] = {
+    {"uint8", 0, 255, PixelType::u8},
+    {"int8", -128, 127, PixelType::i8},
+    {"uint16", 0, 65535, PixelType::u16},
+    {"int16", -32768, 32767, PixelType::i16},
+    {"uint32", 0, 4294967295.0, PixelType::u32},
+    {"int32", -2147483648.0, 2147483647, PixelType::i32},
+    {"float32", -1, 1, PixelType::f32},
+    {"float64", -1, 1, PixelType::f64},
+    {"float", -1, 1, PixelType::f64},
+    {"uint10", 0, 1023, PixelType::u16},
+    {"uint12", 0, 4095, PixelType::u16},
+    {"uint14", 0, 16383, PixelType::u16},
+    {"u8", 0, 255, PixelType::u8},
+    {"i8", -128, 127, PixelType::i8},
+    {"u16", 0, 65535, PixelType::u16},
+    {"i16", -32768, 32767, PixelType::i16},
+    {"u32", 0, 4294967295.0, PixelType::u32},
+    {"i32", -2147483648.0, 2147483647, PixelType::i32},
+    {"f32", -1, 1, PixelType::f32},
+    {"f64", -1, 1, PixelType::f64},
+};
+
+struct Levels {
+    double imin;
+    double imax;
+    double omin;
+    double omax;
+};
+
+// skimage's intensity_range for in_range and out_range on one (sub)volume.
+Levels levels_of(const Volume& part, PixelType type, const IntensityRange& in_range,
+                 const IntensityRange& out_range) {
+    Levels levels{};
+    switch (in_range.kind) {
+        case IntensityRange::Kind::image:
+            std::tie(levels.imin, levels.imax) = min_max(part);
+            break;
+        case IntensityRange::Kind::dtype:
+            std::tie(levels.imin, levels.imax) = dtype_range(type);
+            break;
+        case IntensityRange::Kind::named:
+        case IntensityRange::Kind::values:
+            levels.imin = in_range.low;
+            levels.imax = in_range.high;
+            break;
+        case IntensityRange::Kind::percentiles: {
+            const double q[] = {in_range.low, in_range.high};
+            const std::vector<double> p = percentiles(part, q);
+            levels.imin = p[0];
+            levels.imax = p[1];
+            break;
+        }
+    }
+    const bool clip_negative = levels.imin >= 0;
+    switch (out_range.kind) {
+        case IntensityRange::Kind::image:
+            std::tie(levels.omin, levels.omax) = min_max(part);
+            break;
+        case IntensityRange::Kind::dtype:
+            std::tie(levels.omin, levels.omax) = dtype_range(type);
+            if (clip_negative) levels.omin = 0;
+            break;
+        case IntensityRange::Kind::named:
+            levels.omin = clip_negative ? 0.0 : out_range.low;
+            levels.omax = out_range.high;
+            break;
+        case IntensityRange::Kind::values:
+            levels.omin = out_range.low;
+            levels.omax = out_range.high;
+            break;
+        case IntensityRange::Kind::percentiles:
+            throw ValueError("out_range cannot be given as percentiles");
+    }
+    return levels;
+}
+
+template <typename T, typename O>
+void rescale_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
+                      const Levels& l) {
+    using C = Compute<T>;
+    const C lo = C(l.imin);
+    const C hi = C(l.imax);
+    const C olo = C(l.omin);
+    const C ohi = C(l.omax);
+    // np.clip is maximum then minimum: NaN passes through.
+    auto clip = [](C v, C a, C b) {
+        v = v < a ? a : v;
+        return v > b ? b : v;
+    };
+    if (l.imin != l.imax) {
+        const C span = C(l.imax - l.imin);
+        const C out_span = C(l.omax - l.omin);
+        map_channels<T, O>(in, out, c_begin, c_end, [&](T value) {
+            const C v = (clip(C(value), lo, hi) - lo) / span;
+            return numpy_cast<O>(C(v * out_span + olo));
+        });
+    } else {
+        map_channels<T, O>(in, out, c_begin, c_end, [&](T value) {
+            return numpy_cast<O>(clip(clip(C(value), lo, hi), olo, ohi));
+        });
+    }
+}
+
+}  // namespace
+
+IntensityRange IntensityRange::named(std::string_view name) {
+    for (const NamedRange& range : kNamedRanges) {
+        if (range.name == name) return {Kind::named, range.low, range.high, range.type};
+    }
+    throw ValueError(
+        "Incorrect value for out_range, should be a valid image data type or a pair of values, "
+        "got " +
+        std::string(name) + ".");
+}
+
+Volume rescale_intensity(const Volume& volume, const IntensityRange& in_range,
+                         const IntensityRange& out_range, ChannelMode mode) {
+    if (out_range.kind == IntensityRange::Kind::percentiles) {
+        throw ValueError("out_range cannot be given as percentiles");
+    }
+    const PixelType type = volume.pixel_type();
+    PixelType out_type = type;
+    if (out_range.kind == IntensityRange::Kind::named) out_type = out_range.type;
+    if (out_range.kind == IntensityRange::Kind::values) {
+        out_type = type == PixelType::f32 ? PixelType::f32 : PixelType::f64;
+    }
+    Volume out = allocate_like(volume, out_type);
+    const int64_t channels = volume.shape().c;
+    const bool split = mode == ChannelMode::per_channel && channels > 1;
+    for (int64_t c0 = 0; c0 < (split ? channels : 1); ++c0) {
+        const int64_t c1 = split ? c0 + 1 : channels;
+        const Levels levels =
+            levels_of(split ? volume.channel(c0) : volume, type, in_range, out_range);
+        visit(type, [&](auto in_tag) {
+            using T = typename decltype(in_tag)::type;
+            visit(out_type, [&](auto out_tag) {
+                using O = typename decltype(out_tag)::type;
+                rescale_channels<T, O>(volume, out, c0, c1, levels);
+            });
+        });
+    }
+    return out;
+}
+
+Volume adjust_gamma(const Volume& volume, double gamma, double gain) {
+    if (gamma < 0) throw ValueError("gamma must be non-negative, got " + format_number(gamma));
+    const PixelType type = volume.pixel_type();
+    Volume out = allocate_like(volume, type);
+    if (type == PixelType::u8) {
+        // skimage's _adjust_gamma_u8: the table from np.linspace(0, 1, 256).
+        const double factor = 255 * gain;
+        map_channels<std::uint8_t, std::uint8_t>(
+            volume, out, 0, volume.shape().c, [&](std::uint8_t v) {
+                const double x = v == 255 ? 1.0 : double(v) * (1.0 / 255);
+                const double entry = std::min(factor * numpy_power(x, gamma), 255.0);
+                return numpy_cast<std::uint8_t>(entry);
+            });
+        return out;
+    }
+    assert_non_negative(volume);
+    const double scale = correction_scale(type);
+    visit(type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        using C = Compute<T>;
+        map_channels<T, T>(volume, out, 0, volume.shape().c, [&](T v) {
+            const C x = C(v) / C(scale);
+            return numpy_cast<T>(C(C(numpy_power(x, gamma) * C(scale)) * C(gain)));
+        });
+    });
+    return out;
+}
+
+Volume adjust_log(const Volume& volume, double gain, bool inv) {
+    assert_non_negative(volume);
+    const PixelType type = volume.pixel_type();
+    Volume out = allocate_like(volume, type);
+    const double scale = correction_scale(type);
+    visit(type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        using C = Compute<T>;
+        map_channels<T, T>(volume, out, 0, volume.shape().c, [&](T v) {
+            const C x = C(v) / C(scale);
+            const C y = inv ? C(std::pow(C(2), x) - C(1)) : C(std::log2(C(1) + x));
+            return numpy_cast<T>(C(C(y * C(scale)) * C(gain)));
+        });
+    });
+    return out;
+}
+
+Volume adjust_sigmoid(const Volume& volume, double cutoff, double gain, bool inv) {
+    assert_non_negative(volume);
+    const PixelType type = volume.pixel_type();
+    Volume out = allocate_like(volume, type);
+    const double scale = correction_scale(type);
+    visit(type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        using C = Compute<T>;
+        map_channels<T, T>(volume, out, 0, volume.shape().c, [&](T v) {
+            const C x = C(v) / C(scale);
+            const C s = C(1) / C(C(1) + std::exp(C(C(gain) * C(C(cutoff) - x))));
+            return numpy_cast<T>(C((inv ? C(C(1) - s) : s) * C(scale)));
+        });
+    });
+    return out;
+}
+
+Histogram histogram(const Volume& volume, int nbins, SourceRange source_range) {
+    if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+    return visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, source_range,
+                                        volume.pixel_type());
+        return Histogram{std::move(h.counts), std::move(h.centers)};
+    });
+}
+
+CumulativeDistribution cumulative_distribution(const Volume& volume, int nbins) {
+    if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+    return visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, SourceRange::image,
+                                        volume.pixel_type());
+        return CumulativeDistribution{cdf_of<T>(h.counts), std::move(h.centers)};
+    });
+}
+
+Volume equalize_hist(const Volume& volume, int nbins, const Volume* mask) {
+    if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+    const PixelType type = volume.pixel_type();
+    const PixelType out_type = type == PixelType::f32 ? PixelType::f32 : PixelType::f64;
+    Volume out = allocate_like(volume, out_type);
+    visit(type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        HistogramOf h;
+        if (mask) {
+            const std::vector<T> values = gather_masked<T>(volume, *mask);
+            h = histogram_of<T>(FlatRuns<T>{values}, nbins, SourceRange::image, type);
+        } else {
+            h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, SourceRange::image, type);
+        }
+        const Interp interp(std::move(h.centers), cdf_of<T>(h.counts));
+        if constexpr (std::is_same_v<T, float>) {
+            map_channels<T, float>(volume, out, 0, volume.shape().c,
+                                   [&](T v) { return float(interp(double(v))); });
+        } else {
+            map_channels<T, double>(volume, out, 0, volume.shape().c,
+                                    [&](T v) { return interp(double(v)); });
+        }
+    });
+    return out;
+}
+
+namespace {
+
+// np.unique(values, return_counts=True).
+template <typename T>
+void unique_counts(std::vector<T> values, std::vector<double>& unique,
+                   std::vector<int64_t>& counts) {
+    if constexpr (kSmallInt<T>) {
+        const int64_t low = std::numeric_limits<T>::min();
+        const std::vector<int64_t> all =
+            count_integers(FlatRuns<T>{values}, low, std::numeric_limits<T>::max());
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (all[i] == 0) continue;
+            unique.push_back(double(int64_t(i) + low));
+            counts.push_back(all[i]);
+        }
+    } else {
+        // numpy sorts NaN last and, since 1.21, keeps one NaN in unique.
+        std::sort(values.begin(), values.end(), [](T a, T b) {
+            if constexpr (std::is_floating_point_v<T>) {
+                if (std::isnan(a)) return false;
+                if (std::isnan(b)) return true;
+            }
+            return a < b;
+        });
+        for (std::size_t i = 0; i < values.size();) {
+            std::size_t j = i + 1;
+            while (j < values.size() &&
+                   (values[j] == values[i] || (values[j] != values[j] && values[i] != values[i])))
+                ++j;
+            unique.push_back(double(values[i]));
+            counts.push_back(int64_t(j - i));
+            i = j;
+        }
+    }
+}
+
+std::vector<double> quantiles(const std::vector<int64_t>& counts, int64_t size) {
+    std::vector<double> q(counts.size());
+    int64_t running = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        running += counts[i];
+        q[i] = double(running) / double(size);
+    }
+    return q;
+}
+
+// skimage's _match_cumulative_cdf for channels [c0, c1) of `volume` into `out`.
+template <typename T, typename O>
+void match_part(const Volume& volume, const Volume& source, const Volume& reference, Volume& out,
+                int64_t c0, int64_t c1) {
+    std::vector<double> src_values;
+    std::vector<int64_t> src_counts;
+    unique_counts(gather<T>(source), src_values, src_counts);
+    std::vector<double> ref_values;
+    std::vector<int64_t> ref_counts;
+    visit(reference.pixel_type(), [&](auto tag) {
+        using R = typename decltype(tag)::type;
+        unique_counts(gather<R>(reference), ref_values, ref_counts);
+    });
+    const Interp interp(quantiles(ref_counts, reference.shape().values()), ref_values);
+    const std::vector<double> src_q = quantiles(src_counts, source.shape().values());
+    std::vector<double> mapped(src_q.size());
+    for (std::size_t i = 0; i < src_q.size(); ++i)
+        mapped[i] = interp(src_q[i]);
+    map_channels<T, O>(volume, out, c0, c1, [&](T v) {
+        if constexpr (kSmallInt<T>) {
+            // Values absent from the source never reach the table lookup.
+            const auto it = std::lower_bound(src_values.begin(), src_values.end(), double(v));
+            if (it == src_values.end() || *it != double(v)) return O(0);
+            return numpy_cast<O>(mapped[std::size_t(it - src_values.begin())]);
+        } else {
+            auto it = std::lower_bound(src_values.begin(), src_values.end(), double(v));
+            if (it == src_values.end()) it = std::prev(src_values.end());  // NaN: last entry
+            return numpy_cast<O>(mapped[std::size_t(it - src_values.begin())]);
+        }
+    });
+}
+
+}  // namespace
+
+Volume match_histograms(const Volume& volume, const Volume& reference, ChannelMode mode) {
+    const PixelType type = volume.pixel_type();
+    const int64_t channels = volume.shape().c;
+    if (mode == ChannelMode::per_channel && reference.shape().c != channels) {
+        throw ValueError("Number of channels in the input image and reference image must match!");
+    }
+    const bool split = mode == ChannelMode::per_channel;
+    PixelType out_type = type == PixelType::f32 ? PixelType::f32 : PixelType::f64;
+    if (split && !is_float(type)) out_type = type;
+    Volume out = allocate_like(volume, out_type);
+    visit(type, [&](auto in_tag) {
+        using T = typename decltype(in_tag)::type;
+        visit(out_type, [&](auto out_tag) {
+            using O = typename decltype(out_tag)::type;
+            if (split) {
+                for (int64_t c = 0; c < channels; ++c) {
+                    match_part<T, O>(volume, volume.channel(c), reference.channel(c), out, c,
+                                     c + 1);
+                }
+            } else {
+                match_part<T, O>(volume, volume, reference, out, 0, channels);
+            }
+        });
+    });
+    return out;
+}
+
+}  // namespace vox

@@ -1,0 +1,277 @@
+// Projections along an axis with numpy's reduction semantics and summation order.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "common.h"
+#include "vox/filters.h"
+#include "vox/parallel.h"
+
+namespace vox {
+namespace {
+
+// numpy's pairwise_sum (numpy/core/src/umath/loops_utils.h.src): blocks of at most
+// 128 summed with 8 accumulators, halves (multiples of 8) summed recursively. numpy
+// uses it when a reduction runs along the contiguous axis; we use it for x.
+template <typename A>
+A pairwise_sum(const A* a, std::int64_t n) {
+    if (n < 8) {
+        A res = A(0);
+        for (std::int64_t i = 0; i < n; ++i)
+            res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        A r[8];
+        for (int j = 0; j < 8; ++j)
+            r[j] = a[j];
+        std::int64_t i = 8;
+        for (; i < n - (n % 8); i += 8) {
+            for (int j = 0; j < 8; ++j)
+                r[j] += a[i + j];
+        }
+        A res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; ++i)
+            res += a[i];
+        return res;
+    }
+    std::int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+}
+
+// numpy's maximum / minimum: a NaN wins and stays.
+template <typename T>
+inline T take_max(T m, T v) {
+    if constexpr (std::is_integral_v<T>) return std::max(m, v);  // plain SIMD max
+    return (v > m || v != v) ? v : m;  // NOLINT(misc-redundant-expression): NaN test
+}
+template <typename T>
+inline T take_min(T m, T v) {
+    if constexpr (std::is_integral_v<T>) return std::min(m, v);
+    return (v < m || v != v) ? v : m;  // NOLINT(misc-redundant-expression): NaN test
+}
+
+template <typename T>
+struct Types {
+    // Output of sum, mean and std: the float type itself, f64 for integers.
+    using Out = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+    // Accumulator of sums: numpy adds floats in their own type, integers in 64 bits.
+    using Sum =
+        std::conditional_t<std::is_floating_point_v<T>, T,
+                           std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
+};
+
+// Rows are packed (strides[2] == 1).
+// Projection along x: one reduction per row, summed pairwise as numpy does.
+template <typename T, typename O>
+void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectMode mode) {
+    using Sum = typename Types<T>::Sum;
+    using Out = typename Types<T>::Out;
+    const Shape& shape = in.shape;
+    const std::int64_t n = shape.x;
+    parallel_for(0, shape.c * shape.z * shape.y, std::max<std::int64_t>(1, 8192 / n),
+                 [&](std::int64_t begin, std::int64_t end) {
+                     std::vector<Sum> sums(static_cast<std::size_t>(n));
+                     std::vector<Out> squares(static_cast<std::size_t>(n));
+                     for (std::int64_t item = begin; item < end; ++item) {
+                         const std::int64_t c = item / (shape.z * shape.y);
+                         const std::int64_t z = (item / shape.y) % shape.z;
+                         const std::int64_t y = item % shape.y;
+                         const T* row = in.row(z, y, c);
+                         O& dst = out(z, y, 0, c);
+                         if (mode == ProjectMode::max || mode == ProjectMode::min) {
+                             T m = row[0];
+                             for (std::int64_t i = 1; i < n; ++i) {
+                                 m = mode == ProjectMode::max ? take_max(m, row[i])
+                                                              : take_min(m, row[i]);
+                             }
+                             dst = O(m);
+                             continue;
+                         }
+                         for (std::int64_t i = 0; i < n; ++i)
+                             sums[std::size_t(i)] = Sum(row[i]);
+                         const Sum total = pairwise_sum(sums.data(), n);
+                         if (mode == ProjectMode::sum) {
+                             dst = O(total);
+                             continue;
+                         }
+                         const Out mean = Out(total) / Out(n);
+                         if (mode == ProjectMode::mean) {
+                             dst = O(mean);
+                             continue;
+                         }
+                         for (std::int64_t i = 0; i < n; ++i) {
+                             const Out d = Out(row[i]) - mean;
+                             squares[std::size_t(i)] = d * d;
+                         }
+                         dst = O(std::sqrt(pairwise_sum(squares.data(), n) / Out(n)));
+                     }
+                 });
+}
+
+// Projection along y or z: rows added one after another into a row of accumulators,
+// the order numpy's reduction takes over a non-contiguous axis.
+template <typename T, typename O>
+void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis axis,
+                  ProjectMode mode) {
+    using Sum = typename Types<T>::Sum;
+    using Out = typename Types<T>::Out;
+    const Shape& shape = in.shape;
+    const std::int64_t n = axis == Axis::z ? shape.z : shape.y;
+    const std::int64_t outer = axis == Axis::z ? shape.y : shape.z;
+    const std::int64_t width = shape.x;
+    parallel_for(0, shape.c * outer, 1, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<T> extreme(static_cast<std::size_t>(width));
+        std::vector<Sum> sums(static_cast<std::size_t>(width));
+        std::vector<Out> means(static_cast<std::size_t>(width));
+        std::vector<Out> squares(static_cast<std::size_t>(width));
+        std::vector<std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>> small(
+            static_cast<std::size_t>(width));
+        for (std::int64_t item = begin; item < end; ++item) {
+            const std::int64_t c = item / outer;
+            const std::int64_t o = item % outer;
+            auto line = [&](std::int64_t k) {
+                return axis == Axis::z ? in.row(k, o, c) : in.row(o, k, c);
+            };
+            O* dst = axis == Axis::z ? out.row(0, o, c) : out.row(o, 0, c);
+            const std::int64_t ds = out.strides[2];
+            if (mode == ProjectMode::max || mode == ProjectMode::min) {
+                const T* first = line(0);
+                for (std::int64_t x = 0; x < width; ++x)
+                    extreme[std::size_t(x)] = first[x];
+                for (std::int64_t k = 1; k < n; ++k) {
+                    const T* row = line(k);
+                    if (mode == ProjectMode::max) {
+                        for (std::int64_t x = 0; x < width; ++x)
+                            extreme[std::size_t(x)] = take_max(extreme[std::size_t(x)], row[x]);
+                    } else {
+                        for (std::int64_t x = 0; x < width; ++x)
+                            extreme[std::size_t(x)] = take_min(extreme[std::size_t(x)], row[x]);
+                    }
+                }
+                for (std::int64_t x = 0; x < width; ++x)
+                    dst[x * ds] = O(extreme[std::size_t(x)]);
+                continue;
+            }
+            std::fill(sums.begin(), sums.end(), Sum(0));
+            if constexpr (std::is_integral_v<T> && sizeof(T) <= 2) {
+                // 8- and 16-bit values: add blocks of rows in 32 bits (twice the SIMD lanes
+                // of 64 bits; at most 32768 rows of 16-bit values cannot overflow), then
+                // fold into the 64-bit sums. Integer sums are exact in any order.
+                using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
+                for (std::int64_t k0 = 0; k0 < n; k0 += 32768) {
+                    std::fill(small.begin(), small.end(), Small(0));
+                    for (std::int64_t k = k0; k < std::min(n, k0 + 32768); ++k) {
+                        const T* row = line(k);
+                        for (std::int64_t x = 0; x < width; ++x)
+                            small[std::size_t(x)] += Small(row[x]);
+                    }
+                    for (std::int64_t x = 0; x < width; ++x)
+                        sums[std::size_t(x)] += Sum(small[std::size_t(x)]);
+                }
+            } else {
+                for (std::int64_t k = 0; k < n; ++k) {
+                    const T* row = line(k);
+                    for (std::int64_t x = 0; x < width; ++x)
+                        sums[std::size_t(x)] += Sum(row[x]);
+                }
+            }
+            if (mode == ProjectMode::sum) {
+                for (std::int64_t x = 0; x < width; ++x)
+                    dst[x * ds] = O(sums[std::size_t(x)]);
+                continue;
+            }
+            for (std::int64_t x = 0; x < width; ++x) {
+                means[std::size_t(x)] = Out(sums[std::size_t(x)]) / Out(n);
+            }
+            if (mode == ProjectMode::mean) {
+                for (std::int64_t x = 0; x < width; ++x)
+                    dst[x * ds] = O(means[std::size_t(x)]);
+                continue;
+            }
+            std::fill(squares.begin(), squares.end(), Out(0));
+            for (std::int64_t k = 0; k < n; ++k) {
+                const T* row = line(k);
+                for (std::int64_t x = 0; x < width; ++x) {
+                    const Out d = Out(row[x]) - means[std::size_t(x)];
+                    squares[std::size_t(x)] += d * d;
+                }
+            }
+            for (std::int64_t x = 0; x < width; ++x) {
+                dst[x * ds] = O(std::sqrt(squares[std::size_t(x)] / Out(n)));
+            }
+        }
+    });
+}
+
+}  // namespace
+
+ProjectMode parse_project_mode(std::string_view text) {
+    if (text == "max") return ProjectMode::max;
+    if (text == "min") return ProjectMode::min;
+    if (text == "mean") return ProjectMode::mean;
+    if (text == "sum") return ProjectMode::sum;
+    if (text == "std") return ProjectMode::std;
+    throw ValueError("unknown projection mode '" + std::string(text) +
+                     "' (expected max, min, mean, sum or std)");
+}
+
+Volume project(const Volume& volume, Axis axis, ProjectMode mode, std::optional<Slab> slab) {
+    const auto a = std::size_t(axis);
+    const std::int64_t extent = volume.shape().extent(axis);
+    const Slab range = slab.value_or(Slab{0, extent});
+    const std::string name(axis_name(axis));
+    if (range.second <= range.first) {
+        throw ValueError("slab [" + std::to_string(range.first) + ", " +
+                         std::to_string(range.second) + ") along " + name + " is empty");
+    }
+    if (range.first < 0 || range.second > extent) {
+        throw ValueError("slab [" + std::to_string(range.first) + ", " +
+                         std::to_string(range.second) + ") along " + name + " is outside [0, " +
+                         std::to_string(extent) + ")");
+    }
+    const Shape& full = volume.shape();
+    Box box{{0, 0, 0}, {full.z, full.y, full.x}};
+    box.begin[a] = range.first;
+    box.end[a] = range.second;
+    // A crop view moves the affine's origin to the slab's first plane.
+    Volume input = volume.empty() ? volume : volume.crop(box);
+    // The kernels read rows as packed runs (vectorised); strided views are packed first.
+    if (!input.empty() && input.strides()[2] != 1) input = input.contiguous();
+
+    Shape shape = input.shape();
+    if (axis == Axis::z) shape.z = 1;
+    if (axis == Axis::y) shape.y = 1;
+    if (axis == Axis::x) shape.x = 1;
+    const PixelType in_type = volume.pixel_type();
+    const bool keeps_type = mode == ProjectMode::max || mode == ProjectMode::min;
+    const PixelType out_type = keeps_type || is_float(in_type) ? in_type : PixelType::f64;
+    Volume out = Volume::allocate(shape, out_type, Volume::Fill::none);
+    detail::copy_volume_metadata(input, out);
+    if (out.empty() || input.empty()) return out;
+
+    visit(in_type, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const VolumeView<const T> in = input.view<T>();
+        auto run = [&](auto out_tag) {
+            using O = typename decltype(out_tag)::type;
+            const VolumeView<O> dst = out.mutable_view<O>();
+            if (axis == Axis::x) {
+                project_x<T, O>(in, dst, mode);
+            } else {
+                project_rows<T, O>(in, dst, axis, mode);
+            }
+        };
+        if (keeps_type) {
+            run(std::type_identity<T>{});
+        } else {
+            run(std::type_identity<typename Types<T>::Out>{});
+        }
+    });
+    return out;
+}
+
+}  // namespace vox

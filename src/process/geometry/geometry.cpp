@@ -1,0 +1,894 @@
+// voxscope: geometric operations with scikit-image 0.19.3 / scipy.ndimage semantics.
+//
+// resize() follows skimage.transform.resize, which is scipy.ndimage.gaussian_filter (anti-
+// aliasing) followed by scipy.ndimage.zoom(grid_mode=True) (scipy/ndimage/src/
+// ni_interpolation.c, ni_splines.c). Both are separable, so each runs as one 1-D pass per
+// axis over a [outer][n][inner] layout with per-axis tap tables computed once.
+#include "vox/geometry.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "vox/parallel.h"
+#include "vox/stats.h"
+
+namespace vox {
+namespace {
+
+using Extents = std::array<std::int64_t, 3>;
+
+// Multiplies the affine on the right by an index transform index' = scale * index + shift
+// in (x, y, z) order, so the voxels of the new grid keep their world positions.
+Affine compose_index_transform(const Affine& affine, const std::array<double, 3>& scale_xyz,
+                               const std::array<double, 3>& shift_xyz) {
+    Affine result = affine;
+    for (int row = 0; row < 4; ++row) {
+        double translation = affine[row * 4 + 3];
+        for (int col = 0; col < 3; ++col) {
+            result[row * 4 + col] = affine[row * 4 + col] * scale_xyz[col];
+            translation += affine[row * 4 + col] * shift_xyz[col];
+        }
+        result[row * 4 + 3] = translation;
+    }
+    return result;
+}
+
+std::string format_zyx(const auto& values, std::string_view separator) {
+    return fmt::format("{}{}{}{}{}", values[0], separator, values[1], separator, values[2]);
+}
+
+// An index past [0, n) mapped back by the border rule; -1 for the constant border.
+std::int64_t border_index(std::int64_t i, std::int64_t n, ResizeMode mode) {
+    if (i >= 0 && i < n) return i;
+    switch (mode) {
+        case ResizeMode::reflect: {
+            if (n == 1) return 0;
+            const std::int64_t period = 2 * n - 2;
+            i %= period;
+            if (i < 0) i += period;
+            return i >= n ? period - i : i;
+        }
+        case ResizeMode::symmetric: {
+            const std::int64_t period = 2 * n;
+            i %= period;
+            if (i < 0) i += period;
+            return i >= n ? period - 1 - i : i;
+        }
+        case ResizeMode::edge:
+            return i < 0 ? 0 : n - 1;
+        case ResizeMode::constant:
+            return -1;
+    }
+    return -1;
+}
+
+// A buffer seen as [outer][n][inner], inner contiguous.
+struct Layout {
+    std::int64_t outer;
+    std::int64_t n;
+    std::int64_t inner;
+};
+
+Layout layout_of(const Extents& extents, int axis) {
+    Layout layout{1, extents[std::size_t(axis)], 1};
+    for (int a = 0; a < axis; ++a)
+        layout.outer *= extents[std::size_t(a)];
+    for (int a = axis + 1; a < 3; ++a)
+        layout.inner *= extents[std::size_t(a)];
+    return layout;
+}
+
+// Runs body(outer, j_begin, j_end, scratch) over every outer index and chunk of inner
+// columns in parallel; `scratch_per_column` doubles of scratch per column are allocated
+// once per parallel chunk, never per voxel.
+template <typename Body>
+void for_columns(const Layout& layout, std::int64_t work_per_column,
+                 std::int64_t scratch_per_column, Body body) {
+    constexpr std::int64_t kChunk = 1024;
+    const std::int64_t chunk = std::min(layout.inner, kChunk);
+    const std::int64_t per_outer = (layout.inner + chunk - 1) / chunk;
+    const std::int64_t tasks = layout.outer * per_outer;
+    const std::int64_t work = std::max<std::int64_t>(1, work_per_column * chunk);
+    const std::int64_t grain = std::max<std::int64_t>(1, (std::int64_t(1) << 16) / work);
+    parallel_for(0, tasks, grain, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<double> scratch(std::size_t(scratch_per_column * chunk));
+        for (std::int64_t task = begin; task < end; ++task) {
+            const std::int64_t outer = task / per_outer;
+            const std::int64_t j0 = (task % per_outer) * chunk;
+            body(outer, j0, std::min(j0 + chunk, layout.inner), scratch.data());
+        }
+    });
+}
+
+// scipy.ndimage.gaussian_filter1d's kernel: truncate 4, radius int(4 sigma + 0.5).
+std::vector<double> gaussian_kernel(double sigma) {
+    const auto radius = std::int64_t(4.0 * sigma + 0.5);
+    std::vector<double> weights(std::size_t(2 * radius + 1));
+    const double a = -0.5 / (sigma * sigma);
+    double sum = 0.0;
+    for (std::int64_t i = -radius; i <= radius; ++i) {
+        weights[std::size_t(i + radius)] = std::exp(a * double(i) * double(i));
+        sum += weights[std::size_t(i + radius)];
+    }
+    for (double& w : weights)
+        w /= sum;
+    return weights;
+}
+
+// Gaussian along one axis in place (scipy correlate1d with the mode's border). When
+// `truncate` is set the result is cast toward zero, as scipy stores into integer arrays.
+void gaussian_axis(std::vector<double>& data, const Extents& extents, int axis, double sigma,
+                   ResizeMode mode, bool truncate) {
+    const Layout layout = layout_of(extents, axis);
+    const std::vector<double> weights = gaussian_kernel(sigma);
+    const auto radius = std::int64_t(weights.size() / 2);
+    const std::int64_t n = layout.n;
+    const std::int64_t padded = n + 2 * radius;
+    std::vector<std::int64_t> source(static_cast<std::size_t>(padded));
+    for (std::int64_t i = 0; i < padded; ++i)
+        source[std::size_t(i)] = border_index(i - radius, n, mode);
+    double* base = data.data();
+    for_columns(layout, n * std::int64_t(weights.size()), padded,
+                [&](std::int64_t outer, std::int64_t j0, std::int64_t j1, double* line) {
+                    const std::int64_t width = j1 - j0;
+                    double* block = base + outer * n * layout.inner + j0;
+                    // The extended input, [padded][width], so the output can overwrite it.
+                    for (std::int64_t i = 0; i < padded; ++i) {
+                        const std::int64_t s = source[std::size_t(i)];
+                        double* dst = line + i * width;
+                        if (s < 0) {
+                            std::fill(dst, dst + width, 0.0);
+                        } else {
+                            std::copy(block + s * layout.inner, block + s * layout.inner + width,
+                                      dst);
+                        }
+                    }
+                    if (width == 1) {
+                        // Along x: one dot product per voxel.
+                        for (std::int64_t i = 0; i < n; ++i) {
+                            double sum = 0.0;
+                            for (std::size_t t = 0; t < weights.size(); ++t)
+                                sum += weights[t] * line[i + std::int64_t(t)];
+                            block[i] = truncate ? std::trunc(sum) : sum;
+                        }
+                        return;
+                    }
+                    for (std::int64_t i = 0; i < n; ++i) {
+                        double* out = block + i * layout.inner;
+                        const double* in = line + i * width;
+                        for (std::int64_t j = 0; j < width; ++j)
+                            out[j] = weights[0] * in[j];
+                        for (std::size_t t = 1; t < weights.size(); ++t) {
+                            const double w = weights[t];
+                            const double* tap = in + std::int64_t(t) * width;
+                            for (std::int64_t j = 0; j < width; ++j)
+                                out[j] += w * tap[j];
+                        }
+                        if (truncate) {
+                            for (std::int64_t j = 0; j < width; ++j)
+                                out[j] = std::trunc(out[j]);
+                        }
+                    }
+                });
+}
+
+// scipy's cubic B-spline prefilter (ni_splines.c) along one axis in place, mirror border
+// (scipy mode 'mirror') or the symmetric one (scipy 'reflect'). Unser, "Splines: a perfect
+// fit for signal and image processing", IEEE Signal Processing Magazine 16(6), 1999.
+void spline_prefilter_axis(std::vector<double>& data, const Extents& extents, int axis,
+                           ResizeMode mode) {
+    const Layout layout = layout_of(extents, axis);
+    const std::int64_t n = layout.n;
+    if (n < 2) return;
+    const double z = std::sqrt(3.0) - 2.0;
+    const double gain = (1.0 - z) * (1.0 - 1.0 / z);
+    double* base = data.data();
+    const std::int64_t inner = layout.inner;
+    for_columns(layout, 4 * n, 0,
+                [&](std::int64_t outer, std::int64_t j0, std::int64_t j1, double*) {
+                    double* block = base + outer * n * inner;
+                    for (std::int64_t i = 0; i < n; ++i) {
+                        double* row = block + i * inner;
+                        for (std::int64_t j = j0; j < j1; ++j)
+                            row[j] *= gain;
+                    }
+                    for (std::int64_t j = j0; j < j1; ++j) {
+                        auto c = [&](std::int64_t i) -> double& { return block[i * inner + j]; };
+                        if (mode == ResizeMode::reflect) {
+                            const double z_n_1 = std::pow(z, double(n - 1));
+                            double z_i = z;
+                            double c0 = c(0) + z_n_1 * c(n - 1);
+                            for (std::int64_t i = 1; i < n - 1; ++i) {
+                                c0 += z_i * (c(i) + z_n_1 * c(n - 1 - i));
+                                z_i *= z;
+                            }
+                            c(0) = c0 / (1.0 - z_n_1 * z_n_1);
+                        } else {
+                            const double z_n = std::pow(z, double(n));
+                            const double first = c(0);
+                            double z_i = z;
+                            double c0 = c(0) + z_n * c(n - 1);
+                            for (std::int64_t i = 1; i < n; ++i) {
+                                c0 += z_i * (c(i) + z_n * c(n - 1 - i));
+                                z_i *= z;
+                            }
+                            c0 *= z / (1.0 - z_n * z_n);
+                            c(0) = c0 + first;
+                        }
+                    }
+                    for (std::int64_t i = 1; i < n; ++i) {
+                        double* row = block + i * inner;
+                        const double* previous = row - inner;
+                        for (std::int64_t j = j0; j < j1; ++j)
+                            row[j] += z * previous[j];
+                    }
+                    double* last = block + (n - 1) * inner;
+                    const double* before_last = last - inner;
+                    for (std::int64_t j = j0; j < j1; ++j) {
+                        if (mode == ResizeMode::reflect) {
+                            last[j] = (z * before_last[j] + last[j]) * z / (z * z - 1.0);
+                        } else {
+                            last[j] *= z / (z - 1.0);
+                        }
+                    }
+                    for (std::int64_t i = n - 2; i >= 0; --i) {
+                        double* row = block + i * inner;
+                        const double* next = row + inner;
+                        for (std::int64_t j = j0; j < j1; ++j)
+                            row[j] = z * (next[j] - row[j]);
+                    }
+                });
+}
+
+// Interpolation taps of one axis: for output k, input indices and weights (scipy's
+// NI_ZoomShift with grid_mode: coordinate (k + 0.5) * in / out - 0.5).
+struct Taps {
+    int count = 1;
+    std::vector<std::int64_t> index;
+    std::vector<double> weight;
+};
+
+Taps zoom_taps(std::int64_t n_in, std::int64_t n_out, int order, ResizeMode mode) {
+    Taps taps;
+    taps.count = order + 1;
+    taps.index.resize(std::size_t(n_out * taps.count));
+    taps.weight.resize(std::size_t(n_out * taps.count));
+    const double zoom = double(n_in) / double(n_out);
+    for (std::int64_t k = 0; k < n_out; ++k) {
+        const double cc = (double(k) + 0.5) * zoom - 0.5;
+        std::int64_t start = 0;
+        std::array<double, 4> w{1.0, 0.0, 0.0, 0.0};
+        if (order == 0) {
+            start = std::int64_t(std::floor(cc + 0.5));
+        } else if (order == 1) {
+            start = std::int64_t(std::floor(cc));
+            const double x = cc - std::floor(cc);
+            w[0] = 1.0 - x;
+            w[1] = 1.0 - w[0];
+        } else {
+            start = std::int64_t(std::floor(cc)) - 1;
+            const double x = cc - std::floor(cc);
+            const double y = 1.0 - x;
+            w[0] = y * y * y / 6.0;
+            w[1] = (x * x * (x - 2.0) * 3.0 + 4.0) / 6.0;
+            w[2] = (y * y * (y - 2.0) * 3.0 + 4.0) / 6.0;
+            w[3] = 1.0 - w[0] - w[1] - w[2];
+        }
+        for (int t = 0; t < taps.count; ++t) {
+            const std::int64_t s = border_index(start + t, n_in, mode);
+            const auto slot = std::size_t(k * taps.count + t);
+            // Constant border (cval 0): the tap reads voxel 0 with weight 0.
+            taps.index[slot] = s < 0 ? 0 : s;
+            taps.weight[slot] = s < 0 ? 0.0 : w[std::size_t(t)];
+        }
+    }
+    return taps;
+}
+
+// The Gaussian (scipy's gaussian_filter1d) folded into the taps: the zoom reads the smoothed
+// line only at its taps, so each output voxel becomes one weighted sum of input voxels and
+// the full-size smoothed volume is never computed.
+Taps smooth_taps(const Taps& taps, std::int64_t n_in, double sigma, ResizeMode mode) {
+    const std::vector<double> kernel = gaussian_kernel(sigma);
+    const auto radius = std::int64_t(kernel.size() / 2);
+    const auto n_out = std::int64_t(taps.index.size()) / taps.count;
+    // Per output voxel: input index -> summed weight. The zoom taps are neighbours, so their
+    // kernels overlap; merging equal indices leaves about half the multiplications.
+    std::vector<std::vector<std::pair<std::int64_t, double>>> merged(
+        static_cast<std::size_t>(n_out));
+    std::size_t count = 1;
+    for (std::int64_t k = 0; k < n_out; ++k) {
+        auto& entries = merged[std::size_t(k)];
+        for (int t = 0; t < taps.count; ++t) {
+            const std::int64_t p = taps.index[std::size_t(k * taps.count + t)];
+            const double w = taps.weight[std::size_t(k * taps.count + t)];
+            if (w == 0.0) continue;
+            for (std::int64_t s = -radius; s <= radius; ++s) {
+                const std::int64_t q = border_index(p + s, n_in, mode);
+                if (q < 0) continue;  // constant border: zeros
+                const double weight = w * kernel[std::size_t(s + radius)];
+                auto it = std::find_if(entries.begin(), entries.end(),
+                                       [&](const auto& e) { return e.first == q; });
+                if (it == entries.end()) {
+                    entries.emplace_back(q, weight);
+                } else {
+                    it->second += weight;
+                }
+            }
+        }
+        count = std::max(count, entries.size());
+    }
+    Taps result;
+    result.count = int(count);
+    result.index.assign(std::size_t(n_out) * count, 0);
+    result.weight.assign(std::size_t(n_out) * count, 0.0);
+    for (std::int64_t k = 0; k < n_out; ++k) {
+        const auto& entries = merged[std::size_t(k)];
+        for (std::size_t e = 0; e < entries.size(); ++e) {
+            result.index[std::size_t(k) * count + e] = entries[e].first;
+            result.weight[std::size_t(k) * count + e] = entries[e].second;
+        }
+        // Padding entries (weight 0) read the first tap, which is in range.
+        for (std::size_t e = entries.size(); e < count; ++e) {
+            result.index[std::size_t(k) * count + e] = entries.empty() ? 0 : entries[0].first;
+        }
+    }
+    return result;
+}
+
+// One zoom pass along `axis`: in (extents) -> out (extents with axis resized to n_out).
+std::vector<double> zoom_axis(const std::vector<double>& in, const Extents& extents, int axis,
+                              std::int64_t n_out, const Taps& taps) {
+    const Layout layout = layout_of(extents, axis);
+    std::vector<double> out(std::size_t(layout.outer * n_out * layout.inner));
+    const double* source = in.data();
+    double* target = out.data();
+    const std::int64_t inner = layout.inner;
+    const int count = taps.count;
+    if (inner == 1) {
+        // Along x: one dot product per output voxel.
+        const std::int64_t grain = std::max<std::int64_t>(
+            1, (std::int64_t(1) << 16) / std::max<std::int64_t>(1, n_out * count));
+        parallel_for(0, layout.outer, grain, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t outer = begin; outer < end; ++outer) {
+                const double* line = source + outer * layout.n;
+                double* row = target + outer * n_out;
+                for (std::int64_t k = 0; k < n_out; ++k) {
+                    const std::int64_t* index = taps.index.data() + k * count;
+                    const double* weight = taps.weight.data() + k * count;
+                    double sum = 0.0;
+                    for (int t = 0; t < count; ++t)
+                        sum += weight[t] * line[index[t]];
+                    row[k] = sum;
+                }
+            }
+        });
+        return out;
+    }
+    for_columns(layout, n_out * count, 0,
+                [&](std::int64_t outer, std::int64_t j0, std::int64_t j1, double*) {
+                    const double* block = source + outer * layout.n * inner;
+                    double* out_block = target + outer * n_out * inner;
+                    for (std::int64_t k = 0; k < n_out; ++k) {
+                        double* row = out_block + k * inner;
+                        const std::int64_t* index = taps.index.data() + k * count;
+                        const double* weight = taps.weight.data() + k * count;
+                        const double* first = block + index[0] * inner;
+                        for (std::int64_t j = j0; j < j1; ++j)
+                            row[j] = weight[0] * first[j];
+                        for (int t = 1; t < count; ++t) {
+                            const double w = weight[t];
+                            const double* tap = block + index[t] * inner;
+                            for (std::int64_t j = j0; j < j1; ++j)
+                                row[j] += w * tap[j];
+                        }
+                    }
+                });
+    return out;
+}
+
+void check_order(int order) {
+    if (order != 0 && order != 1 && order != 3) {
+        throw ValueError(fmt::format("order must be 0, 1 or 3, got {}", order));
+    }
+}
+
+template <typename T>
+constexpr double float_scale() {
+    // img_as_float multiplies integers by 1 / max (skimage.util.dtype._convert).
+    if constexpr (std::is_integral_v<T>) {
+        return 1.0 / double(std::numeric_limits<T>::max());
+    } else {
+        return 1.0;
+    }
+}
+
+// The second half of skimage's _clip_warp_output when cval (0) must be preserved.
+template <typename Out>
+void clip_keeping_zeros(Volume& result, double low, double high) {
+    const auto [out_low, out_high] = min_max(result);
+    const bool keep_zeros = out_low <= 0.0 && 0.0 <= out_high;
+    const VolumeView<Out> view = result.mutable_view<Out>();
+    const Shape& shape = result.shape();
+    parallel_for(0, shape.z * shape.c, 1, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t plane = b; plane < e; ++plane) {
+            for (std::int64_t y = 0; y < shape.y; ++y) {
+                Out* row = view.row(plane % shape.z, y, plane / shape.z);
+                for (std::int64_t x = 0; x < shape.x; ++x) {
+                    const double v = double(row[x]);
+                    if (keep_zeros && v == 0.0) continue;
+                    row[x] = Out(v < low ? low : (v > high ? high : v));
+                }
+            }
+        }
+    });
+}
+
+template <typename T, typename Out>
+Volume resize_typed(const Volume& volume, const Extents& out_extents, const ResizeOptions& options,
+                    bool anti_aliasing) {
+    const Shape& shape = volume.shape();
+    const Extents in_extents{shape.z, shape.y, shape.x};
+    // Values enter as img_as_float would give them (order > 0 without preserve_range).
+    const bool scale_values = options.order > 0 && !options.preserve_range;
+    const double scale = scale_values ? float_scale<T>() : 1.0;
+    const bool clamp_minus_one = scale_values && std::is_signed_v<T> && std::is_integral_v<T>;
+    auto convert = [&](double v) {
+        v *= scale;
+        return clamp_minus_one && v < -1.0 ? -1.0 : v;
+    };
+    // skimage clips to the range of the whole (converted) image, all channels together.
+    double low = -std::numeric_limits<double>::infinity();
+    double high = std::numeric_limits<double>::infinity();
+    if (options.clip && options.order > 0) {
+        const auto [lo, hi] = min_max(volume);
+        if (!std::isnan(lo)) {
+            low = convert(lo);
+            high = convert(hi);
+        }
+    }
+    // _clip_warp_output: with the constant border and 0 outside the input range, voxels that
+    // are exactly 0 keep it if 0 lies within the output's range. That needs the whole output
+    // first, so the clip then runs as a second pass.
+    const bool preserve_cval =
+        options.mode == ResizeMode::constant && std::isfinite(low) && !(low <= 0.0 && 0.0 <= high);
+    const double write_low = preserve_cval ? -std::numeric_limits<double>::infinity() : low;
+    const double write_high = preserve_cval ? std::numeric_limits<double>::infinity() : high;
+    // Integers filtered at order 0 stay integers in scipy: each pass truncates.
+    const bool truncate = std::is_integral_v<Out>;
+
+    const Shape out_shape{out_extents[0], out_extents[1], out_extents[2], shape.c};
+    Volume result = Volume::allocate(out_shape, pixel_type_of<Out>(), Volume::Fill::none);
+    const VolumeView<const T> source = volume.view<T>();
+    const VolumeView<Out> target = result.mutable_view<Out>();
+    for (std::int64_t c = 0; c < shape.c; ++c) {
+        auto sigma_of = [&](std::size_t a) {
+            const double factor = double(in_extents[a]) / double(out_extents[a]);
+            return anti_aliasing ? std::max(0.0, (factor - 1.0) / 2.0) : 0.0;
+        };
+        // gaussian_filter skips axes whose sigma is <= 1e-15.
+        constexpr double kMinSigma = 1e-15;
+        // Orders 0 and 1 without truncation read x straight from the input: the x pass
+        // converts each row as it goes, so no full-size copy of the input is made.
+        const bool fused_x = !truncate && options.order != 3 &&
+                             (in_extents[2] != out_extents[2] || sigma_of(2) > kMinSigma);
+        std::vector<double> data;
+        Extents extents = in_extents;
+        if (fused_x) {
+            Taps taps = zoom_taps(in_extents[2], out_extents[2], options.order, options.mode);
+            if (sigma_of(2) > kMinSigma) {
+                taps = smooth_taps(taps, in_extents[2], sigma_of(2), options.mode);
+            }
+            const std::int64_t n_out = out_extents[2];
+            const int count = taps.count;
+            data.resize(std::size_t(shape.z * shape.y * n_out));
+            parallel_for(0, shape.z * shape.y, std::max<std::int64_t>(1, 4096 / shape.x),
+                         [&](std::int64_t begin, std::int64_t end) {
+                             std::vector<double> line(std::size_t(shape.x));
+                             for (std::int64_t zy = begin; zy < end; ++zy) {
+                                 const T* in = source.row(zy / shape.y, zy % shape.y, c);
+                                 for (std::int64_t x = 0; x < shape.x; ++x)
+                                     line[std::size_t(x)] =
+                                         convert(double(in[x * source.strides[2]]));
+                                 double* row = data.data() + zy * n_out;
+                                 for (std::int64_t k = 0; k < n_out; ++k) {
+                                     const std::int64_t* index = taps.index.data() + k * count;
+                                     const double* weight = taps.weight.data() + k * count;
+                                     double sum = 0.0;
+                                     for (int t = 0; t < count; ++t)
+                                         sum += weight[t] * line[std::size_t(index[t])];
+                                     row[k] = sum;
+                                 }
+                             }
+                         });
+            extents[2] = n_out;
+        } else {
+            data.resize(std::size_t(shape.voxels()));
+            parallel_for(0, shape.z, 1, [&](std::int64_t z0, std::int64_t z1) {
+                for (std::int64_t z = z0; z < z1; ++z) {
+                    for (std::int64_t y = 0; y < shape.y; ++y) {
+                        const T* row = source.row(z, y, c);
+                        double* out = data.data() + (z * shape.y + y) * shape.x;
+                        for (std::int64_t x = 0; x < shape.x; ++x)
+                            out[x] = convert(double(row[x * source.strides[2]]));
+                    }
+                }
+            });
+        }
+        if (truncate) {
+            // scipy truncates after each Gaussian pass, in axis order z, y, x: keep that order
+            // over the whole volume, then sample (order 0).
+            for (int axis = 0; axis < 3; ++axis) {
+                const double sigma = sigma_of(std::size_t(axis));
+                if (sigma > kMinSigma)
+                    gaussian_axis(data, in_extents, axis, sigma, options.mode, true);
+            }
+        }
+        // Operators along different axes commute, so each axis is smoothed, prefiltered and
+        // zoomed in turn (x first), and later axes work on the already reduced volume.
+        for (int axis = fused_x ? 1 : 2; axis >= 0; --axis) {
+            const auto a = std::size_t(axis);
+            const double sigma = truncate ? 0.0 : sigma_of(a);
+            if (options.order == 3) {
+                if (sigma > kMinSigma)
+                    gaussian_axis(data, extents, axis, sigma, options.mode, false);
+                spline_prefilter_axis(data, extents, axis, options.mode);
+            } else if (extents[a] == out_extents[a] && sigma <= kMinSigma) {
+                // Orders 0 and 1 at an unchanged extent sample the voxels themselves.
+                continue;
+            }
+            Taps taps = zoom_taps(extents[a], out_extents[a], options.order, options.mode);
+            if (options.order != 3 && sigma > kMinSigma) {
+                taps = smooth_taps(taps, extents[a], sigma, options.mode);
+            }
+            data = zoom_axis(data, extents, axis, out_extents[a], taps);
+            extents[a] = out_extents[a];
+        }
+        parallel_for(0, out_shape.z, 1, [&](std::int64_t z0, std::int64_t z1) {
+            for (std::int64_t z = z0; z < z1; ++z) {
+                for (std::int64_t y = 0; y < out_shape.y; ++y) {
+                    Out* row = target.row(z, y, c);
+                    const double* in = data.data() + (z * out_shape.y + y) * out_shape.x;
+                    for (std::int64_t x = 0; x < out_shape.x; ++x) {
+                        double v = in[x];
+                        // np.clip keeps NaN: compare, never std::clamp.
+                        v = v < write_low ? write_low : (v > write_high ? write_high : v);
+                        row[x] = Out(v);
+                    }
+                }
+            }
+        });
+    }
+    if (preserve_cval) clip_keeping_zeros<Out>(result, low, high);
+    Spacing spacing = volume.spacing();
+    std::array<double, 3> factors{};
+    for (std::size_t a = 0; a < 3; ++a) {
+        factors[a] = double(in_extents[a]) / double(out_extents[a]);
+        spacing.zyx[a] *= factors[a];
+    }
+    result.set_spacing(spacing);
+    if (volume.affine()) {
+        // Output voxel k sits at input coordinate (k + 0.5) * f - 0.5.
+        result.set_affine(compose_index_transform(
+            *volume.affine(), {factors[2], factors[1], factors[0]},
+            {(factors[2] - 1.0) / 2.0, (factors[1] - 1.0) / 2.0, (factors[0] - 1.0) / 2.0}));
+    }
+    result.set_channel_names(volume.channel_names());
+    result.metadata() = volume.metadata();
+    return result;
+}
+
+// numpy's round half to even.
+double round_half_even(double v) {
+    return std::nearbyint(v);
+}
+
+template <typename T>
+Volume copy_with_index_map(const Volume& volume, const Shape& out_shape,
+                           const std::array<std::vector<std::int64_t>, 3>& map_zyx, bool constant,
+                           T value) {
+    Volume result = Volume::allocate(out_shape, volume.pixel_type(), Volume::Fill::none);
+    const VolumeView<const T> source = volume.view<T>();
+    const VolumeView<T> target = result.mutable_view<T>();
+    const auto& mz = map_zyx[0];
+    const auto& my = map_zyx[1];
+    const auto& mx = map_zyx[2];
+    parallel_for(0, out_shape.z * out_shape.c, 1, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t plane = b; plane < e; ++plane) {
+            const std::int64_t c = plane / out_shape.z;
+            const std::int64_t z = plane % out_shape.z;
+            for (std::int64_t y = 0; y < out_shape.y; ++y) {
+                T* out = target.row(z, y, c);
+                const std::int64_t sz = mz[std::size_t(z)];
+                const std::int64_t sy = my[std::size_t(y)];
+                if (constant && (sz < 0 || sy < 0)) {
+                    std::fill(out, out + out_shape.x, value);
+                    continue;
+                }
+                const T* in = source.row(sz, sy, c);
+                const std::int64_t step = source.strides[2];
+                for (std::int64_t x = 0; x < out_shape.x; ++x) {
+                    const std::int64_t sx = mx[std::size_t(x)];
+                    out[x] = sx < 0 ? value : in[sx * step];
+                }
+            }
+        }
+    });
+    result.set_channel_names(volume.channel_names());
+    result.metadata() = volume.metadata();
+    return result;
+}
+
+template <typename T>
+Volume block_mean_typed(const Volume& volume, const Extents& factors, double cval) {
+    using Out = std::conditional_t<std::is_same_v<T, float>, float, double>;
+    const Shape& shape = volume.shape();
+    const Extents in{shape.z, shape.y, shape.x};
+    Extents out{};
+    for (std::size_t a = 0; a < 3; ++a)
+        out[a] = (in[a] + factors[a] - 1) / factors[a];
+    const Shape out_shape{out[0], out[1], out[2], shape.c};
+    Volume result = Volume::allocate(out_shape, pixel_type_of<Out>(), Volume::Fill::none);
+    const VolumeView<const T> source = volume.view<T>();
+    const VolumeView<Out> target = result.mutable_view<Out>();
+    const double count = double(factors[0] * factors[1] * factors[2]);
+    parallel_for(0, out[0] * shape.c, 1, [&](std::int64_t b, std::int64_t e) {
+        std::vector<double> sums(static_cast<std::size_t>(out[2]));
+        for (std::int64_t plane = b; plane < e; ++plane) {
+            const std::int64_t c = plane / out[0];
+            const std::int64_t oz = plane % out[0];
+            for (std::int64_t oy = 0; oy < out[1]; ++oy) {
+                std::fill(sums.begin(), sums.end(), 0.0);
+                for (std::int64_t z = oz * factors[0]; z < (oz + 1) * factors[0]; ++z) {
+                    for (std::int64_t y = oy * factors[1]; y < (oy + 1) * factors[1]; ++y) {
+                        if (z >= in[0] || y >= in[1]) continue;
+                        const T* row = source.row(z, y, c);
+                        const std::int64_t step = source.strides[2];
+                        for (std::int64_t x = 0; x < in[2]; ++x)
+                            sums[std::size_t(x / factors[2])] += double(row[x * step]);
+                    }
+                }
+                Out* row = target.row(oz, oy, c);
+                for (std::int64_t ox = 0; ox < out[2]; ++ox) {
+                    // Padding voxels of the block: all minus those inside the volume.
+                    const std::int64_t nz =
+                        std::min(in[0], (oz + 1) * factors[0]) - oz * factors[0];
+                    const std::int64_t ny =
+                        std::min(in[1], (oy + 1) * factors[1]) - oy * factors[1];
+                    const std::int64_t nx =
+                        std::min(in[2], (ox + 1) * factors[2]) - ox * factors[2];
+                    const double outside = count - double(nz * ny * nx);
+                    row[ox] = Out((sums[std::size_t(ox)] + outside * cval) / count);
+                }
+            }
+        }
+    });
+    Spacing spacing = volume.spacing();
+    for (std::size_t a = 0; a < 3; ++a)
+        spacing.zyx[a] *= double(factors[a]);
+    result.set_spacing(spacing);
+    if (volume.affine()) {
+        const std::array<double, 3> f{double(factors[2]), double(factors[1]), double(factors[0])};
+        result.set_affine(compose_index_transform(
+            *volume.affine(), f, {(f[0] - 1.0) / 2.0, (f[1] - 1.0) / 2.0, (f[2] - 1.0) / 2.0}));
+    }
+    result.set_channel_names(volume.channel_names());
+    result.metadata() = volume.metadata();
+    return result;
+}
+
+}  // namespace
+
+ResizeMode parse_resize_mode(std::string_view text) {
+    if (text == "reflect") return ResizeMode::reflect;
+    if (text == "symmetric") return ResizeMode::symmetric;
+    if (text == "edge") return ResizeMode::edge;
+    if (text == "constant") return ResizeMode::constant;
+    throw ValueError(fmt::format(
+        "unknown resize mode '{}': expected reflect, symmetric, edge or constant", text));
+}
+
+PadMode parse_pad_mode(std::string_view text) {
+    if (text == "constant") return PadMode::constant;
+    if (text == "edge") return PadMode::edge;
+    if (text == "reflect") return PadMode::reflect;
+    throw ValueError(
+        fmt::format("unknown pad mode '{}': expected constant, edge or reflect", text));
+}
+
+Volume resize(const Volume& volume, const std::array<std::int64_t, 3>& shape_zyx,
+              const ResizeOptions& options) {
+    if (shape_zyx[0] < 1 || shape_zyx[1] < 1 || shape_zyx[2] < 1) {
+        throw ValueError(
+            fmt::format("output shape must be positive, got {}", format_zyx(shape_zyx, "x")));
+    }
+    check_order(options.order);
+    if (options.order == 3 && options.mode != ResizeMode::reflect &&
+        options.mode != ResizeMode::symmetric) {
+        throw ValueError("order 3 supports the modes reflect and symmetric only");
+    }
+    const Shape& shape = volume.shape();
+    if (shape.voxels() == 0) throw ValueError("cannot resize an empty volume");
+    const bool anti_aliasing = options.anti_aliasing.value_or(
+        shape_zyx[0] < shape.z || shape_zyx[1] < shape.y || shape_zyx[2] < shape.x);
+    return visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if (options.order == 0) {
+            return resize_typed<T, T>(volume, shape_zyx, options, anti_aliasing);
+        }
+        // img_as_float (and preserve_range's cast) keep float32, integers become float64.
+        using F = std::conditional_t<std::is_same_v<T, float>, float, double>;
+        return resize_typed<T, F>(volume, shape_zyx, options, anti_aliasing);
+    });
+}
+
+Volume rescale(const Volume& volume, const std::array<double, 3>& factors_zyx,
+               const ResizeOptions& options) {
+    for (double f : factors_zyx) {
+        if (!(f > 0.0) || !std::isfinite(f)) {
+            throw ValueError(
+                fmt::format("scale factors must be > 0, got {}", format_zyx(factors_zyx, ", ")));
+        }
+    }
+    const Shape& shape = volume.shape();
+    const Extents in{shape.z, shape.y, shape.x};
+    Extents out{};
+    for (std::size_t a = 0; a < 3; ++a) {
+        out[a] = std::max<std::int64_t>(
+            1, std::int64_t(round_half_even(factors_zyx[a] * double(in[a]))));
+    }
+    return resize(volume, out, options);
+}
+
+Volume resample_isotropic(const Volume& volume, int order) {
+    check_order(order);
+    const auto& zyx = volume.spacing().zyx;
+    const double target = std::min({zyx[0], zyx[1], zyx[2]});
+    ResizeOptions options;
+    options.order = order;
+    options.anti_aliasing = false;
+    return rescale(volume, {zyx[0] / target, zyx[1] / target, zyx[2] / target}, options);
+}
+
+Volume crop(const Volume& volume, const Box& box) {
+    return volume.crop(box).copy();
+}
+
+Volume flip(const Volume& volume, Axis axis) {
+    const Shape& shape = volume.shape();
+    const Extents extents{shape.z, shape.y, shape.x};
+    std::array<std::vector<std::int64_t>, 3> maps;
+    for (std::size_t a = 0; a < 3; ++a) {
+        maps[a].resize(std::size_t(extents[a]));
+        for (std::int64_t i = 0; i < extents[a]; ++i) {
+            maps[a][std::size_t(i)] = a == std::size_t(axis) ? extents[a] - 1 - i : i;
+        }
+    }
+    Volume result = visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        return copy_with_index_map<T>(volume, shape, maps, false, T(0));
+    });
+    result.set_spacing(volume.spacing());
+    if (volume.affine()) {
+        std::array<double, 3> scale{1.0, 1.0, 1.0};
+        std::array<double, 3> shift{0.0, 0.0, 0.0};
+        const std::size_t xyz = 2 - std::size_t(axis);
+        scale[xyz] = -1.0;
+        shift[xyz] = double(extents[std::size_t(axis)] - 1);
+        result.set_affine(compose_index_transform(*volume.affine(), scale, shift));
+    }
+    return result;
+}
+
+Volume permute_axes(const Volume& volume, const std::array<int, 3>& order) {
+    std::array<bool, 3> seen{false, false, false};
+    for (int a : order) {
+        if (a < 0 || a > 2 || seen[std::size_t(a)]) {
+            throw ValueError(fmt::format("axis order must be a permutation of 0, 1, 2, got {}",
+                                         format_zyx(order, ", ")));
+        }
+        seen[std::size_t(a)] = true;
+    }
+    const Shape& shape = volume.shape();
+    const Extents in{shape.z, shape.y, shape.x};
+    const Shape out_shape{in[std::size_t(order[0])], in[std::size_t(order[1])],
+                          in[std::size_t(order[2])], shape.c};
+    Volume result = Volume::allocate(out_shape, volume.pixel_type(), Volume::Fill::none);
+    visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const VolumeView<const T> source = volume.view<T>();
+        const VolumeView<T> target = result.mutable_view<T>();
+        // Element stride in the source of each output axis.
+        const std::array<std::int64_t, 3> step{source.strides[std::size_t(order[0])],
+                                               source.strides[std::size_t(order[1])],
+                                               source.strides[std::size_t(order[2])]};
+        parallel_for(0, out_shape.z * out_shape.c, 1, [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t plane = b; plane < e; ++plane) {
+                const std::int64_t c = plane / out_shape.z;
+                const std::int64_t z = plane % out_shape.z;
+                const T* base = source.origin + c * source.strides[3] + z * step[0];
+                for (std::int64_t y = 0; y < out_shape.y; ++y) {
+                    T* out = target.row(z, y, c);
+                    const T* in_row = base + y * step[1];
+                    for (std::int64_t x = 0; x < out_shape.x; ++x)
+                        out[x] = in_row[x * step[2]];
+                }
+            }
+        });
+    });
+    Spacing spacing = volume.spacing();
+    for (std::size_t a = 0; a < 3; ++a)
+        spacing.zyx[a] = volume.spacing().zyx[std::size_t(order[a])];
+    result.set_spacing(spacing);
+    if (volume.affine()) {
+        // Column (2 - i) of the affine belongs to axis i (zyx); move the columns along.
+        const Affine& old = *volume.affine();
+        Affine affine = old;
+        for (std::size_t i = 0; i < 3; ++i) {
+            const std::size_t new_col = 2 - i;
+            const std::size_t old_col = 2 - std::size_t(order[i]);
+            for (std::size_t row = 0; row < 4; ++row)
+                affine[row * 4 + new_col] = old[row * 4 + old_col];
+        }
+        result.set_affine(affine);
+    }
+    result.set_channel_names(volume.channel_names());
+    result.metadata() = volume.metadata();
+    return result;
+}
+
+Volume pad(const Volume& volume, const std::array<std::array<std::int64_t, 2>, 3>& widths,
+           PadMode mode, double value) {
+    for (const auto& w : widths) {
+        if (w[0] < 0 || w[1] < 0) {
+            throw ValueError(fmt::format(
+                "pad widths must be >= 0, got ({}, {}), ({}, {}), ({}, {})", widths[0][0],
+                widths[0][1], widths[1][0], widths[1][1], widths[2][0], widths[2][1]));
+        }
+    }
+    const Shape& shape = volume.shape();
+    const Extents in{shape.z, shape.y, shape.x};
+    if (shape.voxels() == 0) throw ValueError("cannot pad an empty volume");
+    const Shape out_shape{in[0] + widths[0][0] + widths[0][1], in[1] + widths[1][0] + widths[1][1],
+                          in[2] + widths[2][0] + widths[2][1], shape.c};
+    const ResizeMode border = mode == PadMode::constant ? ResizeMode::constant
+                              : mode == PadMode::edge   ? ResizeMode::edge
+                                                        : ResizeMode::reflect;
+    std::array<std::vector<std::int64_t>, 3> maps;
+    const Extents out{out_shape.z, out_shape.y, out_shape.x};
+    for (std::size_t a = 0; a < 3; ++a) {
+        maps[a].resize(std::size_t(out[a]));
+        for (std::int64_t i = 0; i < out[a]; ++i)
+            maps[a][std::size_t(i)] = border_index(i - widths[a][0], in[a], border);
+    }
+    Volume result = visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        return copy_with_index_map<T>(volume, out_shape, maps, mode == PadMode::constant, T(value));
+    });
+    result.set_spacing(volume.spacing());
+    if (volume.affine()) {
+        result.set_affine(compose_index_transform(
+            *volume.affine(), {1.0, 1.0, 1.0},
+            {-double(widths[2][0]), -double(widths[1][0]), -double(widths[0][0])}));
+    }
+    return result;
+}
+
+Volume block_mean(const Volume& volume, const std::array<std::int64_t, 3>& factors_zyx,
+                  double cval) {
+    if (factors_zyx[0] < 1 || factors_zyx[1] < 1 || factors_zyx[2] < 1) {
+        throw ValueError(
+            fmt::format("block factors must be >= 1, got {}", format_zyx(factors_zyx, ", ")));
+    }
+    if (volume.shape().voxels() == 0) throw ValueError("cannot reduce an empty volume");
+    return visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        return block_mean_typed<T>(volume, factors_zyx, cval);
+    });
+}
+
+}  // namespace vox

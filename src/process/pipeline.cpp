@@ -1,0 +1,481 @@
+// Operation specs: parsing (JSON and command line) and the table of operations.
+#include "vox/pipeline.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "vox/adapthist.h"
+#include "vox/convert.h"
+#include "vox/exposure.h"
+#include "vox/filters.h"
+#include "vox/geometry.h"
+#include "vox/segmentation.h"
+
+namespace vox {
+namespace {
+
+// A step's parameters with typed, validated access. Every parameter must be used by the op,
+// so a misspelt key is an error rather than silently ignored.
+class Args {
+public:
+    Args(const Step& step, const std::vector<std::string>& names) : m_op(step.op) {
+        for (const auto& [key, value] : step.parameters) {
+            if (std::find(names.begin(), names.end(), key) == names.end()) {
+                throw ValueError(fmt::format(
+                    "op '{}' has no parameter '{}' (parameters: {})", m_op, key,
+                    names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+            }
+            m_values[key] = value;
+        }
+    }
+
+    bool has(const std::string& key) const { return m_values.count(key) != 0; }
+
+    std::string text(const std::string& key, const std::string& fallback) const {
+        const auto found = m_values.find(key);
+        return found == m_values.end() ? fallback : found->second;
+    }
+
+    double number(const std::string& key, double fallback) const {
+        return has(key) ? parse_number(key, m_values.at(key)) : fallback;
+    }
+
+    std::optional<double> optional_number(const std::string& key) const {
+        if (!has(key)) return std::nullopt;
+        return parse_number(key, m_values.at(key));
+    }
+
+    std::int64_t integer(const std::string& key, std::int64_t fallback) const {
+        if (!has(key)) return fallback;
+        const double value = parse_number(key, m_values.at(key));
+        if (value != std::floor(value) || std::fabs(value) > 9.0e15) {
+            throw ValueError(fmt::format("{} must be an integer, got '{}'", key, m_values.at(key)));
+        }
+        return std::int64_t(value);
+    }
+
+    bool flag(const std::string& key, bool fallback) const {
+        if (!has(key)) return fallback;
+        const std::string& value = m_values.at(key);
+        if (value == "true" || value == "1" || value == "yes") return true;
+        if (value == "false" || value == "0" || value == "no") return false;
+        throw ValueError(fmt::format("{} must be true or false, got '{}'", key, value));
+    }
+
+    // "2" gives {2, 2, 2}; "1x2x2" gives {1, 2, 2} (z, y, x).
+    std::array<double, 3> triplet(const std::string& key,
+                                  std::optional<std::array<double, 3>> fallback) const {
+        if (!has(key)) {
+            if (!fallback) throw ValueError(fmt::format("{} is required", key));
+            return *fallback;
+        }
+        const std::string& text = m_values.at(key);
+        std::vector<double> values;
+        std::size_t begin = 0;
+        while (begin <= text.size()) {
+            const std::size_t end = std::min(text.find('x', begin), text.size());
+            values.push_back(parse_number(key, text.substr(begin, end - begin)));
+            begin = end + 1;
+        }
+        if (values.size() == 1) return {values[0], values[0], values[0]};
+        if (values.size() != 3)
+            throw ValueError(fmt::format("{} must be one value or ZxYxX, got '{}'", key, text));
+        return {values[0], values[1], values[2]};
+    }
+
+    std::array<std::int64_t, 3> integer_triplet(
+        const std::string& key, std::optional<std::array<double, 3>> fallback) const {
+        const auto values = triplet(key, fallback);
+        std::array<std::int64_t, 3> result{};
+        for (int i = 0; i < 3; ++i) {
+            if (values[i] != std::floor(values[i])) {
+                throw ValueError(
+                    fmt::format("{} must be whole numbers, got '{}'", key, text(key, "")));
+            }
+            result[i] = std::int64_t(values[i]);
+        }
+        return result;
+    }
+
+private:
+    static double parse_number(const std::string& key, std::string_view text) {
+        double value = 0.0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error != std::errc() || end != text.data() + text.size() || text.empty() ||
+            !std::isfinite(value)) {
+            throw ValueError(fmt::format("{} must be a number, got '{}'", key, text));
+        }
+        return value;
+    }
+
+    std::string m_op;
+    std::map<std::string, std::string> m_values;
+};
+
+Axis parse_axis(const std::string& text) {
+    if (text == "z" || text == "0") return Axis::z;
+    if (text == "y" || text == "1") return Axis::y;
+    if (text == "x" || text == "2") return Axis::x;
+    throw ValueError(fmt::format("axis must be z, y or x, got '{}'", text));
+}
+
+ChannelMode parse_channel_mode(const std::string& text) {
+    if (text == "joint") return ChannelMode::joint;
+    if (text == "per_channel" || text == "channel") return ChannelMode::per_channel;
+    throw ValueError(fmt::format("mode must be joint or per_channel, got '{}'", text));
+}
+
+// "image", "dtype" or a pixel type name: skimage's in_range/out_range words.
+IntensityRange parse_range_word(const std::string& text) {
+    if (text == "image") return IntensityRange::image();
+    if (text == "dtype") return IntensityRange::dtype();
+    return IntensityRange::named(text);
+}
+
+struct Operation {
+    OperationInfo info;
+    std::vector<std::string> names;  // parameter names in positional order
+    std::function<Volume(const Volume&, const Args&)> apply;
+};
+
+std::vector<std::string> names_of(const std::vector<std::string>& parameters) {
+    std::vector<std::string> names;
+    for (const std::string& parameter : parameters)
+        names.push_back(parameter.substr(0, parameter.find('=')));
+    return names;
+}
+
+Operation make(std::string name, std::string summary, std::vector<std::string> parameters,
+               std::function<Volume(const Volume&, const Args&)> apply) {
+    Operation operation{
+        {std::move(name), std::move(summary), parameters}, names_of(parameters), std::move(apply)};
+    return operation;
+}
+
+double threshold_level(const Volume& volume, const std::string& method, int nbins) {
+    if (method == "otsu") return threshold_otsu(volume, nbins);
+    if (method == "li") return threshold_li(volume);
+    if (method == "yen") return threshold_yen(volume, nbins);
+    if (method == "triangle") return threshold_triangle(volume, nbins);
+    if (method == "mean") return threshold_mean(volume);
+    double level = 0.0;
+    const auto [end, error] = std::from_chars(method.data(), method.data() + method.size(), level);
+    if (error != std::errc() || end != method.data() + method.size()) {
+        throw ValueError(fmt::format(
+            "method must be otsu, li, yen, triangle, mean or a number, got '{}'", method));
+    }
+    return level;
+}
+
+const std::vector<Operation>& operations() {
+    static const std::vector<Operation> table = {
+        make("gamma",
+             "power law: out = gain * in^gamma on the dtype's range (skimage adjust_gamma)",
+             {"gamma=1", "gain=1"},
+             [](const Volume& v, const Args& a) {
+                 return adjust_gamma(v, a.number("gamma", 1.0), a.number("gain", 1.0));
+             }),
+        make("log", "logarithmic correction (skimage adjust_log)", {"gain=1", "inv=false"},
+             [](const Volume& v, const Args& a) {
+                 return adjust_log(v, a.number("gain", 1.0), a.flag("inv", false));
+             }),
+        make("sigmoid", "sigmoid correction (skimage adjust_sigmoid)",
+             {"cutoff=0.5", "gain=10", "inv=false"},
+             [](const Volume& v, const Args& a) {
+                 return adjust_sigmoid(v, a.number("cutoff", 0.5), a.number("gain", 10.0),
+                                       a.flag("inv", false));
+             }),
+        make("rescale",
+             "rescale_intensity: in_low..in_high (default: the image's range) to out (dtype, or a "
+             "type)",
+             {"in_low", "in_high", "in=image", "out=dtype", "mode=joint"},
+             [](const Volume& v, const Args& a) {
+                 IntensityRange in = parse_range_word(a.text("in", "image"));
+                 if (a.has("in_low") || a.has("in_high")) {
+                     in = IntensityRange::values(a.number("in_low", 0.0), a.number("in_high", 1.0));
+                 }
+                 return rescale_intensity(v, in, parse_range_word(a.text("out", "dtype")),
+                                          parse_channel_mode(a.text("mode", "joint")));
+             }),
+        make("clip",
+             "clip at percentiles and rescale to the dtype's range (the tutorial's 0.5%/99.5%)",
+             {"low=0.5", "high=99.5", "mode=joint"},
+             [](const Volume& v, const Args& a) {
+                 return rescale_intensity(
+                     v, IntensityRange::percentiles(a.number("low", 0.5), a.number("high", 99.5)),
+                     IntensityRange::dtype(), parse_channel_mode(a.text("mode", "joint")));
+             }),
+        make("normalize",
+             "rescale each channel from its own percentiles to the dtype's range (the kidney case)",
+             {"low=0", "high=100", "mode=per_channel"},
+             [](const Volume& v, const Args& a) {
+                 return rescale_intensity(
+                     v, IntensityRange::percentiles(a.number("low", 0.0), a.number("high", 100.0)),
+                     IntensityRange::dtype(), parse_channel_mode(a.text("mode", "per_channel")));
+             }),
+        make("equalize", "histogram equalization to [0, 1] (skimage equalize_hist)", {"nbins=256"},
+             [](const Volume& v, const Args& a) {
+                 return equalize_hist(v, int(a.integer("nbins", 256)));
+             }),
+        make("clahe", "3D contrast-limited adaptive equalization (skimage equalize_adapthist)",
+             {"kernel", "clip_limit=0.01", "nbins=256", "kernel_physical"},
+             [](const Volume& v, const Args& a) {
+                 std::optional<KernelSize> kernel;
+                 if (a.has("kernel")) kernel = a.integer_triplet("kernel", std::nullopt);
+                 if (a.has("kernel_physical"))
+                     kernel = kernel_size_physical(v, a.triplet("kernel_physical", std::nullopt));
+                 return equalize_adapthist(v, kernel, a.number("clip_limit", 0.01),
+                                           a.integer("nbins", 256));
+             }),
+        make("resize", "resize to ZxYxX voxels (skimage resize; spacing updated)",
+             {"shape", "order=1", "anti_aliasing"},
+             [](const Volume& v, const Args& a) {
+                 ResizeOptions options;
+                 options.order = int(a.integer("order", 1));
+                 if (a.has("anti_aliasing")) options.anti_aliasing = a.flag("anti_aliasing", true);
+                 return resize(v, a.integer_triplet("shape", std::nullopt), options);
+             }),
+        make("zoom", "scale by factors, one or ZxYxX (skimage rescale)",
+             {"factor", "order=1", "anti_aliasing"},
+             [](const Volume& v, const Args& a) {
+                 ResizeOptions options;
+                 options.order = int(a.integer("order", 1));
+                 if (a.has("anti_aliasing")) options.anti_aliasing = a.flag("anti_aliasing", true);
+                 return rescale(v, a.triplet("factor", std::nullopt), options);
+             }),
+        make("isotropic", "resample to the finest spacing on every axis", {"order=1"},
+             [](const Volume& v, const Args& a) {
+                 return resample_isotropic(v, int(a.integer("order", 1)));
+             }),
+        make(
+            "flip", "reverse an axis (z, y or x)", {"axis"},
+            [](const Volume& v, const Args& a) { return flip(v, parse_axis(a.text("axis", ""))); }),
+        make("block_mean", "mean over blocks of ZxYxX voxels (skimage downscale_local_mean)",
+             {"factor"},
+             [](const Volume& v, const Args& a) {
+                 return block_mean(v, a.integer_triplet("factor", std::nullopt));
+             }),
+        make("gaussian",
+             "Gaussian smoothing, sigma in voxels or (unit=physical) in the spacing's unit",
+             {"sigma", "unit=voxels"},
+             [](const Volume& v, const Args& a) {
+                 GaussianOptions options;
+                 const std::string unit = a.text("unit", "voxels");
+                 if (unit != "voxels" && unit != "physical") {
+                     throw ValueError(
+                         fmt::format("unit must be voxels or physical, got '{}'", unit));
+                 }
+                 options.unit = unit == "physical" ? SigmaUnit::physical : SigmaUnit::voxels;
+                 return gaussian(v, a.triplet("sigma", std::nullopt), options);
+             }),
+        make("median", "median over a (2r+1)^3 cube", {"radius=1"},
+             [](const Volume& v, const Args& a) { return median(v, a.integer("radius", 1)); }),
+        make("project",
+             "max, min, mean, sum or std projection along an axis, optionally over [begin, end)",
+             {"mode=max", "axis=z", "begin", "end"},
+             [](const Volume& v, const Args& a) {
+                 std::optional<Slab> slab;
+                 if (a.has("begin") || a.has("end")) {
+                     const Axis axis = parse_axis(a.text("axis", "z"));
+                     slab = Slab{a.integer("begin", 0), a.integer("end", v.shape().extent(axis))};
+                 }
+                 return project(v, parse_axis(a.text("axis", "z")),
+                                parse_project_mode(a.text("mode", "max")), slab);
+             }),
+        make("threshold",
+             "mask (u8 0/1) of values above a level: otsu, li, yen, triangle, mean or a number",
+             {"method=otsu", "nbins=256"},
+             [](const Volume& v, const Args& a) {
+                 return threshold(
+                     v, threshold_level(v, a.text("method", "otsu"), int(a.integer("nbins", 256))));
+             }),
+        make("in_range", "mask (u8 0/255) of low <= value <= high, as cv2.inRange", {"low", "high"},
+             [](const Volume& v, const Args& a) {
+                 if (!a.has("low") || !a.has("high")) throw ValueError("low and high are required");
+                 return in_range(v, a.number("low", 0.0), a.number("high", 0.0));
+             }),
+        make("label", "connected components of a mask (i32 labels), connectivity 6, 18 or 26",
+             {"connectivity=26"},
+             [](const Volume& v, const Args& a) {
+                 return label(v, int(a.integer("connectivity", 26)));
+             }),
+        make("astype", "change the pixel type: cast exact values, clip or rescale",
+             {"dtype", "cast=clip"},
+             [](const Volume& v, const Args& a) {
+                 return astype(v, parse_pixel_type(a.text("dtype", "")),
+                               parse_cast_mode(a.text("cast", "clip")));
+             }),
+        make("as_float", "skimage img_as_float", {},
+             [](const Volume& v, const Args&) { return img_as_float(v); }),
+        make("as_ubyte", "skimage img_as_ubyte", {},
+             [](const Volume& v, const Args&) { return img_as_ubyte(v); }),
+        make("as_uint", "skimage img_as_uint", {},
+             [](const Volume& v, const Args&) { return img_as_uint(v); }),
+    };
+    return table;
+}
+
+const Operation& find_operation(const std::string& name) {
+    for (const Operation& operation : operations()) {
+        if (operation.info.name == name) return operation;
+    }
+    std::vector<std::string> known;
+    for (const Operation& operation : operations())
+        known.push_back(operation.info.name);
+    throw ValueError(fmt::format("unknown op '{}' (known: {})", name, fmt::join(known, ", ")));
+}
+
+// Positional values get the op's parameter names; unknown ops keep them for the error.
+Step name_positionals(Step step, const std::vector<std::string>& positionals) {
+    const Operation& operation = find_operation(step.op);
+    if (positionals.size() > operation.names.size()) {
+        throw ValueError(fmt::format("op '{}' takes at most {} positional values, got {}", step.op,
+                                     operation.names.size(), positionals.size()));
+    }
+    for (std::size_t i = 0; i < positionals.size(); ++i) {
+        step.parameters.insert(step.parameters.begin() + std::ptrdiff_t(i),
+                               {operation.names[i], positionals[i]});
+    }
+    return step;
+}
+
+std::string step_label(std::size_t index, const Step& step) {
+    return fmt::format("step {} ({})", index + 1, step.op);
+}
+
+}  // namespace
+
+std::vector<Step> parse_steps_json(std::string_view json) {
+    nlohmann::json document;
+    try {
+        document = nlohmann::json::parse(json);
+    } catch (const nlohmann::json::exception& error) {
+        throw ValueError(fmt::format("bad steps JSON: {}", error.what()));
+    }
+    if (document.is_object()) document = nlohmann::json::array({document});
+    if (!document.is_array())
+        throw ValueError("bad steps JSON: expected a list of {\"op\": ...} objects");
+    std::vector<Step> steps;
+    for (std::size_t i = 0; i < document.size(); ++i) {
+        const auto& item = document[i];
+        if (!item.is_object() || !item.contains("op") || !item["op"].is_string()) {
+            throw ValueError(
+                fmt::format("step {}: expected an object with a string \"op\"", i + 1));
+        }
+        Step step{item["op"].get<std::string>(), {}};
+        for (const auto& [key, value] : item.items()) {
+            if (key == "op") continue;
+            if (value.is_string()) {
+                step.parameters.emplace_back(key, value.get<std::string>());
+            } else if (value.is_number() || value.is_boolean()) {
+                step.parameters.emplace_back(key, value.dump());
+            } else {
+                throw ValueError(
+                    fmt::format("step {} ({}): parameter '{}' must be a number, string or boolean",
+                                i + 1, step.op, key));
+            }
+        }
+        steps.push_back(std::move(step));
+    }
+    return steps;
+}
+
+std::vector<Step> parse_steps_cli(std::span<const std::string> tokens) {
+    std::vector<Step> steps;
+    for (const std::string& token : tokens) {
+        const std::size_t colon = token.find(':');
+        Step step{token.substr(0, colon), {}};
+        if (step.op.empty()) throw ValueError(fmt::format("bad step '{}': no op name", token));
+        std::vector<std::string> positionals;
+        if (colon != std::string::npos) {
+            const std::string arguments = token.substr(colon + 1);
+            std::size_t begin = 0;
+            while (begin <= arguments.size()) {
+                const std::size_t end = std::min(arguments.find(',', begin), arguments.size());
+                const std::string argument = arguments.substr(begin, end - begin);
+                if (argument.empty())
+                    throw ValueError(fmt::format("bad step '{}': empty argument", token));
+                const std::size_t equals = argument.find('=');
+                if (equals == std::string::npos) {
+                    if (!step.parameters.empty()) {
+                        throw ValueError(
+                            fmt::format("bad step '{}': positional value after key=value", token));
+                    }
+                    positionals.push_back(argument);
+                } else {
+                    step.parameters.emplace_back(argument.substr(0, equals),
+                                                 argument.substr(equals + 1));
+                }
+                begin = end + 1;
+            }
+        }
+        steps.push_back(name_positionals(std::move(step), positionals));
+    }
+    return steps;
+}
+
+std::string steps_to_json(std::span<const Step> steps) {
+    nlohmann::ordered_json document = nlohmann::ordered_json::array();
+    for (const Step& step : steps) {
+        nlohmann::ordered_json item = {{"op", step.op}};
+        for (const auto& [key, value] : step.parameters) {
+            double number = 0.0;
+            const auto [end, error] =
+                std::from_chars(value.data(), value.data() + value.size(), number);
+            if (error == std::errc() && end == value.data() + value.size() &&
+                std::isfinite(number)) {
+                item[key] = number;
+            } else if (value == "true" || value == "false") {
+                item[key] = value == "true";
+            } else {
+                item[key] = value;
+            }
+        }
+        document.push_back(item);
+    }
+    return document.dump();
+}
+
+void validate_steps(std::span<const Step> steps) {
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        try {
+            const Operation& operation = find_operation(steps[i].op);
+            (void)Args(steps[i], operation.names);
+        } catch (const ValueError& error) {
+            throw ValueError(fmt::format("{}: {}", step_label(i, steps[i]), error.what()));
+        }
+    }
+}
+
+Volume apply_steps(const Volume& volume, std::span<const Step> steps) {
+    validate_steps(steps);
+    Volume result = volume;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const Operation& operation = find_operation(steps[i].op);
+        try {
+            result = operation.apply(result, Args(steps[i], operation.names));
+        } catch (const ValueError& error) {
+            throw ValueError(fmt::format("{}: {}", step_label(i, steps[i]), error.what()));
+        }
+    }
+    return result;
+}
+
+const std::vector<OperationInfo>& operation_catalog() {
+    static const std::vector<OperationInfo> catalog = [] {
+        std::vector<OperationInfo> infos;
+        for (const Operation& operation : operations())
+            infos.push_back(operation.info);
+        return infos;
+    }();
+    return catalog;
+}
+
+}  // namespace vox

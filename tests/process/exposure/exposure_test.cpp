@@ -1,0 +1,209 @@
+// Unit tests of the exposure operations on small synthetic volumes; expected values are
+// those scikit-image 0.19.3 gives on the same arrays (worked out in the comments).
+#include "vox/exposure.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "test_util.h"
+
+namespace vox {
+namespace {
+
+using test::make_line;
+using test::make_volume;
+using test::values_of;
+
+TEST(ExposureRescaleIntensityTest, DocstringExamples) {
+    // rescale_intensity(np.array([51, 102, 153], dtype=np.uint8)) == [0, 127, 255]
+    const Volume u8 = rescale_intensity(make_line<std::uint8_t>({51, 102, 153}));
+    EXPECT_EQ(u8.pixel_type(), PixelType::u8);
+    EXPECT_EQ(values_of(u8), (std::vector<double>{0, 127, 255}));
+    // float: [0, 0.5, 1]; in_range (0, 255): [0.2, 0.4, 0.6]; (0, 102): [0.5, 1, 1]
+    const Volume f = make_line<double>({51, 102, 153});
+    EXPECT_EQ(values_of(rescale_intensity(f)), (std::vector<double>{0, 0.5, 1}));
+    const auto low = values_of(rescale_intensity(f, IntensityRange::values(0, 255)));
+    EXPECT_NEAR(low[0], 0.2, 1e-15);
+    EXPECT_NEAR(low[2], 0.6, 1e-15);
+    EXPECT_EQ(values_of(rescale_intensity(f, IntensityRange::values(0, 102))),
+              (std::vector<double>{0.5, 1, 1}));
+    // int8 [-10, 0, 10], out_range (0, 127): float [0, 63.5, 127]
+    const Volume i8 = rescale_intensity(make_line<std::int8_t>({-10, 0, 10}),
+                                        IntensityRange::image(), IntensityRange::values(0, 127));
+    EXPECT_EQ(i8.pixel_type(), PixelType::f64);
+    EXPECT_EQ(values_of(i8), (std::vector<double>{0, 63.5, 127}));
+    // constant int32 130, out_range (0, 127): clipped to 127
+    EXPECT_EQ(values_of(rescale_intensity(make_line<std::int32_t>({130, 130, 130}),
+                                          IntensityRange::image(), IntensityRange::values(0, 127))),
+              (std::vector<double>{127, 127, 127}));
+}
+
+TEST(ExposureRescaleIntensityTest, OutputTypes) {
+    const Volume f32 = make_line<float>({0.f, 0.5f, 2.f});
+    EXPECT_EQ(
+        rescale_intensity(f32, IntensityRange::image(), IntensityRange::values(0, 10)).pixel_type(),
+        PixelType::f32);
+    const Volume u16 = make_line<std::uint16_t>({0, 100, 4095});
+    const Volume u8 =
+        rescale_intensity(u16, IntensityRange::named("uint12"), IntensityRange::named("uint8"));
+    EXPECT_EQ(u8.pixel_type(), PixelType::u8);
+    // 100 / 4095 * 255 = 6.227 -> 6
+    EXPECT_EQ(values_of(u8), (std::vector<double>{0, 6, 255}));
+    EXPECT_EQ(rescale_intensity(u16, IntensityRange::image(), IntensityRange::named("uint12"))
+                  .pixel_type(),
+              PixelType::u16);
+    VOX_EXPECT_THROW_MSG(IntensityRange::named("uint7"), ValueError,
+                         "Incorrect value for out_range, should be a valid image data type or a "
+                         "pair of values, got uint7.");
+}
+
+TEST(ExposureRescaleIntensityTest, PerChannelAndJoint) {
+    const Volume two = make_volume<std::uint16_t>(
+        {1, 1, 3, 2}, [](auto, auto, auto x, auto c) { return c == 0 ? 10 * x : 100 + 1000 * x; });
+    const Volume per = rescale_intensity(two, IntensityRange::image(), IntensityRange::values(0, 1),
+                                         ChannelMode::per_channel);
+    EXPECT_EQ(values_of(per), (std::vector<double>{0, 0.5, 1, 0, 0.5, 1}));
+    const Volume joint =
+        rescale_intensity(two, IntensityRange::image(), IntensityRange::values(0, 2100));
+    const std::vector<double> expected{0, 10, 20, 100, 1100, 2100};
+    const auto got = values_of(joint);
+    // (v - 0) / 2100 * 2100 is v only to rounding, in numpy too.
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        EXPECT_NEAR(got[i], expected[i], 1e-9);
+}
+
+TEST(ExposureRescaleIntensityTest, Percentiles) {
+    std::vector<double> ramp;
+    for (int i = 0; i <= 100; ++i)
+        ramp.push_back(i);
+    const Volume line = make_line<double>(ramp);
+    const Volume out = rescale_intensity(line, IntensityRange::percentiles(10, 90));
+    const auto v = values_of(out);
+    EXPECT_EQ(v[5], 0.0);
+    EXPECT_EQ(v[50], 0.5);
+    EXPECT_EQ(v[95], 1.0);
+    VOX_EXPECT_THROW_MSG(
+        rescale_intensity(line, IntensityRange::image(), IntensityRange::percentiles(1, 2)),
+        ValueError, "out_range cannot be given as percentiles");
+}
+
+TEST(ExposureAdjustGammaTest, U8TableAndErrors) {
+    const Volume u8 = make_line<std::uint8_t>({0, 64, 128, 255});
+    // 255 * (64/255)**0.5 = 127.75 -> 127; 128 -> 180.66 -> 180
+    EXPECT_EQ(values_of(adjust_gamma(u8, 0.5)), (std::vector<double>{0, 127, 180, 255}));
+    // gain 2 saturates at 255
+    EXPECT_EQ(values_of(adjust_gamma(u8, 1, 2)), (std::vector<double>{0, 128, 255, 255}));
+    VOX_EXPECT_THROW_MSG(adjust_gamma(u8, -1), ValueError, "gamma must be non-negative, got -1");
+    VOX_EXPECT_THROW_MSG(adjust_gamma(make_line<std::int16_t>({-1, 2}), 2), ValueError,
+                         "Image Correction methods work correctly only on images with non-negative "
+                         "values. Use skimage.exposure.rescale_intensity.");
+}
+
+TEST(ExposureAdjustGammaTest, OtherTypes) {
+    const Volume u16 = make_line<std::uint16_t>({0, 1000, 65535});
+    // (1000/65535)**2 * 65535 = 15.259 -> 15
+    EXPECT_EQ(values_of(adjust_gamma(u16, 2)), (std::vector<double>{0, 15, 65535}));
+    const Volume f = make_line<double>({0.25, 1.0});
+    EXPECT_EQ(values_of(adjust_gamma(f, 0.5)), (std::vector<double>{0.5, 1.0}));
+    const Volume f32 = adjust_gamma(make_line<float>({0.25f}), 1.5, 2);
+    EXPECT_EQ(f32.pixel_type(), PixelType::f32);
+    EXPECT_NEAR(values_of(f32)[0], 0.25, 1e-7);
+}
+
+TEST(ExposureAdjustLogSigmoidTest, Formulas) {
+    const Volume f = make_line<double>({0.0, 0.5, 1.0});
+    auto log = values_of(adjust_log(f));
+    EXPECT_DOUBLE_EQ(log[1], std::log2(1.5));
+    auto inv = values_of(adjust_log(f, 1, true));
+    EXPECT_DOUBLE_EQ(inv[1], std::pow(2.0, 0.5) - 1);
+    auto sig = values_of(adjust_sigmoid(f));
+    EXPECT_DOUBLE_EQ(sig[1], 0.5);
+    EXPECT_DOUBLE_EQ(sig[0], 1 / (1 + std::exp(5.0)));
+    auto isig = values_of(adjust_sigmoid(f, 0.5, 10, true));
+    EXPECT_DOUBLE_EQ(isig[0], 1 - 1 / (1 + std::exp(5.0)));
+    // u8: log2(1 + 255/255) * 255 = 255, sigmoid(0) = 255 / (1 + e^5) = 1.7 -> 1
+    EXPECT_EQ(values_of(adjust_log(make_line<std::uint8_t>({255})))[0], 255);
+    EXPECT_EQ(values_of(adjust_sigmoid(make_line<std::uint8_t>({0})))[0], 1);
+}
+
+TEST(ExposureHistogramTest, IntegerBinsPerValue) {
+    const Volume u8 = make_line<std::uint8_t>({3, 5, 5, 7});
+    const Histogram h = histogram(u8);
+    EXPECT_EQ(h.counts, (std::vector<std::int64_t>{1, 0, 2, 0, 1}));
+    EXPECT_EQ(h.bin_centers, (std::vector<double>{3, 4, 5, 6, 7}));
+    const Histogram d = histogram(make_line<std::int8_t>({-1, 2}), 256, SourceRange::dtype);
+    EXPECT_EQ(d.counts.size(), 256u);
+    EXPECT_EQ(d.bin_centers.front(), -128);
+    EXPECT_EQ(d.counts[127], 1);
+    EXPECT_EQ(d.counts[130], 1);
+}
+
+TEST(ExposureHistogramTest, FloatAsNumpy) {
+    // exposure.histogram(np.array([0, 0.1, 0.5, 1.0]), nbins=2): [2, 2] at [0.25, 0.75]
+    const Histogram h = histogram(make_line<double>({0, 0.1, 0.5, 1.0}), 2);
+    EXPECT_EQ(h.counts, (std::vector<std::int64_t>{2, 2}));
+    EXPECT_EQ(h.bin_centers, (std::vector<double>{0.25, 0.75}));
+    // constant: range widened by 0.5 each side
+    const Histogram c = histogram(make_line<double>({2, 2}), 2);
+    EXPECT_EQ(c.counts, (std::vector<std::int64_t>{0, 2}));
+    EXPECT_EQ(c.bin_centers, (std::vector<double>{1.75, 2.25}));
+    VOX_EXPECT_THROW_MSG(histogram(make_line<double>({1, INFINITY}), 2), ValueError,
+                         "autodetected hist_range of [1, inf] is not finite");
+    VOX_EXPECT_THROW_MSG(histogram(make_line<double>({1}), 0), ValueError,
+                         "nbins must be at least 1, got 0");
+}
+
+TEST(ExposureCumulativeDistributionTest, NormalisedCumsum) {
+    const CumulativeDistribution cdf =
+        cumulative_distribution(make_line<std::uint16_t>({1, 1, 2, 4}));
+    EXPECT_EQ(cdf.cdf, (std::vector<double>{0.5, 0.75, 0.75, 1.0}));
+    EXPECT_EQ(cdf.bin_centers, (std::vector<double>{1, 2, 3, 4}));
+}
+
+TEST(ExposureEqualizeHistTest, IntegerAndMask) {
+    const Volume u16 = make_line<std::uint16_t>({1, 1, 2, 4});
+    const Volume eq = equalize_hist(u16);
+    EXPECT_EQ(eq.pixel_type(), PixelType::f64);
+    EXPECT_EQ(values_of(eq), (std::vector<double>{0.5, 0.5, 0.75, 1.0}));
+    const Volume mask = make_line<std::uint8_t>({1, 0, 1, 0});
+    // cdf of {1, 2}: [0.5, 1] at [1, 2]; 4 is right of the range: 1
+    EXPECT_EQ(values_of(equalize_hist(u16, 256, &mask)), (std::vector<double>{0.5, 0.5, 1.0, 1.0}));
+    const Volume none = make_line<std::uint8_t>({0, 0, 0, 0});
+    VOX_EXPECT_THROW_MSG(equalize_hist(u16, 256, &none), ValueError, "mask selects no voxel");
+    EXPECT_EQ(equalize_hist(make_line<float>({0.f, 1.f})).pixel_type(), PixelType::f32);
+}
+
+TEST(ExposureMatchHistogramsTest, JointAndPerChannel) {
+    const Volume source = make_line<std::uint8_t>({0, 1, 2, 3});
+    const Volume reference = make_line<std::uint8_t>({10, 20, 30, 40});
+    const Volume joint = match_histograms(source, reference);
+    EXPECT_EQ(joint.pixel_type(), PixelType::f64);
+    EXPECT_EQ(values_of(joint), (std::vector<double>{10, 20, 30, 40}));
+    const Volume per = match_histograms(source, reference, ChannelMode::per_channel);
+    EXPECT_EQ(per.pixel_type(), PixelType::u8);
+    EXPECT_EQ(values_of(per), (std::vector<double>{10, 20, 30, 40}));
+    const Volume two = Volume::allocate({1, 1, 4, 2}, PixelType::u8);
+    VOX_EXPECT_THROW_MSG(match_histograms(two, reference, ChannelMode::per_channel), ValueError,
+                         "Number of channels in the input image and reference image must match!");
+}
+
+TEST(ExposureTest, KeepsSpacingAndHandlesViews) {
+    Volume volume = make_volume<std::uint16_t>({4, 5, 6, 2}, [](auto z, auto y, auto x, auto c) {
+        return z * 100 + y * 10 + x + c * 1000;
+    });
+    volume.set_spacing({{2.0, 1.0, 0.5}, "mm", true});
+    const Volume strided = volume.step(1, 2, 2);
+    const Volume out = adjust_gamma(strided, 1.0);
+    EXPECT_EQ(out.spacing(), strided.spacing());
+    EXPECT_EQ(values_of(out), values_of(strided));
+    EXPECT_EQ(values_of(rescale_intensity(strided, IntensityRange::image(),
+                                          IntensityRange::values(0, 1))),
+              values_of(rescale_intensity(strided.copy(), IntensityRange::image(),
+                                          IntensityRange::values(0, 1))));
+}
+
+}  // namespace
+}  // namespace vox

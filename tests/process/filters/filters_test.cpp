@@ -1,0 +1,175 @@
+// Unit tests of the filters operations on small synthetic volumes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "test_util.h"
+#include "vox/filters.h"
+#include "vox/parallel.h"
+
+namespace vox {
+namespace {
+
+using test::make_line;
+using test::make_volume;
+using test::values_of;
+
+TEST(GaussianTest, ImpulseMatchesSkimageDocstring) {
+    // skimage.filters.gaussian docstring, 3x3 impulse, sigma 1: 0.15915589 at the centre.
+    Volume impulse = make_volume<double>(
+        {1, 3, 3, 1}, [](auto, auto y, auto x, auto) { return y == 1 && x == 1 ? 1.0 : 0.0; });
+    const Volume out = gaussian(impulse, {0.0, 1.0, 1.0});
+    EXPECT_EQ(out.pixel_type(), PixelType::f64);
+    EXPECT_NEAR(out.value_at(0, 1, 1), 0.15915589, 1e-8);
+    EXPECT_NEAR(out.value_at(0, 0, 0), 0.05855018, 1e-8);
+    EXPECT_NEAR(out.value_at(0, 0, 1), 0.09653293, 1e-8);
+}
+
+TEST(GaussianTest, ConstantStaysConstantAndIntegersScale) {
+    const Volume volume = make_volume<std::uint8_t>(
+        {5, 6, 7, 2}, [](auto, auto, auto, auto c) { return c == 0 ? 255 : 51; });
+    const Volume out = gaussian(volume, 1.5);
+    EXPECT_EQ(out.pixel_type(), PixelType::f64);
+    EXPECT_EQ(out.shape(), volume.shape());
+    for (double v : values_of(out.channel(0)))
+        EXPECT_NEAR(v, 1.0, 1e-12);
+    for (double v : values_of(out.channel(1)))
+        EXPECT_NEAR(v, 0.2, 1e-12);
+    GaussianOptions keep;
+    keep.preserve_range = true;
+    for (double v : values_of(gaussian(volume, 1.5, keep).channel(1)))
+        EXPECT_NEAR(v, 51.0, 1e-9);
+}
+
+TEST(GaussianTest, FloatTypeKeptAndInputUntouched) {
+    const Volume volume = make_volume<float>(
+        {4, 4, 4, 1}, [](auto z, auto y, auto x, auto) { return float(z * 16 + y * 4 + x); });
+    const Volume out = gaussian(volume, 1.0);
+    EXPECT_EQ(out.pixel_type(), PixelType::f32);
+    EXPECT_FALSE(out.shares_memory_with(volume));
+    EXPECT_EQ(volume.value_at(0, 0, 1), 1.0);
+    const Volume zero = gaussian(volume, 0.0);
+    EXPECT_EQ(values_of(zero), values_of(volume));
+}
+
+TEST(GaussianTest, SeparableAlongEachAxisAndPhysicalSigma) {
+    // A line along one axis, filtered along that axis only, equals the 1D result.
+    const std::vector<double> line{0, 0, 1, 0, 0, 4, 0};
+    const Volume along_x = make_line<double>(line);
+    const Volume along_z = make_volume<double>(
+        {7, 1, 1, 1}, [&](auto z, auto, auto, auto) { return line[std::size_t(z)]; });
+    const std::vector<double> x_result = values_of(gaussian(along_x, {0, 0, 1.2}));
+    const std::vector<double> z_result = values_of(gaussian(along_z, {1.2, 0, 0}));
+    ASSERT_EQ(x_result.size(), z_result.size());
+    for (std::size_t i = 0; i < x_result.size(); ++i)
+        EXPECT_DOUBLE_EQ(x_result[i], z_result[i]);
+    // 'nearest' edges keep the sum only approximately, but all weights are positive.
+    for (double v : x_result)
+        EXPECT_GT(v, 0.0);
+
+    Volume spaced = along_z.copy();
+    spaced.set_spacing({{2.0, 1.0, 1.0}, "mm", true});
+    const Volume physical = gaussian(spaced, {2.4, 0, 0}, {SigmaUnit::physical});
+    EXPECT_EQ(values_of(physical), z_result);
+    EXPECT_EQ(physical.spacing(), spaced.spacing());
+}
+
+TEST(GaussianTest, SameResultForAnyThreadCount) {
+    const Volume volume = make_volume<std::uint16_t>(
+        {9, 33, 41, 1},
+        [](auto z, auto y, auto x, auto) { return (z * 7919 + y * 104729 + x * 1299709) % 65536; });
+    set_thread_count(1);
+    const std::vector<double> one = values_of(gaussian(volume, 2.0));
+    set_thread_count(0);
+    EXPECT_EQ(values_of(gaussian(volume, 2.0)), one);
+    // A strided view gives the same as its packed copy.
+    const Volume stepped = volume.step(1, 2, 3);
+    EXPECT_EQ(values_of(gaussian(stepped, 1.0)), values_of(gaussian(stepped.copy(), 1.0)));
+}
+
+TEST(GaussianTest, Errors) {
+    const Volume volume = make_line<float>({1, 2, 3});
+    VOX_EXPECT_THROW_MSG(gaussian(volume, -1.0), ValueError, "sigma must be >= 0 (got -1 along z)");
+    VOX_EXPECT_THROW_MSG(gaussian(volume, {1.0, 1.0, -0.5}), ValueError,
+                         "sigma must be >= 0 (got -0.5 along x)");
+    GaussianOptions options;
+    options.truncate = -2;
+    VOX_EXPECT_THROW_MSG(gaussian(volume, 1.0, options), ValueError,
+                         "truncate must be >= 0 (got -2)");
+    VOX_EXPECT_THROW_MSG(gaussian(volume, 1.0, {SigmaUnit::physical}), ValueError,
+                         "sigma in physical units needs a known spacing");
+}
+
+TEST(MedianTest, RemovesImpulseAndKeepsType) {
+    Volume volume = make_volume<std::int16_t>({3, 3, 3, 1}, [](auto z, auto y, auto x, auto) {
+        return z == 1 && y == 1 && x == 1 ? 1000 : -5;
+    });
+    const Volume out = median(volume, 1);
+    EXPECT_EQ(out.pixel_type(), PixelType::i16);
+    for (double v : values_of(out))
+        EXPECT_EQ(v, -5.0);
+    EXPECT_EQ(values_of(median(volume, 0)), values_of(volume));
+}
+
+TEST(MedianTest, NearestEdgesOnALine) {
+    // scipy.ndimage.median_filter([5, 1, 9, 2, 7], size=3, mode='nearest') -> [5, 5, 2, 7, 7]
+    const Volume out = median(make_line<float>({5, 1, 9, 2, 7}), 1);
+    EXPECT_EQ(values_of(out), (std::vector<double>{5, 5, 2, 7, 7}));
+}
+
+TEST(MedianTest, Errors) {
+    VOX_EXPECT_THROW_MSG(median(make_line<float>({1}), -1), ValueError,
+                         "radius must be >= 0 (got -1)");
+}
+
+TEST(ProjectTest, ModesAndTypes) {
+    const Volume volume = make_volume<std::uint8_t>(
+        {3, 2, 2, 1}, [](auto z, auto y, auto x, auto) { return 200 + z * 20 + y * 2 + x; });
+    const Volume max = project(volume, Axis::z, ProjectMode::max);
+    EXPECT_EQ(max.pixel_type(), PixelType::u8);
+    EXPECT_EQ(max.shape(), (Shape{1, 2, 2, 1}));
+    const Volume sum = project(volume, Axis::z, ProjectMode::sum);
+    EXPECT_EQ(sum.pixel_type(), PixelType::f64);
+    const std::vector<double> v = values_of(volume);
+    // No wrap-around: integer sums are exact, as numpy's int64 / uint64 sums.
+    EXPECT_EQ(sum.value_at(0, 0, 0), v[0] + v[4] + v[8]);
+    const Volume mean = project(volume, Axis::z, ProjectMode::mean);
+    EXPECT_DOUBLE_EQ(mean.value_at(0, 1, 1), (v[3] + v[7] + v[11]) / 3.0);
+    const Volume std_x = project(volume, Axis::x, ProjectMode::std);
+    EXPECT_EQ(std_x.shape(), (Shape{3, 2, 1, 1}));
+    EXPECT_DOUBLE_EQ(std_x.value_at(0, 0, 0), 0.5);
+    const Volume min_z = project(volume, Axis::z, ProjectMode::min, Slab{1, 3});
+    EXPECT_EQ(min_z.shape(), (Shape{1, 2, 2, 1}));
+    EXPECT_EQ(min_z.value_at(0, 0, 1), v[4 + 1]);
+    const Volume min_y = project(volume, Axis::y, ProjectMode::min);
+    EXPECT_EQ(min_y.shape(), (Shape{3, 1, 2, 1}));
+    EXPECT_EQ(min_y.value_at(2, 0, 1), v[8 + 1]);
+}
+
+TEST(ProjectTest, FloatNanPropagatesAndSpacingKept) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    Volume volume = make_line<float>({1, nan, 3});
+    volume.set_spacing({{1.0, 2.0, 3.0}, "µm", true});
+    const Volume max = project(volume, Axis::x, ProjectMode::max);
+    EXPECT_TRUE(std::isnan(max.value_at(0, 0, 0)));
+    EXPECT_EQ(max.spacing(), volume.spacing());
+    EXPECT_EQ(project(volume, Axis::x, ProjectMode::mean).pixel_type(), PixelType::f32);
+    EXPECT_EQ(project(volume, Axis::x, ProjectMode::min, Slab{2, 3}).value_at(0, 0, 0), 3.0);
+}
+
+TEST(ProjectTest, Errors) {
+    const Volume volume =
+        make_volume<float>({10, 2, 2, 1}, [](auto, auto, auto, auto) { return 0; });
+    VOX_EXPECT_THROW_MSG(project(volume, Axis::z, ProjectMode::max, Slab{5, 3}), ValueError,
+                         "slab [5, 3) along z is empty");
+    VOX_EXPECT_THROW_MSG(project(volume, Axis::z, ProjectMode::max, Slab{2, 11}), ValueError,
+                         "slab [2, 11) along z is outside [0, 10)");
+    VOX_EXPECT_THROW_MSG(parse_project_mode("median"), ValueError,
+                         "unknown projection mode 'median' (expected max, min, mean, sum or std)");
+}
+
+}  // namespace
+}  // namespace vox

@@ -1,0 +1,229 @@
+// Unit tests of the geometry operations on small synthetic volumes.
+#include "vox/geometry.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+#include "vox/parallel.h"
+
+namespace vox {
+namespace {
+
+using test::make_volume;
+using test::values_of;
+
+Volume ramp(const Shape& shape) {
+    return make_volume<std::uint16_t>(
+        shape, [](auto z, auto y, auto x, auto c) { return 1000 * c + 100 * z + 10 * y + x; });
+}
+
+Affine diagonal_affine() {
+    return {2.0, 0.0, 0.0, 10.0, 0.0, 3.0, 0.0, 20.0, 0.0, 0.0, 4.0, 30.0, 0.0, 0.0, 0.0, 1.0};
+}
+
+TEST(Resize, RejectsBadParameters) {
+    const Volume volume = ramp({4, 4, 4, 1});
+    VOX_EXPECT_THROW_MSG(resize(volume, {0, 50, 50}), ValueError,
+                         "output shape must be positive, got 0x50x50");
+    ResizeOptions options;
+    options.order = 2;
+    VOX_EXPECT_THROW_MSG(resize(volume, {2, 2, 2}, options), ValueError,
+                         "order must be 0, 1 or 3, got 2");
+    options.order = 3;
+    options.mode = ResizeMode::constant;
+    VOX_EXPECT_THROW_MSG(resize(volume, {2, 2, 2}, options), ValueError,
+                         "order 3 supports the modes reflect and symmetric only");
+    VOX_EXPECT_THROW_MSG(rescale(volume, {0.0, 1.0, 1.0}), ValueError,
+                         "scale factors must be > 0, got 0, 1, 1");
+    VOX_EXPECT_THROW_MSG(resample_isotropic(volume, 5), ValueError,
+                         "order must be 0, 1 or 3, got 5");
+    VOX_EXPECT_THROW_MSG(
+        parse_resize_mode("wrap"), ValueError,
+        "unknown resize mode 'wrap': expected reflect, symmetric, edge or constant");
+}
+
+TEST(Resize, SameShapeIsImgAsFloat) {
+    const Volume volume = ramp({3, 4, 5, 2});
+    const Volume result = resize(volume, {3, 4, 5});
+    ASSERT_EQ(result.pixel_type(), PixelType::f64);
+    const auto expected = values_of(volume);
+    const auto actual = values_of(result);
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        EXPECT_DOUBLE_EQ(actual[i], expected[i] / 65535.0);
+}
+
+TEST(Resize, LinearUpsamplingOfALine) {
+    // scipy.ndimage.zoom([1, 2, 3, 4], 1.5, order=1, mode='mirror', grid_mode=True).
+    const Volume line = test::make_line<double>({1, 2, 3, 4});
+    ResizeOptions options;
+    const Volume result = resize(line, {1, 1, 6}, options);
+    const std::vector<double> expected{7.0 / 6, 1.5, 13.0 / 6, 17.0 / 6, 3.5, 23.0 / 6};
+    const auto actual = values_of(result);
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        EXPECT_NEAR(actual[i], expected[i], 1e-12);
+    // With zeros past the border zoom gives 5/6, which skimage's clip raises to the input's
+    // minimum (0 is outside [1, 4] and absent from the output, so it is not preserved).
+    options.mode = ResizeMode::constant;
+    EXPECT_EQ(values_of(resize(line, {1, 1, 6}, options))[0], 1.0);
+    options.clip = false;
+    EXPECT_NEAR(values_of(resize(line, {1, 1, 6}, options))[0], 5.0 / 6, 1e-12);
+    options.order = 0;
+    EXPECT_EQ(values_of(resize(line, {1, 1, 6}, options)), (std::vector<double>{1, 2, 2, 3, 4, 4}));
+}
+
+TEST(Resize, Order0KeepsTheType) {
+    const Volume volume = ramp({4, 4, 4, 1});
+    ResizeOptions options;
+    options.order = 0;
+    options.anti_aliasing = false;
+    const Volume result = resize(volume, {2, 2, 2}, options);
+    EXPECT_EQ(result.pixel_type(), PixelType::u16);
+    // Output voxel k samples input floor((k + 0.5) * 2 - 0.5 + 0.5) = 2k + 1.
+    EXPECT_EQ(result.value_at(1, 0, 1), 300 + 10 + 3);
+}
+
+TEST(Resize, UpdatesSpacingAndAffine) {
+    Volume volume = ramp({4, 6, 8, 1});
+    volume.set_spacing({{1.0, 2.0, 3.0}, "mm", true});
+    volume.set_affine(diagonal_affine());
+    const Volume result = resize(volume, {2, 3, 16});
+    EXPECT_EQ(result.spacing().zyx, (std::array<double, 3>{2.0, 4.0, 1.5}));
+    EXPECT_EQ(result.spacing().unit, "mm");
+    const Affine& a = *result.affine();
+    // x: factor 0.5, voxel 0 at input -0.25: 10 + 2 * -0.25.
+    EXPECT_DOUBLE_EQ(a[0], 1.0);
+    EXPECT_DOUBLE_EQ(a[3], 9.5);
+    // z: factor 2, voxel 0 at input 0.5.
+    EXPECT_DOUBLE_EQ(a[10], 8.0);
+    EXPECT_DOUBLE_EQ(a[11], 32.0);
+}
+
+TEST(Resize, FloatInputStaysFloat32AndChannelsAreIndependent) {
+    const Volume volume = make_volume<float>({4, 4, 4, 2}, [](auto z, auto y, auto x, auto c) {
+        return c == 0 ? 1.0 : float(z + y + x);
+    });
+    const Volume result = resize(volume, {2, 3, 5});
+    EXPECT_EQ(result.pixel_type(), PixelType::f32);
+    EXPECT_EQ(result.shape(), (Shape{2, 3, 5, 2}));
+    for (std::int64_t z = 0; z < 2; ++z)
+        for (std::int64_t y = 0; y < 3; ++y)
+            for (std::int64_t x = 0; x < 5; ++x)
+                EXPECT_FLOAT_EQ(result.value_at(z, y, x, 0), 1.0f);
+}
+
+TEST(Resize, NonContiguousInputAndThreadCountGiveTheSameResult) {
+    const Volume volume = ramp({9, 10, 12, 1});
+    const Volume view = volume.step(1, 1, 2);
+    ResizeOptions options;
+    options.order = 3;
+    const auto from_view = values_of(resize(view, {5, 7, 4}, options));
+    const auto from_copy = values_of(resize(view.copy(), {5, 7, 4}, options));
+    EXPECT_EQ(from_view, from_copy);
+    set_thread_count(1);
+    const auto single = values_of(resize(view.copy(), {5, 7, 4}, options));
+    set_thread_count(0);
+    EXPECT_EQ(single, from_copy);
+}
+
+TEST(Rescale, RoundsExtentsHalfToEven) {
+    const Volume volume = ramp({5, 3, 7, 1});
+    const Volume result = rescale(volume, {0.5, 0.5, 0.1});
+    EXPECT_EQ(result.shape(), (Shape{2, 2, 1, 1}));
+}
+
+TEST(ResampleIsotropic, UsesTheSmallestSpacing) {
+    Volume volume = ramp({4, 6, 6, 1});
+    volume.set_spacing({{0.9, 0.3, 0.3}, "µm", true});
+    const Volume result = resample_isotropic(volume, 1);
+    EXPECT_EQ(result.shape(), (Shape{12, 6, 6, 1}));
+    EXPECT_NEAR(result.spacing().zyx[0], 0.3, 1e-12);
+    EXPECT_NEAR(result.spacing().zyx[2], 0.3, 1e-12);
+    EXPECT_EQ(result.pixel_type(), PixelType::f64);
+}
+
+TEST(Crop, CopiesAndMovesTheOrigin) {
+    Volume volume = ramp({4, 5, 6, 1});
+    volume.set_affine(diagonal_affine());
+    const Volume result = crop(volume, Box{{1, 2, 3}, {3, 4, 6}});
+    EXPECT_TRUE(result.is_contiguous());
+    EXPECT_FALSE(result.shares_memory_with(volume));
+    EXPECT_EQ(result.value_at(0, 0, 0), 123);
+    EXPECT_DOUBLE_EQ((*result.affine())[3], 16.0);
+    EXPECT_THROW(crop(volume, Box{{0, 0, 0}, {5, 1, 1}}), ValueError);
+}
+
+TEST(Flip, ReversesOneAxis) {
+    Volume volume = ramp({2, 3, 4, 2});
+    volume.set_affine(diagonal_affine());
+    const Volume result = flip(volume, Axis::y);
+    EXPECT_EQ(result.value_at(1, 0, 3, 1), 1000 + 100 + 20 + 3);
+    const Affine& a = *result.affine();
+    EXPECT_DOUBLE_EQ(a[5], -3.0);
+    EXPECT_DOUBLE_EQ(a[7], 26.0);
+    EXPECT_EQ(values_of(flip(result, Axis::y)), values_of(volume));
+}
+
+TEST(PermuteAxes, TransposesVoxelsSpacingAndAffine) {
+    Volume volume = ramp({2, 3, 4, 1});
+    volume.set_spacing({{1.0, 2.0, 3.0}, "mm", true});
+    volume.set_affine(diagonal_affine());
+    const Volume result = permute_axes(volume, {2, 0, 1});
+    EXPECT_EQ(result.shape(), (Shape{4, 2, 3, 1}));
+    EXPECT_EQ(result.value_at(3, 1, 2), 100 + 20 + 3);
+    EXPECT_EQ(result.spacing().zyx, (std::array<double, 3>{3.0, 1.0, 2.0}));
+    // New x is old y: column 0 of the new affine is the old column 1.
+    const Affine& a = *result.affine();
+    EXPECT_DOUBLE_EQ(a[0 * 4 + 0], 0.0);
+    EXPECT_DOUBLE_EQ(a[1 * 4 + 0], 3.0);
+    EXPECT_DOUBLE_EQ(a[0 * 4 + 2], 2.0);
+    VOX_EXPECT_THROW_MSG(permute_axes(volume, {0, 0, 1}), ValueError,
+                         "axis order must be a permutation of 0, 1, 2, got 0, 0, 1");
+}
+
+TEST(Pad, ModesMatchNumpy) {
+    const Volume line = test::make_line<std::int16_t>({1, 2, 3});
+    const std::array<std::array<std::int64_t, 2>, 3> widths{{{0, 0}, {0, 0}, {2, 3}}};
+    EXPECT_EQ(values_of(pad(line, widths, PadMode::constant, 7)),
+              (std::vector<double>{7, 7, 1, 2, 3, 7, 7, 7}));
+    EXPECT_EQ(values_of(pad(line, widths, PadMode::edge)),
+              (std::vector<double>{1, 1, 1, 2, 3, 3, 3, 3}));
+    EXPECT_EQ(values_of(pad(line, widths, PadMode::reflect)),
+              (std::vector<double>{3, 2, 1, 2, 3, 2, 1, 2}));
+    Volume volume = ramp({2, 2, 2, 1});
+    volume.set_spacing({{1.0, 2.0, 3.0}, "mm", true});
+    volume.set_affine(diagonal_affine());
+    const Volume padded = pad(volume, {{{1, 0}, {0, 2}, {3, 1}}});
+    EXPECT_EQ(padded.shape(), (Shape{3, 4, 6, 1}));
+    EXPECT_EQ(padded.spacing(), volume.spacing());
+    EXPECT_EQ(padded.value_at(1, 1, 4), 11);
+    EXPECT_DOUBLE_EQ((*padded.affine())[3], 4.0);
+    EXPECT_DOUBLE_EQ((*padded.affine())[11], 26.0);
+    VOX_EXPECT_THROW_MSG(pad(volume, {{{-1, 0}, {0, 0}, {0, 0}}}), ValueError,
+                         "pad widths must be >= 0, got (-1, 0), (0, 0), (0, 0)");
+    VOX_EXPECT_THROW_MSG(parse_pad_mode("wrap"), ValueError,
+                         "unknown pad mode 'wrap': expected constant, edge or reflect");
+}
+
+TEST(BlockMean, AveragesWithZeroPaddingAtTheEnd) {
+    const Volume line = test::make_line<std::uint8_t>({1, 2, 3, 4, 5});
+    const Volume result = block_mean(line, {1, 1, 2});
+    EXPECT_EQ(result.pixel_type(), PixelType::f64);
+    EXPECT_EQ(values_of(result), (std::vector<double>{1.5, 3.5, 2.5}));
+    Volume volume = ramp({4, 4, 4, 2});
+    volume.set_spacing({{1.0, 2.0, 3.0}, "mm", true});
+    volume.set_affine(diagonal_affine());
+    const Volume blocks = block_mean(volume, {2, 2, 4});
+    EXPECT_EQ(blocks.shape(), (Shape{2, 2, 1, 2}));
+    EXPECT_DOUBLE_EQ(blocks.value_at(1, 0, 0, 1), 1000 + 250 + 5 + 1.5);
+    EXPECT_EQ(blocks.spacing().zyx, (std::array<double, 3>{2.0, 4.0, 12.0}));
+    EXPECT_DOUBLE_EQ((*blocks.affine())[3], 13.0);
+    EXPECT_EQ(block_mean(make_volume<float>({2, 2, 2, 1}, [](auto...) { return 1.0; }), {2, 2, 2})
+                  .pixel_type(),
+              PixelType::f32);
+    VOX_EXPECT_THROW_MSG(block_mean(volume, {0, 2, 2}), ValueError,
+                         "block factors must be >= 1, got 0, 2, 2");
+}
+
+}  // namespace
+}  // namespace vox

@@ -1,0 +1,90 @@
+#include "vox/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+#include "vox/convert.h"
+#include "vox/exposure.h"
+#include "vox/geometry.h"
+
+namespace vox {
+namespace {
+
+std::vector<Step> cli(std::vector<std::string> tokens) {
+    return parse_steps_cli(tokens);
+}
+
+TEST(PipelineTest, CommandLineStepsNamePositionalValues) {
+    const auto steps =
+        cli({"gamma:0.5", "clip:0.5,99.5,mode=per_channel", "equalize", "resize:50x50x50,order=0"});
+    ASSERT_EQ(steps.size(), 4u);
+    EXPECT_EQ(steps[0].op, "gamma");
+    EXPECT_EQ(steps[0].parameters,
+              (std::vector<std::pair<std::string, std::string>>{{"gamma", "0.5"}}));
+    EXPECT_EQ(steps[1].parameters, (std::vector<std::pair<std::string, std::string>>{
+                                       {"low", "0.5"}, {"high", "99.5"}, {"mode", "per_channel"}}));
+    EXPECT_TRUE(steps[2].parameters.empty());
+    EXPECT_EQ(steps[3].parameters[0], (std::pair<std::string, std::string>{"shape", "50x50x50"}));
+}
+
+TEST(PipelineTest, JsonAndCommandLineAgree) {
+    const auto from_json =
+        parse_steps_json(R"([{"op": "gamma", "gamma": 0.5}, {"op": "equalize", "nbins": 64}])");
+    const auto from_cli = cli({"gamma:0.5", "equalize:64"});
+    EXPECT_EQ(steps_to_json(from_json), steps_to_json(from_cli));
+    EXPECT_EQ(steps_to_json(from_cli),
+              R"([{"op":"gamma","gamma":0.5},{"op":"equalize","nbins":64.0}])");
+    EXPECT_EQ(parse_steps_json(R"({"op": "equalize"})").size(), 1u);  // one object is one step
+}
+
+TEST(PipelineTest, BadStepsGetClearErrors) {
+    VOX_EXPECT_THROW_MSG(
+        cli({"gama:0.5"}), ValueError,
+        "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, equalize, "
+        "clahe, resize, zoom, isotropic, flip, block_mean, gaussian, median, project, "
+        "threshold, in_range, label, astype, as_float, as_ubyte, as_uint)");
+    VOX_EXPECT_THROW_MSG(
+        validate_steps(cli({"equalize", "gamma:gama=2"})), ValueError,
+        "step 2 (gamma): op 'gamma' has no parameter 'gama' (parameters: gamma, gain)");
+    VOX_EXPECT_THROW_MSG(cli({"gamma:0.5,1,2"}), ValueError,
+                         "op 'gamma' takes at most 2 positional values, got 3");
+    VOX_EXPECT_THROW_MSG(cli({":0.5"}), ValueError, "bad step ':0.5': no op name");
+    VOX_EXPECT_THROW_MSG(cli({"gamma:gain=2,0.5"}), ValueError,
+                         "bad step 'gamma:gain=2,0.5': positional value after key=value");
+    VOX_EXPECT_THROW_MSG(parse_steps_json(R"([{"gamma": 0.5}])"), ValueError,
+                         "step 1: expected an object with a string \"op\"");
+    EXPECT_THROW(parse_steps_json("[{"), ValueError);
+    const Volume volume = test::make_line<float>({0.0f, 0.5f, 1.0f});
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"gamma:abc"})), ValueError,
+                         "step 1 (gamma): gamma must be a number, got 'abc'");
+    EXPECT_THROW(apply_steps(volume, cli({"gamma:-1"})), ValueError);
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"flip:w"})), ValueError,
+                         "step 1 (flip): axis must be z, y or x, got 'w'");
+}
+
+TEST(PipelineTest, StepsDoWhatTheFunctionsDo) {
+    const Volume volume = test::make_volume<std::uint16_t>(
+        {3, 4, 5, 1}, [](auto z, auto y, auto x, auto) { return 1000 * z + 100 * y + 10 * x; });
+    EXPECT_EQ(test::values_of(apply_steps(volume, cli({"gamma:0.5,2"}))),
+              test::values_of(adjust_gamma(volume, 0.5, 2)));
+    const Volume chained = apply_steps(volume, cli({"as_float", "flip:x", "flip:x"}));
+    EXPECT_EQ(chained.pixel_type(), PixelType::f64);
+    EXPECT_EQ(test::values_of(chained), test::values_of(img_as_float(volume)));
+    const Volume projected =
+        apply_steps(volume, parse_steps_json(R"([{"op": "project", "mode": "max", "axis": "z"}])"));
+    EXPECT_EQ(projected.shape(), (Shape{1, 4, 5, 1}));
+    EXPECT_EQ(projected.value_at(0, 3, 4), 2340.0);
+}
+
+TEST(PipelineTest, CatalogListsEveryOperation) {
+    const auto& catalog = operation_catalog();
+    EXPECT_GE(catalog.size(), 20u);
+    EXPECT_EQ(catalog.front().name, "gamma");
+    EXPECT_EQ(catalog.front().parameters, (std::vector<std::string>{"gamma=1", "gain=1"}));
+}
+
+}  // namespace
+}  // namespace vox

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Computes scikit-image 0.19.3 thresholds, labels and regionprops on the inputs that
+vox_segmentation_make_inputs wrote (plus the nibabel anatomical MRI and random volumes it
+writes itself), for segmentation_conformance.cpp. Usage: make_segmentation_cases.py DIR
+"""
+import json
+import os
+import sys
+
+import nibabel as nib
+import numpy as np
+from skimage import filters, measure
+
+NII = "/usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii"
+
+
+def main(folder):
+    rng = np.random.default_rng(20261121)
+    inputs = {
+        "cells_nuclei": np.load(os.path.join(folder, "cells_nuclei.npy")),
+        "kidney_nuclei": np.load(os.path.join(folder, "kidney_nuclei.npy")),
+        "blobs": np.load(os.path.join(folder, "blobs.npy")),
+    }
+    # Our volume(z, y, x) is the NIfTI array transposed (2, 1, 0); the C++ side opens the .nii.
+    inputs["anatomical"] = np.asarray(nib.load(NII).dataobj).transpose(2, 1, 0).astype("<i2")
+    inputs["random_u8"] = rng.integers(0, 256, (17, 33, 45), dtype=np.uint8)
+    inputs["random_u16"] = rng.integers(0, 4096, (17, 33, 45), dtype=np.uint16)
+    inputs["random_i16"] = rng.integers(-3000, 3000, (9, 31, 27), dtype=np.int16)
+    inputs["random_f32"] = rng.gamma(2.0, 50.0, (17, 33, 45)).astype(np.float32)
+    inputs["random_f64"] = rng.normal(10.0, 3.0, (9, 31, 27))
+    for name in ("random_u8", "random_u16", "random_i16", "random_f32", "random_f64"):
+        np.save(os.path.join(folder, name + ".npy"), inputs[name])
+
+    manifest = {"thresholds": [], "labels": [], "regionprops": []}
+    for name, image in inputs.items():
+        if name == "blobs":
+            continue
+        manifest["thresholds"].append({
+            "input": name,
+            "float": bool(image.dtype.kind == "f"),
+            "otsu": float(filters.threshold_otsu(image)),
+            "otsu_64": float(filters.threshold_otsu(image, nbins=64)),
+            "li": float(filters.threshold_li(image)),
+            "yen": float(filters.threshold_yen(image)),
+            "triangle": float(filters.threshold_triangle(image)),
+            "mean": float(filters.threshold_mean(image)),
+        })
+
+    def add_labels(name, mask_name, mask, level):
+        for connectivity, ours in ((1, 6), (2, 18), (3, 26)):
+            labels = measure.label(mask, connectivity=connectivity)
+            assert labels.max() < 2**31
+            out = f"{mask_name}_labels_{ours}.npy"
+            np.save(os.path.join(folder, out), labels.astype(np.int32))
+            manifest["labels"].append({"input": name, "level": level, "connectivity": ours,
+                                       "expected": out, "count": int(labels.max())})
+
+    for name in ("cells_nuclei", "kidney_nuclei", "random_u8", "random_f32"):
+        level = float(filters.threshold_otsu(inputs[name]))
+        add_labels(name, name, inputs[name] > level, level)
+    add_labels("blobs", "blobs", inputs["blobs"], None)
+
+    for name in ("cells_nuclei", "random_u16", "random_f32"):
+        image = inputs[name]
+        level = float(filters.threshold_otsu(image))
+        labels = measure.label(image > level, connectivity=3)
+        regions = []
+        for region in measure.regionprops(labels, intensity_image=image):
+            regions.append({"label": int(region.label), "area": int(region.area),
+                            "centroid": [float(v) for v in region.centroid],
+                            "bbox": [int(v) for v in region.bbox],
+                            "mean": float(region.intensity_mean)})
+        manifest["regionprops"].append({"input": name, "level": level, "regions": regions})
+
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

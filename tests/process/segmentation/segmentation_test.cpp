@@ -1,0 +1,243 @@
+// Unit tests of vox/segmentation.h on small synthetic volumes. Expected thresholds were
+// computed with scikit-image 0.19.3 (values in the comments' calls).
+#include "vox/segmentation.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <queue>
+#include <random>
+#include <vector>
+
+#include "test_util.h"
+#include "vox/parallel.h"
+
+namespace vox {
+namespace {
+
+using test::make_line;
+using test::make_volume;
+
+const std::vector<std::uint8_t> kSmall{1, 2, 2, 3, 3, 3, 10, 11, 11, 12, 40};
+const std::vector<float> kSmallFloat{0.5f, 0.25f, 1.5f, 2.0f, 3.75f, 0.125f, 9.0f, 8.5f};
+
+TEST(Thresholds, IntegerMatchScikitImage) {
+    const Volume v = make_line(kSmall);
+    EXPECT_EQ(threshold_otsu(v), 12.0);
+    EXPECT_EQ(threshold_li(v), 6.851435344140042);
+    EXPECT_EQ(threshold_yen(v), 3.0);
+    EXPECT_EQ(threshold_triangle(v), 4.0);
+    EXPECT_EQ(threshold_mean(v), 8.909090909090908);
+}
+
+TEST(Thresholds, FloatMatchScikitImage) {
+    const Volume v = make_line(kSmallFloat);
+    EXPECT_EQ(threshold_otsu(v), double(3.7478027f));
+    EXPECT_EQ(threshold_otsu(v, 4), 3.453125);
+    EXPECT_EQ(threshold_yen(v), double(1.4943848f));
+    EXPECT_EQ(threshold_triangle(v), double(0.17700195f));
+    EXPECT_EQ(threshold_li(v), double(2.911978f));
+    EXPECT_EQ(threshold_mean(v), 3.203125);
+}
+
+TEST(Thresholds, ConstantVolumes) {
+    const Volume v = make_line(std::vector<std::uint16_t>{7, 7, 7});
+    EXPECT_EQ(threshold_otsu(v), 7.0);
+    EXPECT_EQ(threshold_yen(v), 7.0);
+    EXPECT_EQ(threshold_triangle(v), 7.0);
+    EXPECT_EQ(threshold_li(v), 7.0);
+    EXPECT_EQ(threshold_mean(v), 7.0);
+}
+
+TEST(Thresholds, LiIgnoresNaNAndUsesInitialGuess) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_TRUE(std::isnan(threshold_li(make_line(std::vector<float>{nan, nan}))));
+    EXPECT_EQ(threshold_li(make_line(std::vector<float>{nan, 2.0f, 2.0f})), 2.0);
+    const Volume v = make_line(kSmall);
+    EXPECT_EQ(threshold_li(v, std::nullopt, 20.0), 17.32500524446858);
+    VOX_EXPECT_THROW_MSG(threshold_li(v, std::nullopt, 300.0), ValueError,
+                         "The initial guess for threshold_li must be within the range of the "
+                         "image. Got 300 for image min 1 and max 40.");
+}
+
+TEST(Thresholds, Errors) {
+    const Volume v = make_line(kSmall);
+    VOX_EXPECT_THROW_MSG(threshold_otsu(v, 0), ValueError, "nbins must be at least 1, got 0");
+    VOX_EXPECT_THROW_MSG(threshold_yen(v, 0), ValueError, "nbins must be at least 1, got 0");
+    VOX_EXPECT_THROW_MSG(threshold_triangle(v, -3), ValueError, "nbins must be at least 1, got -3");
+    const float inf = std::numeric_limits<float>::infinity();
+    VOX_EXPECT_THROW_MSG(threshold_otsu(make_line(std::vector<float>{1.0f, inf})), ValueError,
+                         "autodetected range of [1, inf] is not finite");
+}
+
+TEST(Thresholds, SameForAnyThreadCount) {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> dist(0.0f, 100.0f);
+    const Volume v = make_volume<float>({20, 30, 40, 2}, [&](auto...) { return dist(rng); });
+    set_thread_count(1);
+    const std::array<double, 5> one{threshold_otsu(v), threshold_li(v), threshold_yen(v),
+                                    threshold_triangle(v), threshold_mean(v)};
+    set_thread_count(0);
+    const std::array<double, 5> all{threshold_otsu(v), threshold_li(v), threshold_yen(v),
+                                    threshold_triangle(v), threshold_mean(v)};
+    EXPECT_EQ(one, all);
+}
+
+TEST(Masks, InRangeIsInclusiveAndAndsChannels) {
+    const Volume v = make_line(std::vector<std::uint8_t>{0, 99, 100, 101, 255});
+    EXPECT_EQ(test::values_of(in_range(v, 0, 100)), (std::vector<double>{255, 255, 255, 0, 0}));
+    const Volume two = make_volume<std::int16_t>({1, 1, 3, 2}, [](auto, auto, auto x, auto c) {
+        return c == 0 ? x * 10 : 50 - x * 20;  // channel 0: 0 10 20, channel 1: 50 30 10
+    });
+    const Volume mask = in_range(two, 5, 40);
+    EXPECT_EQ(mask.shape().c, 1);
+    EXPECT_EQ(test::values_of(mask), (std::vector<double>{0, 255, 255}));
+    VOX_EXPECT_THROW_MSG(in_range(v, 5, 3), ValueError,
+                         "low must not be greater than high, got low 5 and high 3");
+}
+
+TEST(Masks, ThresholdIsStrictAndKeepsSpacing) {
+    Volume v = make_line(std::vector<float>{1.0f, 2.0f, 3.0f, std::nanf("")});
+    v.set_spacing({{2.0, 1.0, 0.5}, "mm", true});
+    const Volume mask = threshold(v, 2.0);
+    EXPECT_EQ(mask.pixel_type(), PixelType::u8);
+    EXPECT_EQ(mask.spacing(), v.spacing());
+    EXPECT_EQ(test::values_of(mask), (std::vector<double>{0, 0, 1, 0}));
+}
+
+// Reference labelling: breadth-first search from each unvisited voxel in raster order.
+std::vector<std::int32_t> reference_label(const Volume& mask, int connectivity) {
+    const Shape s = mask.shape();
+    const auto in = mask.view<std::uint8_t>();
+    std::vector<std::int32_t> out(std::size_t(s.voxels()), 0);
+    const int max_norm = connectivity == 6 ? 1 : connectivity == 18 ? 2 : 3;
+    std::int32_t next = 0;
+    auto index = [&](std::int64_t z, std::int64_t y, std::int64_t x) {
+        return std::size_t((z * s.y + y) * s.x + x);
+    };
+    for (std::int64_t z = 0; z < s.z; ++z)
+        for (std::int64_t y = 0; y < s.y; ++y)
+            for (std::int64_t x = 0; x < s.x; ++x) {
+                if (in(z, y, x) == 0 || out[index(z, y, x)] != 0) continue;
+                const std::uint8_t value = in(z, y, x);
+                out[index(z, y, x)] = ++next;
+                std::queue<std::array<std::int64_t, 3>> queue;
+                queue.push({z, y, x});
+                while (!queue.empty()) {
+                    const auto [cz, cy, cx] = queue.front();
+                    queue.pop();
+                    for (int dz = -1; dz <= 1; ++dz)
+                        for (int dy = -1; dy <= 1; ++dy)
+                            for (int dx = -1; dx <= 1; ++dx) {
+                                const int norm = (dz != 0) + (dy != 0) + (dx != 0);
+                                if (norm == 0 || norm > max_norm) continue;
+                                const std::int64_t nz = cz + dz, ny = cy + dy, nx = cx + dx;
+                                if (nz < 0 || ny < 0 || nx < 0 || nz >= s.z || ny >= s.y ||
+                                    nx >= s.x)
+                                    continue;
+                                if (in(nz, ny, nx) != value || out[index(nz, ny, nx)] != 0)
+                                    continue;
+                                out[index(nz, ny, nx)] = next;
+                                queue.push({nz, ny, nx});
+                            }
+                }
+            }
+    return out;
+}
+
+std::vector<std::int32_t> labels_of(const Volume& labels) {
+    const auto v = labels.view<std::int32_t>();
+    return {v.origin, v.origin + labels.shape().voxels()};
+}
+
+TEST(Label, ConnectivityChangesDiagonals) {
+    // Two voxels touching by a corner, and two touching by an edge.
+    const Volume mask = make_volume<std::uint8_t>({2, 2, 4, 1}, [](auto z, auto y, auto x, auto) {
+        return (z == 0 && y == 0 && x == 0) || (z == 1 && y == 1 && x == 1) ||
+               (z == 0 && y == 0 && x == 3) || (z == 0 && y == 1 && x == 2);
+    });
+    EXPECT_EQ(test::values_of(label(mask, 6)),
+              (std::vector<double>{1, 0, 0, 2, 0, 0, 3, 0, 0, 0, 0, 0, 0, 4, 0, 0}));
+    // (0, 1, 2) and (1, 1, 1) share an edge; (0, 0, 0) and (1, 1, 1) only a corner.
+    EXPECT_EQ(test::values_of(label(mask, 18)),
+              (std::vector<double>{1, 0, 0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0, 0}));
+    EXPECT_EQ(test::values_of(label(mask, 26)),
+              (std::vector<double>{1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0}));
+}
+
+TEST(Label, DifferentValuesAreDifferentComponents) {
+    const Volume mask = make_line(std::vector<std::uint8_t>{1, 1, 2, 2, 0, 2});
+    EXPECT_EQ(test::values_of(label(mask)), (std::vector<double>{1, 1, 2, 2, 0, 3}));
+}
+
+TEST(Label, MatchesReferenceOnRandomMasksForAnyThreadCount) {
+    std::mt19937 rng(11);
+    for (const double fill : {0.3, 0.5, 0.7}) {
+        std::bernoulli_distribution dist(fill);
+        const Volume mask =
+            make_volume<std::uint8_t>({37, 13, 17, 1}, [&](auto...) { return dist(rng) ? 1 : 0; });
+        for (const int connectivity : {6, 18, 26}) {
+            const auto expected = reference_label(mask, connectivity);
+            for (const int threads : {1, 2, 7}) {
+                set_thread_count(threads);
+                EXPECT_EQ(labels_of(label(mask, connectivity)), expected)
+                    << fill << " " << connectivity << " " << threads;
+            }
+            set_thread_count(0);
+        }
+    }
+}
+
+TEST(Label, HandlesStridedViewsAndKeepsSpacing) {
+    Volume mask = make_volume<std::uint8_t>(
+        {6, 5, 8, 1}, [](auto z, auto, auto x, auto) { return (x + z) % 3 == 0; });
+    mask.set_spacing({{1.0, 2.0, 3.0}, "µm", true});
+    const Volume view = mask.step(1, 1, 2);
+    const Volume labels = label(view, 26);
+    EXPECT_EQ(labels.pixel_type(), PixelType::i32);
+    EXPECT_EQ(labels.spacing(), view.spacing());
+    EXPECT_EQ(labels_of(labels), reference_label(view.contiguous(), 26));
+}
+
+TEST(Label, Errors) {
+    const Volume mask = make_line(std::vector<std::uint8_t>{1, 0});
+    VOX_EXPECT_THROW_MSG(label(mask, 4), ValueError, "connectivity must be 6, 18 or 26, got 4");
+    VOX_EXPECT_THROW_MSG(label(make_line(std::vector<float>{1.0f}), 6), TypeError,
+                         "label needs an integer mask, got f32");
+    VOX_EXPECT_THROW_MSG(label(make_volume<std::uint8_t>({1, 1, 1, 2}, [](auto...) { return 1; })),
+                         ValueError, "label needs a single-channel volume, got 2 channels");
+}
+
+TEST(LabelStatistics, BoxesWithSpacingAndIntensity) {
+    // Label 1: a 2x2x3 box at (1, 0, 2); label 3: one voxel at (0, 3, 0); label 2 absent.
+    Volume labels = make_volume<std::int32_t>({3, 4, 5, 1}, [](auto z, auto y, auto x, auto) {
+        if (z >= 1 && y < 2 && x >= 2) return 1;
+        if (z == 0 && y == 3 && x == 0) return 3;
+        return 0;
+    });
+    labels.set_spacing({{2.0, 0.5, 0.5}, "µm", true});
+    const Volume intensity = make_volume<std::uint16_t>(
+        {3, 4, 5, 2}, [](auto z, auto, auto x, auto c) { return c * 100 + z * 10 + x; });
+    const LabelStatistics stats = label_statistics(labels, intensity);
+    EXPECT_EQ(stats.volume_unit, "µm³");
+    EXPECT_TRUE(stats.spacing_known);
+    ASSERT_EQ(stats.regions.size(), 2u);
+    const RegionStats& a = stats.regions[0];
+    EXPECT_EQ(a.label, 1);
+    EXPECT_EQ(a.voxel_count, 12);
+    EXPECT_DOUBLE_EQ(a.volume, 12 * 0.5);
+    EXPECT_EQ(a.centroid, (std::array<double, 3>{1.5, 0.5, 3.0}));
+    EXPECT_EQ(a.centroid_physical, (std::array<double, 3>{3.0, 0.25, 1.5}));
+    EXPECT_EQ(a.bbox, (Box{{1, 0, 2}, {3, 2, 5}}));
+    EXPECT_EQ(a.mean_intensity, (std::vector<double>{18.0, 118.0}));
+    const RegionStats& b = stats.regions[1];
+    EXPECT_EQ(b.label, 3);
+    EXPECT_EQ(b.voxel_count, 1);
+    EXPECT_EQ(b.bbox, (Box{{0, 3, 0}, {1, 4, 1}}));
+    EXPECT_TRUE(label_statistics(labels).regions[0].mean_intensity.empty());
+    VOX_EXPECT_THROW_MSG(label_statistics(make_line(std::vector<float>{1.0f})), TypeError,
+                         "label_statistics needs integer labels, got f32");
+}
+
+}  // namespace
+}  // namespace vox
