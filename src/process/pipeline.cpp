@@ -318,6 +318,11 @@ const std::vector<Operation>& operations() {
              [](const Volume& v, const Args&) { return img_as_ubyte(v); }),
         make("as_uint", "skimage img_as_uint", {},
              [](const Volume& v, const Args&) { return img_as_uint(v); }),
+        make("channel", "keep one channel (from 0)", {"index"},
+             [](const Volume& v, const Args& a) {
+                 if (!a.has("index")) throw ValueError("index is required");
+                 return v.channel(a.integer("index", 0));
+             }),
     };
     return table;
 }
@@ -431,7 +436,12 @@ std::string steps_to_json(std::span<const Step> steps) {
                 std::from_chars(value.data(), value.data() + value.size(), number);
             if (error == std::errc() && end == value.data() + value.size() &&
                 std::isfinite(number)) {
-                item[key] = number;
+                // Whole numbers stay integers ("nbins": 64, not 64.0).
+                if (number == std::floor(number) && std::fabs(number) < 9.0e15) {
+                    item[key] = std::int64_t(number);
+                } else {
+                    item[key] = number;
+                }
             } else if (value == "true" || value == "false") {
                 item[key] = value == "true";
             } else {

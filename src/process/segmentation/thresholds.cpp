@@ -450,7 +450,9 @@ double threshold_li(const Volume& volume, std::optional<double> tolerance,
     if (tolerance && !(*tolerance >= 0.0)) {
         throw ValueError(fmt::format("tolerance must be >= 0, got {}", *tolerance));
     }
-    const auto [lo, hi] = min_max(volume);
+    const auto range = min_max(volume);
+    const double lo = range.first,
+                 hi = range.second;  // named, so that lambdas can capture them (clang 14)
     if (initial_guess && std::isfinite(lo) && std::isfinite(hi) && lo != hi &&
         !(lo < *initial_guess && *initial_guess < hi)) {
         throw ValueError(fmt::format(
