@@ -32,7 +32,7 @@ def median_seconds(function, repetitions):
 
 def ours(bench, repetitions):
     output = subprocess.run(
-        [bench, f"--benchmark_repetitions={repetitions}", "--benchmark_format=json",
+        [bench, f"--benchmark_repetitions={max(2, repetitions)}", "--benchmark_format=json",
          "--benchmark_report_aggregates_only=true"],
         check=True, capture_output=True, text=True).stdout
     results = {}
