@@ -7,40 +7,20 @@ img_as_float (60x256x256, as in the tutorial) and a 256^3 random u16 volume; ski
 defaults (kernel 1/8 of each extent, clip_limit 0.01, nbins 256). Prints medians in ms,
 voxels/s and the speed-up (goal, issue 4: >= 10x for CLAHE).
 """
-import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import skimage
 from skimage.exposure import equalize_adapthist
-
-
-def median_seconds(function, repetitions):
-    times = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from peer_bench import google_benchmark_medians, median_seconds
 
 
 def ours(bench, repetitions):
-    output = subprocess.run(
-        [bench, f"--benchmark_repetitions={max(2, repetitions)}", "--benchmark_format=json",
-         "--benchmark_report_aggregates_only=true"],
-        check=True, capture_output=True, text=True).stdout
-    results = {}
-    for entry in json.loads(output)["benchmarks"]:
-        if entry.get("aggregate_name") == "median":
-            name = entry["run_name"].split("/")[0].removeprefix("BM_adapthist_")
-            results[name] = entry["real_time"] / 1e3  # ms -> s
-    return results
+    return google_benchmark_medians(bench, repetitions, "BM_adapthist_")
 
 
 def theirs(bench, repetitions):

@@ -5,39 +5,19 @@ Usage: compare_filters.py BUILD/bench/bench_process_filters [--repetitions N]
 Data: a 512^3 u16 volume and sample:cells (60x256x256x2 u16), dumped by the bench.
 Prints medians in ms and the speed-up. Goals (issue 4): Gaussian >= 5x, projections >= 20x.
 """
-import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 from scipy import ndimage as ndi
 from skimage import filters
-
-
-def median_seconds(function, repetitions):
-    times = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from peer_bench import google_benchmark_medians, median_seconds
 
 
 def ours(bench, repetitions):
-    output = subprocess.run(
-        [bench, f"--benchmark_repetitions={max(2, repetitions)}", "--benchmark_format=json",
-         "--benchmark_report_aggregates_only=true"],
-        check=True, capture_output=True, text=True).stdout
-    results = {}
-    for entry in json.loads(output)["benchmarks"]:
-        if entry.get("aggregate_name") == "median":
-            name = entry["run_name"].split("/")[0].removeprefix("BM_")
-            results[name] = entry["real_time"] / 1e3  # ms -> s
-    return results
+    return google_benchmark_medians(bench, repetitions, "BM_")
 
 
 def theirs(bench, repetitions):

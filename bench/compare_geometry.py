@@ -5,40 +5,18 @@ Usage: compare_geometry.py BUILD/bench/bench_process_geometry [--repetitions N]
 Cases: 512^3 u16 -> 256^3 and the cells nuclei -> 50^3 (order 1, default anti-aliasing).
 Prints medians in ms and the speed-up over scikit-image 0.19.3 (goal: >= 10x).
 """
-import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 from skimage.transform import resize
-
-
-def median_seconds(function, repetitions):
-    times = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from peer_bench import google_benchmark_medians, median_seconds
 
 
 def ours(bench, repetitions):
-    output = subprocess.run(
-        [bench, f"--benchmark_repetitions={max(2, repetitions)}", "--benchmark_format=json",
-         "--benchmark_report_aggregates_only=true"],
-        check=True, capture_output=True, text=True).stdout
-    results = {}
-    for entry in json.loads(output)["benchmarks"]:
-        # With one repetition Google Benchmark reports no aggregates: take the run itself.
-        if entry.get("aggregate_name") == "median" or (
-                repetitions == 1 and entry.get("run_type") == "iteration"):
-            name = entry["run_name"].split("/")[0].removeprefix("BM_")
-            results[name] = entry["real_time"] / 1e3  # ms -> s
-    return results
+    return google_benchmark_medians(bench, repetitions, "BM_")
 
 
 def main():

@@ -11,28 +11,18 @@ peak memory within 1.1x of the decoded size plus the compressed input.
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import nibabel
 import numpy as np
 import tifffile
+from peer_bench import median_seconds
 
 
 def option(name, default):
     return type(default)(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
-
-
-def median_seconds(function, repetitions):
-    times = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def make_volume(edge):

@@ -5,42 +5,22 @@
 Usage: compare_segmentation.py BUILD/bench/bench_process_segmentation [--repetitions N]
 Prints medians in ms, voxels/s and the speed-up over scikit-image (goal of issue 4: >= 20x).
 """
-import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import skimage
 from skimage import filters, measure
+from peer_bench import google_benchmark_medians, median_seconds
 
 EDGE = 512
 
 
-def median_seconds(function, repetitions):
-    times = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def ours(bench, repetitions):
-    output = subprocess.run(
-        [bench, f"--benchmark_repetitions={max(2, repetitions)}", "--benchmark_format=json",
-         "--benchmark_report_aggregates_only=true"],
-        check=True, capture_output=True, text=True).stdout
-    results = {}
-    for entry in json.loads(output)["benchmarks"]:
-        if entry.get("aggregate_name") == "median":
-            name = entry["run_name"].split("/")[0].removeprefix("BM_")
-            results[name] = entry["real_time"] / 1e3  # ms -> s
-    return results
+    return google_benchmark_medians(bench, repetitions, "BM_")
 
 
 def theirs(bench, repetitions):

@@ -6,41 +6,21 @@ Prints medians in ms and GB/s, the min/max rate as a fraction of memcpy (the ban
 ceiling) and the speed-up over numpy. Goals (issue 2): min/max >= 50% of memcpy,
 percentiles >= 10x numpy.
 """
-import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+from peer_bench import google_benchmark_medians, median_seconds
 
 EDGE = 512
 Q = [0.5, 50.0, 99.5]
 
 
-def median_seconds(function, repetitions):
-    times = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def ours(bench, repetitions):
-    output = subprocess.run(
-        [bench, f"--benchmark_repetitions={max(2, repetitions)}", "--benchmark_format=json",
-         "--benchmark_report_aggregates_only=true"],
-        check=True, capture_output=True, text=True).stdout
-    results = {}
-    for entry in json.loads(output)["benchmarks"]:
-        if entry.get("aggregate_name") == "median":
-            name = entry["run_name"].split("/")[0].removeprefix("BM_")
-            results[name] = entry["real_time"] / 1e3  # ms -> s
-    return results
+    return google_benchmark_medians(bench, repetitions, "BM_")
 
 
 def theirs(bench, repetitions):
