@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "vox/exposure.h"
 #include "vox/pipeline.h"
 #include "vox/samples.h"
+#include "vox/segmentation.h"
 #include "vox/stats.h"
 #include "vox/summary.h"
 
@@ -124,8 +126,8 @@ int run_process(const ProcessOptions& options, const vox::ReadOptions& read_opti
     if (steps.empty()) throw vox::ValueError("no steps given (see 'voxscope ops')");
     vox::validate_steps(steps);  // before reading: a typo should not cost a load
     refuse_to_overwrite_input(options.input, options.output);
-    const vox::Volume volume = vox::open_volume(options.input, read_options);
-    const vox::Volume result = vox::apply_steps(volume, steps);
+    vox::Volume volume = vox::open_volume(options.input, read_options);
+    const vox::Volume result = vox::apply_steps(std::move(volume), steps);
     vox::write_volume(result, options.output, options.write);
     const vox::Shape& shape = result.shape();
     fmt::print("wrote {}: {} x {} x {} x {} {}, {} ({})\n", options.output, shape.z, shape.y,
@@ -148,6 +150,20 @@ int run_ops() {
     return 0;
 }
 
+// cumsum(counts) / total.
+std::vector<double> cumulative(const std::vector<std::int64_t>& counts) {
+    std::int64_t total = 0;
+    for (std::int64_t count : counts)
+        total += count;
+    std::vector<double> cdf;
+    std::int64_t running = 0;
+    for (std::int64_t count : counts) {
+        running += count;
+        cdf.push_back(total > 0 ? double(running) / double(total) : 0.0);
+    }
+    return cdf;
+}
+
 int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
     vox::Volume volume = vox::open_volume(options.input, read_options);
     if (options.channel >= 0) volume = volume.channel(options.channel);
@@ -155,19 +171,25 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
         throw vox::ValueError(
             fmt::format("--source-range must be image or dtype, got '{}'", options.source_range));
     }
-    const vox::Histogram histogram = vox::histogram(
-        volume, options.bins,
-        options.source_range == "dtype" ? vox::SourceRange::dtype : vox::SourceRange::image);
-    std::vector<double> cdf;
+    const vox::SourceRange source_range =
+        options.source_range == "dtype" ? vox::SourceRange::dtype : vox::SourceRange::image;
+    // One column of counts per channel with --per-channel, else one for all channels.
+    std::vector<std::vector<std::int64_t>> counts;
+    std::vector<double> centers;
+    if (options.per_channel) {
+        vox::ChannelHistograms histograms =
+            vox::histogram_per_channel(volume, options.bins, source_range);
+        counts = std::move(histograms.counts);
+        centers = std::move(histograms.bin_centers);
+    } else {
+        vox::Histogram histogram = vox::histogram(volume, options.bins, source_range);
+        counts.push_back(std::move(histogram.counts));
+        centers = std::move(histogram.bin_centers);
+    }
+    std::vector<std::vector<double>> cdfs;
     if (options.cdf) {
-        std::int64_t total = 0;
-        for (std::int64_t count : histogram.counts)
-            total += count;
-        std::int64_t running = 0;
-        for (std::int64_t count : histogram.counts) {
-            running += count;
-            cdf.push_back(total > 0 ? double(running) / double(total) : 0.0);
-        }
+        for (const auto& column : counts)
+            cdfs.push_back(cumulative(column));
     }
     if (options.json) {
         nlohmann::ordered_json document = {
@@ -175,17 +197,108 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
             {"source", options.input},
             {"channel", options.channel >= 0 ? nlohmann::ordered_json(options.channel)
                                              : nlohmann::ordered_json(nullptr)},
-            {"bin_centers", histogram.bin_centers},
-            {"counts", histogram.counts}};
-        if (options.cdf) document["cdf"] = cdf;
+            {"bin_centers", centers}};
+        if (options.per_channel) {
+            document["per_channel"] = true;
+            document["counts"] = counts;
+            if (options.cdf) document["cdf"] = cdfs;
+        } else {
+            document["counts"] = counts.front();
+            if (options.cdf) document["cdf"] = cdfs.front();
+        }
         std::fputs((document.dump(2) + "\n").c_str(), stdout);
         return 0;
     }
-    fmt::print("{:>14} {:>12}{}\n", "bin center", "count",
-               options.cdf ? fmt::format(" {:>10}", "cdf") : "");
-    for (std::size_t i = 0; i < histogram.counts.size(); ++i) {
-        fmt::print("{:>14.6g} {:>12}{}\n", histogram.bin_centers[i], histogram.counts[i],
-                   options.cdf ? fmt::format(" {:>10.6f}", cdf[i]) : "");
+    std::string header = fmt::format("{:>14}", "bin center");
+    for (std::size_t c = 0; c < counts.size(); ++c) {
+        const std::string suffix = options.per_channel ? fmt::format(" c{}", c) : "";
+        header += fmt::format(" {:>12}", "count" + suffix);
+        if (options.cdf) header += fmt::format(" {:>10}", "cdf" + suffix);
+    }
+    fmt::print("{}\n", header);
+    for (std::size_t i = 0; i < centers.size(); ++i) {
+        std::string line = fmt::format("{:>14.6g}", centers[i]);
+        for (std::size_t c = 0; c < counts.size(); ++c) {
+            line += fmt::format(" {:>12}", counts[c][i]);
+            if (options.cdf) line += fmt::format(" {:>10.6f}", cdfs[c][i]);
+        }
+        fmt::print("{}\n", line);
+    }
+    return 0;
+}
+
+int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_options) {
+    if (!options.output.empty()) refuse_to_overwrite_input(options.input, options.output);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    if (options.channel < 0 || options.channel >= volume.shape().c) {
+        throw vox::ValueError(fmt::format("--channel {} is out of range: the volume has {}",
+                                          options.channel, volume.shape().c));
+    }
+    const vox::Volume channel = volume.channel(options.channel);
+    vox::Volume labels = channel;
+    std::optional<vox::Volume> intensity;
+    if (!options.threshold.empty()) {
+        const std::vector<vox::Step> steps = {
+            {"threshold", {{"method", options.threshold}}},
+            {"label", {{"connectivity", std::to_string(options.connectivity)}}}};
+        labels = vox::apply_steps(channel, steps);
+        intensity = channel;
+    } else if (vox::is_float(channel.pixel_type())) {
+        throw vox::ValueError(fmt::format(
+            "'{}' holds {} values, not labels: give --threshold (e.g. --threshold otsu)",
+            options.input, vox::pixel_type_name(channel.pixel_type())));
+    }
+    if (!options.output.empty()) vox::write_volume(labels, options.output);
+    const vox::LabelStatistics statistics = vox::label_statistics(labels, intensity);
+    std::vector<const vox::RegionStats*> kept;
+    for (const vox::RegionStats& region : statistics.regions) {
+        if (region.voxel_count >= options.min_voxels) kept.push_back(&region);
+    }
+    const std::string length_unit =
+        statistics.spacing_known ? volume.spacing().unit : std::string("voxel");
+    if (options.json) {
+        nlohmann::ordered_json regions = nlohmann::ordered_json::array();
+        for (const vox::RegionStats* region : kept) {
+            nlohmann::ordered_json entry = {{"label", region->label},
+                                            {"voxels", region->voxel_count},
+                                            {"volume", region->volume},
+                                            {"centroid_voxel_zyx", region->centroid},
+                                            {"centroid_zyx", region->centroid_physical},
+                                            {"bbox_begin_zyx", region->bbox.begin},
+                                            {"bbox_end_zyx", region->bbox.end}};
+            if (!region->mean_intensity.empty())
+                entry["mean_intensity"] = region->mean_intensity.front();
+            regions.push_back(std::move(entry));
+        }
+        const nlohmann::ordered_json document = {{"schema", "voxscope.labels/1"},
+                                                 {"source", options.input},
+                                                 {"length_unit", length_unit},
+                                                 {"volume_unit", statistics.volume_unit},
+                                                 {"regions_total", statistics.regions.size()},
+                                                 {"regions", regions}};
+        std::fputs((document.dump(2) + "\n").c_str(), stdout);
+        return 0;
+    }
+    if (options.min_voxels > 1) {
+        fmt::print("{} regions ({} of at least {} voxels listed)\n", statistics.regions.size(),
+                   kept.size(), options.min_voxels);
+    } else {
+        fmt::print("{} regions\n", statistics.regions.size());
+    }
+    fmt::print("{:>6} {:>9} {:>14} {:>28} {:>26}{}\n", "label", "voxels",
+               fmt::format("volume {}", statistics.volume_unit),
+               fmt::format("centroid z, y, x ({})", length_unit), "bbox z, y, x (voxels)",
+               intensity ? fmt::format(" {:>10}", "mean") : "");
+    for (const vox::RegionStats* region : kept) {
+        const auto& c = region->centroid_physical;
+        const auto& b = region->bbox;
+        fmt::print("{:>6} {:>9} {:>14.6g} {:>28} {:>26}{}\n", region->label, region->voxel_count,
+                   region->volume, fmt::format("{:.4g}, {:.4g}, {:.4g}", c[0], c[1], c[2]),
+                   fmt::format("{}:{}, {}:{}, {}:{}", b.begin[0], b.end[0], b.begin[1], b.end[1],
+                               b.begin[2], b.end[2]),
+                   region->mean_intensity.empty()
+                       ? ""
+                       : fmt::format(" {:>10.6g}", region->mean_intensity.front()));
     }
     return 0;
 }

@@ -50,10 +50,29 @@ struct HistOptions {
     /// One channel, or -1 for all channels together.
     std::int64_t channel = -1;
     std::string source_range = "image";
+    /// One histogram per channel over shared bins.
+    bool per_channel = false;
 };
 
 /// `voxscope hist IN`: histogram counts (skimage.exposure.histogram) and optionally the CDF.
 int run_hist(const HistOptions& options, const vox::ReadOptions& read_options);
+
+struct LabelsOptions {
+    std::string input;
+    /// Empty: the input is a label image. Else a threshold method or level, and the
+    /// components above it are labelled first.
+    std::string threshold;
+    std::int64_t channel = 0;
+    int connectivity = 26;
+    std::int64_t min_voxels = 1;
+    bool json = false;
+    /// Where to write the label image, if anywhere.
+    std::string output;
+};
+
+/// `voxscope labels IN`: per-label statistics (skimage.measure.regionprops) of a label
+/// image, or of the connected components above a threshold.
+int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_options);
 
 /// `voxscope samples`: the built-in samples and their parameters.
 int run_samples();

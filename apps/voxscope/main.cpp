@@ -35,6 +35,8 @@ constexpr const char* kExamples = R"(Examples:
   voxscope process sample:cells -o cells.tif clip:0.5,99.5 gamma:0.5   the tutorial's exposure steps
   voxscope process mri.nii.gz -o small.nii.gz resize:50x50x50          resize before plotting
   voxscope hist sample:cells --channel 1 --cdf   histogram and CDF of the nuclei
+  voxscope hist sample:kidney --per-channel      one column per channel, shared bins
+  voxscope labels sample:cells --channel 1 --threshold otsu   count and measure the nuclei
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
@@ -56,9 +58,9 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
             const std::string previous = i > 1 ? argv[i - 1] : "";
             const bool is_option_value = previous == "--threads" || previous == "--max-memory";
             if (!argument.empty() && argument[0] != '-' && !is_option_value) {
-                message =
-                    "unknown command '" + argument +
-                    "'; the commands are info, convert, process, hist, ops, samples and formats";
+                message = "unknown command '" + argument +
+                          "'; the commands are info, convert, process, hist, labels, ops, samples "
+                          "and formats";
                 break;
             }
         }
@@ -149,9 +151,33 @@ int main(int argc, char** argv) {
     hist_command->add_flag("--cdf", hist.cdf, "Also print the cumulative distribution");
     hist_command->add_flag("--json", hist.json, "Print JSON (schema voxscope.hist/1)");
     hist_command->add_option("--channel", hist.channel, "One channel (default: all together)");
+    hist_command->add_flag("--per-channel", hist.per_channel,
+                           "One histogram per channel over shared bins (skimage channel_axis=-1)");
     hist_command->add_option("--source-range", hist.source_range,
                              "image (default) or dtype, as skimage");
     add_read_flags(*hist_command, hist_read);
+
+    LabelsOptions labels;
+    ReadFlags labels_read;
+    CLI::App* labels_command = app.add_subcommand(
+        "labels",
+        "Per-label voxel count, physical volume, centroid and bounding box (regionprops)");
+    labels_command
+        ->add_option("input", labels.input,
+                     "A label image, or an intensity volume with --threshold")
+        ->required();
+    labels_command->add_option(
+        "--threshold", labels.threshold,
+        "Label the voxels above otsu, li, yen, triangle, mean or a number first");
+    labels_command->add_option("--channel", labels.channel,
+                               "The channel to threshold and measure (default 0)");
+    labels_command->add_option("--connectivity", labels.connectivity, "6, 18 or 26 (default)");
+    labels_command->add_option("--min-voxels", labels.min_voxels,
+                               "Leave out regions smaller than this (default 1)");
+    labels_command->add_flag("--json", labels.json, "Print JSON (schema voxscope.labels/1)");
+    labels_command->add_option("-o,--output", labels.output,
+                               "Also write the label image (i32) to this file");
+    add_read_flags(*labels_command, labels_read);
 
     app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
@@ -182,6 +208,7 @@ int main(int argc, char** argv) {
         if (convert_command->parsed()) return run_convert(convert, to_read_options(convert_read));
         if (process_command->parsed()) return run_process(process, to_read_options(process_read));
         if (hist_command->parsed()) return run_hist(hist, to_read_options(hist_read));
+        if (labels_command->parsed()) return run_labels(labels, to_read_options(labels_read));
         if (app.got_subcommand("ops")) return run_ops();
         if (app.got_subcommand("formats")) return run_formats();
         return run_samples();

@@ -91,6 +91,18 @@ Volume adjust_log(const Volume& volume, double gain = 1.0, bool inv = false);
 Volume adjust_sigmoid(const Volume& volume, double cutoff = 0.5, double gain = 10.0,
                       bool inv = false);
 
+/// In-place forms of the point-wise operations above: the result is written into the
+/// argument's own buffer when nothing else shares it and the output pixel type is the
+/// input's (always so for the corrections; for rescale_intensity when out_range keeps the
+/// type), so peak memory stays at one volume. Otherwise they allocate as the const&
+/// forms. Use as `volume = adjust_gamma(std::move(volume), 0.5)`.
+Volume rescale_intensity(Volume&& volume, const IntensityRange& in_range = IntensityRange::image(),
+                         const IntensityRange& out_range = IntensityRange::dtype(),
+                         ChannelMode mode = ChannelMode::joint);
+Volume adjust_gamma(Volume&& volume, double gamma = 1.0, double gain = 1.0);
+Volume adjust_log(Volume&& volume, double gain = 1.0, bool inv = false);
+Volume adjust_sigmoid(Volume&& volume, double cutoff = 0.5, double gain = 10.0, bool inv = false);
+
 /// Where histogram() takes its range from.
 enum class SourceRange : std::uint8_t {
     /// The data's min and max (skimage's 'image').
@@ -117,6 +129,20 @@ struct Histogram {
 /// ("autodetected hist_range of [nan, nan] is not finite").
 Histogram histogram(const Volume& volume, int nbins = 256,
                     SourceRange source_range = SourceRange::image);
+
+/// Histograms of each channel over bins shared by all channels.
+struct ChannelHistograms {
+    /// counts[c][i]: voxels of channel c in bin i.
+    std::vector<std::vector<std::int64_t>> counts;
+    /// Bin centres, the same for every channel.
+    std::vector<double> bin_centers;
+};
+
+/// skimage.exposure.histogram with channel_axis=-1: one histogram per channel, over bins
+/// computed from all channels together (as histogram() would bin the whole volume), so
+/// that channels compare bin by bin. Same rules and errors as histogram().
+ChannelHistograms histogram_per_channel(const Volume& volume, int nbins = 256,
+                                        SourceRange source_range = SourceRange::image);
 
 /// A cumulative distribution function and its bin centres.
 struct CumulativeDistribution {

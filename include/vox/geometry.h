@@ -52,7 +52,8 @@ struct ResizeOptions {
 /// the affine is updated so that voxel centres keep their world positions. Channels are
 /// interpolated independently (the channel count is kept).
 /// @throw ValueError if an output extent is < 1 ("output shape must be positive, got
-/// 0x50x50"), the order is not 0, 1 or 3, or order 3 is asked with a mode other than reflect.
+/// 0x50x50") or the order is not 0, 1 or 3. Order 3 with edge or constant pads 12 voxels
+/// before the spline prefilter, as scipy.ndimage.zoom does for modes nearest/grid-constant.
 Volume resize(const Volume& volume, const std::array<std::int64_t, 3>& shape_zyx,
               const ResizeOptions& options = {});
 

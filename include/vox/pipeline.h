@@ -37,9 +37,12 @@ std::string steps_to_json(std::span<const Step> steps);
 /// @throw ValueError naming the step, e.g. "step 2 (gamma): gamma must be non-negative".
 void validate_steps(std::span<const Step> steps);
 
-/// Runs the steps in order and returns the result.
+/// Runs the steps in order and returns the result. Point-wise steps (gamma, log, sigmoid,
+/// rescale, clip, normalize when the type is kept) work in place on intermediate results,
+/// and on `volume` itself when the caller moves it in and nothing else shares its
+/// buffer: `apply_steps(std::move(volume), steps)` keeps peak memory at input + output.
 /// @throw ValueError for an unknown op or a bad parameter, naming the step.
-Volume apply_steps(const Volume& volume, std::span<const Step> steps);
+Volume apply_steps(Volume volume, std::span<const Step> steps);
 
 /// Describes one operation for `voxscope process --help` and the docs.
 struct OperationInfo {

@@ -90,10 +90,10 @@ Volume threshold(const Volume& volume, double level);
 /// scikit-image numbers them; background is 0.
 ///
 /// Returns i32 (scikit-image returns int64; voxscope has no 64-bit integer type) with the
-/// input's spacing, affine and metadata. Runs in parallel over slabs of planes (union-find
-/// per slab, merged across slab boundaries); the result does not depend on the thread
-/// count. Needs the mask as given plus 4 bytes per voxel and ~12 bytes per provisional
-/// label.
+/// input's spacing, affine and metadata. Run-based: runs of one value along x are united
+/// per slab of planes in parallel, then merged across slab boundaries (He, Chao & Suzuki,
+/// IEEE TIP 2008); the result does not depend on the thread count. Needs the mask as given
+/// plus 4 bytes per voxel and 4 bytes per run (8 beyond 2^31 runs).
 /// @throw ValueError if connectivity is not 6, 18 or 26 ("connectivity must be 6, 18 or
 /// 26, got 4") or the volume has more than one channel.
 /// @throw TypeError for float volumes ("label needs an integer mask, got f32").

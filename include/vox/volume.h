@@ -140,6 +140,9 @@ public:
     std::int64_t size_bytes() const;
     /// True when the view is packed: each channel one z-y-x block, channels adjacent.
     bool is_contiguous() const;
+    /// True when no other Volume shares this buffer, so an operation that owns this
+    /// volume may overwrite it in place. False for an empty volume.
+    bool is_sole_owner() const { return m_buffer && m_buffer.use_count() == 1; }
     /// True when this view and `other` share the same buffer.
     bool shares_memory_with(const Volume& other) const;
 

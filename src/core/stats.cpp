@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "blocks.h"
+#include "value_counts.h"
 #include "vox/parallel.h"
 
 namespace vox {
@@ -340,9 +341,8 @@ std::vector<std::int64_t> parallel_histogram(const VolumeView<const T>& view, st
 template <typename T>
 std::vector<T> ranks_small_integer(const VolumeView<const T>& view,
                                    const std::vector<std::int64_t>& ranks, std::int64_t& count) {
-    const auto histogram = parallel_histogram(view, std::size_t(1) << (8 * sizeof(T)), [](T value) {
-        return std::int64_t(order_key(value));
-    });
+    // count_values indexes by value - lowest(), which is order_key() for these types.
+    const auto histogram = detail::count_values(view);
     count = 0;
     for (auto bin : histogram)
         count += bin;

@@ -142,7 +142,7 @@ IntensityRange parse_range_word(const std::string& text) {
 struct Operation {
     OperationInfo info;
     std::vector<std::string> names;  // parameter names in positional order
-    std::function<Volume(const Volume&, const Args&)> apply;
+    std::function<Volume(Volume, const Args&)> apply;
 };
 
 std::vector<std::string> names_of(const std::vector<std::string>& parameters) {
@@ -153,7 +153,7 @@ std::vector<std::string> names_of(const std::vector<std::string>& parameters) {
 }
 
 Operation make(std::string name, std::string summary, std::vector<std::string> parameters,
-               std::function<Volume(const Volume&, const Args&)> apply) {
+               std::function<Volume(Volume, const Args&)> apply) {
     Operation operation{
         {std::move(name), std::move(summary), parameters}, names_of(parameters), std::move(apply)};
     return operation;
@@ -179,54 +179,56 @@ const std::vector<Operation>& operations() {
         make("gamma",
              "power law: out = gain * in^gamma on the dtype's range (skimage adjust_gamma)",
              {"gamma=1", "gain=1"},
-             [](const Volume& v, const Args& a) {
-                 return adjust_gamma(v, a.number("gamma", 1.0), a.number("gain", 1.0));
+             [](Volume v, const Args& a) {
+                 return adjust_gamma(std::move(v), a.number("gamma", 1.0), a.number("gain", 1.0));
              }),
         make("log", "logarithmic correction (skimage adjust_log)", {"gain=1", "inv=false"},
-             [](const Volume& v, const Args& a) {
-                 return adjust_log(v, a.number("gain", 1.0), a.flag("inv", false));
+             [](Volume v, const Args& a) {
+                 return adjust_log(std::move(v), a.number("gain", 1.0), a.flag("inv", false));
              }),
         make("sigmoid", "sigmoid correction (skimage adjust_sigmoid)",
              {"cutoff=0.5", "gain=10", "inv=false"},
-             [](const Volume& v, const Args& a) {
-                 return adjust_sigmoid(v, a.number("cutoff", 0.5), a.number("gain", 10.0),
-                                       a.flag("inv", false));
+             [](Volume v, const Args& a) {
+                 return adjust_sigmoid(std::move(v), a.number("cutoff", 0.5),
+                                       a.number("gain", 10.0), a.flag("inv", false));
              }),
         make("rescale",
              "rescale_intensity: in_low..in_high (default: the image's range) to out (dtype, or a "
              "type)",
              {"in_low", "in_high", "in=image", "out=dtype", "mode=joint"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  IntensityRange in = parse_range_word(a.text("in", "image"));
                  if (a.has("in_low") || a.has("in_high")) {
                      in = IntensityRange::values(a.number("in_low", 0.0), a.number("in_high", 1.0));
                  }
-                 return rescale_intensity(v, in, parse_range_word(a.text("out", "dtype")),
+                 return rescale_intensity(std::move(v), in,
+                                          parse_range_word(a.text("out", "dtype")),
                                           parse_channel_mode(a.text("mode", "joint")));
              }),
         make("clip",
              "clip at percentiles and rescale to the dtype's range (the tutorial's 0.5%/99.5%)",
              {"low=0.5", "high=99.5", "mode=joint"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  return rescale_intensity(
-                     v, IntensityRange::percentiles(a.number("low", 0.5), a.number("high", 99.5)),
+                     std::move(v),
+                     IntensityRange::percentiles(a.number("low", 0.5), a.number("high", 99.5)),
                      IntensityRange::dtype(), parse_channel_mode(a.text("mode", "joint")));
              }),
         make("normalize",
              "rescale each channel from its own percentiles to the dtype's range (the kidney case)",
              {"low=0", "high=100", "mode=per_channel"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  return rescale_intensity(
-                     v, IntensityRange::percentiles(a.number("low", 0.0), a.number("high", 100.0)),
+                     std::move(v),
+                     IntensityRange::percentiles(a.number("low", 0.0), a.number("high", 100.0)),
                      IntensityRange::dtype(), parse_channel_mode(a.text("mode", "per_channel")));
              }),
-        make("equalize", "histogram equalization to [0, 1] (skimage equalize_hist)", {"nbins=256"},
-             [](const Volume& v, const Args& a) {
-                 return equalize_hist(v, int(a.integer("nbins", 256)));
-             }),
+        make(
+            "equalize", "histogram equalization to [0, 1] (skimage equalize_hist)", {"nbins=256"},
+            [](Volume v, const Args& a) { return equalize_hist(v, int(a.integer("nbins", 256))); }),
         make("clahe", "3D contrast-limited adaptive equalization (skimage equalize_adapthist)",
              {"kernel", "clip_limit=0.01", "nbins=256", "kernel_physical"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  std::optional<KernelSize> kernel;
                  if (a.has("kernel")) kernel = a.integer_triplet("kernel", std::nullopt);
                  if (a.has("kernel_physical"))
@@ -236,7 +238,7 @@ const std::vector<Operation>& operations() {
              }),
         make("resize", "resize to ZxYxX voxels (skimage resize; spacing updated)",
              {"shape", "order=1", "anti_aliasing"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  ResizeOptions options;
                  options.order = int(a.integer("order", 1));
                  if (a.has("anti_aliasing")) options.anti_aliasing = a.flag("anti_aliasing", true);
@@ -244,28 +246,27 @@ const std::vector<Operation>& operations() {
              }),
         make("zoom", "scale by factors, one or ZxYxX (skimage rescale)",
              {"factor", "order=1", "anti_aliasing"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  ResizeOptions options;
                  options.order = int(a.integer("order", 1));
                  if (a.has("anti_aliasing")) options.anti_aliasing = a.flag("anti_aliasing", true);
                  return rescale(v, a.triplet("factor", std::nullopt), options);
              }),
         make("isotropic", "resample to the finest spacing on every axis", {"order=1"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  return resample_isotropic(v, int(a.integer("order", 1)));
              }),
-        make(
-            "flip", "reverse an axis (z, y or x)", {"axis"},
-            [](const Volume& v, const Args& a) { return flip(v, parse_axis(a.text("axis", ""))); }),
+        make("flip", "reverse an axis (z, y or x)", {"axis"},
+             [](Volume v, const Args& a) { return flip(v, parse_axis(a.text("axis", ""))); }),
         make("block_mean", "mean over blocks of ZxYxX voxels (skimage downscale_local_mean)",
              {"factor"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  return block_mean(v, a.integer_triplet("factor", std::nullopt));
              }),
         make("gaussian",
              "Gaussian smoothing, sigma in voxels or (unit=physical) in the spacing's unit",
              {"sigma", "unit=voxels"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  GaussianOptions options;
                  const std::string unit = a.text("unit", "voxels");
                  if (unit != "voxels" && unit != "physical") {
@@ -276,11 +277,11 @@ const std::vector<Operation>& operations() {
                  return gaussian(v, a.triplet("sigma", std::nullopt), options);
              }),
         make("median", "median over a (2r+1)^3 cube", {"radius=1"},
-             [](const Volume& v, const Args& a) { return median(v, a.integer("radius", 1)); }),
+             [](Volume v, const Args& a) { return median(v, a.integer("radius", 1)); }),
         make("project",
              "max, min, mean, sum or std projection along an axis, optionally over [begin, end)",
              {"mode=max", "axis=z", "begin", "end"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  std::optional<Slab> slab;
                  if (a.has("begin") || a.has("end")) {
                      const Axis axis = parse_axis(a.text("axis", "z"));
@@ -292,34 +293,32 @@ const std::vector<Operation>& operations() {
         make("threshold",
              "mask (u8 0/1) of values above a level: otsu, li, yen, triangle, mean or a number",
              {"method=otsu", "nbins=256"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  return threshold(
                      v, threshold_level(v, a.text("method", "otsu"), int(a.integer("nbins", 256))));
              }),
         make("in_range", "mask (u8 0/255) of low <= value <= high, as cv2.inRange", {"low", "high"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  if (!a.has("low") || !a.has("high")) throw ValueError("low and high are required");
                  return in_range(v, a.number("low", 0.0), a.number("high", 0.0));
              }),
         make("label", "connected components of a mask (i32 labels), connectivity 6, 18 or 26",
              {"connectivity=26"},
-             [](const Volume& v, const Args& a) {
-                 return label(v, int(a.integer("connectivity", 26)));
-             }),
+             [](Volume v, const Args& a) { return label(v, int(a.integer("connectivity", 26))); }),
         make("astype", "change the pixel type: cast exact values, clip or rescale",
              {"dtype", "cast=clip"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  return astype(v, parse_pixel_type(a.text("dtype", "")),
                                parse_cast_mode(a.text("cast", "clip")));
              }),
         make("as_float", "skimage img_as_float", {},
-             [](const Volume& v, const Args&) { return img_as_float(v); }),
+             [](Volume v, const Args&) { return img_as_float(v); }),
         make("as_ubyte", "skimage img_as_ubyte", {},
-             [](const Volume& v, const Args&) { return img_as_ubyte(v); }),
+             [](Volume v, const Args&) { return img_as_ubyte(v); }),
         make("as_uint", "skimage img_as_uint", {},
-             [](const Volume& v, const Args&) { return img_as_uint(v); }),
+             [](Volume v, const Args&) { return img_as_uint(v); }),
         make("channel", "keep one channel (from 0)", {"index"},
-             [](const Volume& v, const Args& a) {
+             [](Volume v, const Args& a) {
                  if (!a.has("index")) throw ValueError("index is required");
                  return v.channel(a.integer("index", 0));
              }),
@@ -464,13 +463,13 @@ void validate_steps(std::span<const Step> steps) {
     }
 }
 
-Volume apply_steps(const Volume& volume, std::span<const Step> steps) {
+Volume apply_steps(Volume volume, std::span<const Step> steps) {
     validate_steps(steps);
-    Volume result = volume;
+    Volume result = std::move(volume);
     for (std::size_t i = 0; i < steps.size(); ++i) {
         const Operation& operation = find_operation(steps[i].op);
         try {
-            result = operation.apply(result, Args(steps[i], operation.names));
+            result = operation.apply(std::move(result), Args(steps[i], operation.names));
         } catch (const ValueError& error) {
             throw ValueError(fmt::format("{}: {}", step_label(i, steps[i]), error.what()));
         }

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "value_counts.h"
 #include "vox/parallel.h"
 #include "vox/stats.h"
 
@@ -112,6 +113,13 @@ Volume allocate_like(const Volume& in, PixelType type) {
     Volume out = Volume::allocate(in.shape(), type, Volume::Fill::none);
     carry_metadata(in, out);
     return out;
+}
+
+// Where a point-wise op writes: `in` itself when the caller gave it up (an rvalue that
+// shares its buffer with nobody) and the type is kept, else a new volume.
+Volume output_for(const Volume& in, PixelType type, bool in_place) {
+    if (in_place && in.is_sole_owner() && in.pixel_type() == type) return in;
+    return allocate_like(in, type);
 }
 
 template <typename T>
@@ -226,6 +234,7 @@ template <typename T>
 struct FlatRuns {
     const std::vector<T>& values;
     static constexpr int64_t kRun = int64_t(1) << 16;
+    VolumeView<const T> as_view() const { return detail::view_of_values(values); }
     int64_t count() const { return (int64_t(values.size()) + kRun - 1) / kRun; }
     int64_t size() const { return int64_t(values.size()); }
     template <typename Fn>
@@ -238,6 +247,7 @@ template <typename T>
 struct PlaneRuns {
     VolumeView<const T> view;
     int64_t count() const { return view.shape.c * view.shape.z; }
+    VolumeView<const T> as_view() const { return view; }
     int64_t size() const { return view.shape.values(); }
     template <typename Fn>
     void run(int64_t k, Fn&& fn) const {
@@ -321,82 +331,190 @@ std::pair<T, T> value_range(const Runs& runs) {
     return {all.low, all.high};
 }
 
-// skimage.exposure.histogram on a flat list of values.
+// Counts of every value of an 8/16-bit type in one pass, indexed by value - lowest(). The
+// data's range then comes from the counts, which saves skimage's separate min/max pass.
 template <typename T, typename Runs>
-HistogramOf histogram_of(const Runs& values, int nbins, SourceRange source_range, PixelType type) {
-    if (values.size() == 0) throw ValueError("histogram of an empty volume");
-    HistogramOf result;
-    if constexpr (std::is_integral_v<T>) {
-        int64_t low;
-        int64_t high;
-        if (source_range == SourceRange::dtype) {
-            low = int64_t(std::numeric_limits<T>::min());
-            high = int64_t(std::numeric_limits<T>::max());
-        } else {
-            const auto [lo, hi] = value_range<T>(values);
-            low = int64_t(lo);
-            high = int64_t(hi);
-        }
-        result.counts = count_integers(values, low, high);
-        result.centers.resize(result.counts.size());
-        for (std::size_t i = 0; i < result.centers.size(); ++i)
-            result.centers[i] = double(low + int64_t(i));
-    } else {
-        (void)type;
-        if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
-        double first;
-        double last;
-        if (source_range == SourceRange::dtype) {
-            first = -1.0;
-            last = 1.0;
-        } else {
-            const auto [lo, hi] = value_range<T>(values);
-            first = double(lo);
-            last = double(hi);
-            if (!std::isfinite(first) || !std::isfinite(last)) {
-                throw ValueError("autodetected hist_range of [" + format_number(first) + ", " +
-                                 format_number(last) + "] is not finite");
+std::vector<int64_t> count_all_values(const Runs& runs) {
+    return detail::count_values(runs.as_view());
+}
+
+// The first and last non-zero bins of counts (both -1 when every count is zero).
+std::pair<int64_t, int64_t> occupied_span(const std::vector<int64_t>& counts) {
+    int64_t first = 0;
+    while (first < int64_t(counts.size()) && counts[std::size_t(first)] == 0)
+        ++first;
+    if (first == int64_t(counts.size())) return {-1, -1};
+    int64_t last = int64_t(counts.size()) - 1;
+    while (counts[std::size_t(last)] == 0)
+        --last;
+    return {first, last};
+}
+
+// How a histogram's values map to bins (skimage's _bincount_histogram_centers or
+// _get_bin_edges): one bin per integer in [low, high], or float edges.
+template <typename T>
+struct BinLayout {
+    int64_t low = 0;
+    int64_t high = 0;
+    int nbins = 0;
+    double first = 0.0;
+    double last = 0.0;
+    std::vector<T> edges;
+};
+
+// The layout over [first, last] as skimage's _get_outer_edges and _get_bin_edges give it.
+template <typename T>
+BinLayout<T> float_layout(int nbins, double first, double last) {
+    if (!std::isfinite(first) || !std::isfinite(last)) {
+        throw ValueError("autodetected hist_range of [" + format_number(first) + ", " +
+                         format_number(last) + "] is not finite");
+    }
+    if (first == last) {
+        first -= 0.5;
+        last += 0.5;
+    }
+    BinLayout<T> layout;
+    layout.nbins = nbins;
+    layout.first = first;
+    layout.last = last;
+    // np.linspace(first, last, nbins + 1) in f64, cast to the data's type.
+    const double step = (last - first) / nbins;
+    layout.edges.resize(std::size_t(nbins) + 1);
+    for (int i = 0; i <= nbins; ++i)
+        layout.edges[std::size_t(i)] = T(double(i) * step + first);
+    layout.edges[std::size_t(nbins)] = T(last);
+    return layout;
+}
+
+// np.histogram's counts of the values over a float layout.
+template <typename T, typename Runs>
+std::vector<int64_t> count_float_bins(const Runs& values, const BinLayout<T>& layout) {
+    const int nbins = layout.nbins;
+    const double first = layout.first;
+    const double last = layout.last;
+    const std::vector<T>& edges = layout.edges;
+    const double norm = nbins / (last - first);
+    const auto partial = reduce_runs<std::vector<int64_t>>(
+        values, [&] { return std::vector<int64_t>(std::size_t(nbins), 0); },
+        [&](std::vector<int64_t>& h, const T* p, int64_t n, int64_t stride) {
+            for (int64_t i = 0; i < n; ++i) {
+                const T v = p[i * stride];
+                // numpy's keep mask: NaN and values outside the range are dropped.
+                if (!(double(v) >= first && double(v) <= last)) continue;
+                int64_t j = std::clamp<int64_t>(int64_t((double(v) - first) * norm), 0, nbins - 1);
+                // As numpy: the edges, not the arithmetic, decide the bin.
+                while (j > 0 && v < edges[std::size_t(j)])
+                    --j;
+                while (j < nbins - 1 && v >= edges[std::size_t(j) + 1])
+                    ++j;
+                ++h[std::size_t(j)];
             }
-        }
-        if (first == last) {
-            first -= 0.5;
-            last += 0.5;
-        }
-        // np.linspace(first, last, nbins + 1) in f64, cast to the data's type.
-        const double step = (last - first) / nbins;
-        std::vector<T> edges(std::size_t(nbins) + 1);
-        for (int i = 0; i <= nbins; ++i)
-            edges[std::size_t(i)] = T(double(i) * step + first);
-        edges[std::size_t(nbins)] = T(last);
-        const double norm = nbins / (last - first);
-        const auto partial = reduce_runs<std::vector<int64_t>>(
-            values, [&] { return std::vector<int64_t>(std::size_t(nbins), 0); },
-            [&](std::vector<int64_t>& h, const T* p, int64_t n, int64_t stride) {
-                for (int64_t i = 0; i < n; ++i) {
-                    const T v = p[i * stride];
-                    // numpy's keep mask: NaN and values outside the range are dropped.
-                    if (!(double(v) >= first && double(v) <= last)) continue;
-                    int64_t j =
-                        std::clamp<int64_t>(int64_t((double(v) - first) * norm), 0, nbins - 1);
-                    // As numpy: the edges, not the arithmetic, decide the bin.
-                    while (j > 0 && v < edges[std::size_t(j)])
-                        --j;
-                    while (j < nbins - 1 && v >= edges[std::size_t(j) + 1])
-                        ++j;
-                    ++h[std::size_t(j)];
-                }
-            });
-        result.counts.assign(std::size_t(nbins), 0);
-        for (const auto& h : partial)
-            for (int i = 0; i < nbins; ++i)
-                result.counts[std::size_t(i)] += h[std::size_t(i)];
-        result.centers.resize(std::size_t(nbins));
-        for (int i = 0; i < nbins; ++i) {
-            result.centers[std::size_t(i)] =
-                double(T((edges[std::size_t(i)] + edges[std::size_t(i) + 1]) / T(2)));
+        });
+    std::vector<int64_t> counts(std::size_t(nbins), 0);
+    for (const auto& h : partial)
+        for (int i = 0; i < nbins; ++i)
+            counts[std::size_t(i)] += h[std::size_t(i)];
+    return counts;
+}
+
+// Bin centres: the integers of the layout, or (edges[i] + edges[i + 1]) / 2 in T.
+template <typename T>
+std::vector<double> centers_of(const BinLayout<T>& layout) {
+    std::vector<double> centers;
+    if constexpr (std::is_integral_v<T>) {
+        centers.resize(std::size_t(layout.high - layout.low + 1));
+        for (std::size_t i = 0; i < centers.size(); ++i)
+            centers[i] = double(layout.low + int64_t(i));
+    } else {
+        centers.resize(std::size_t(layout.nbins));
+        for (int i = 0; i < layout.nbins; ++i) {
+            const std::size_t k = std::size_t(i);
+            centers[k] = double(T((layout.edges[k] + layout.edges[k + 1]) / T(2)));
         }
     }
-    return result;
+    return centers;
+}
+
+// The counts of bins [low, high] out of all-value counts indexed from T's lowest().
+template <typename T>
+std::vector<int64_t> slice_counts(const std::vector<int64_t>& all, int64_t low, int64_t high) {
+    const int64_t offset = int64_t(std::numeric_limits<T>::min());
+    return {all.begin() + (low - offset), all.begin() + (high - offset) + 1};
+}
+
+// skimage.exposure.histogram of each part (the whole volume, or each channel for
+// channel_axis=-1), over bins shared by all parts and taken from all of them together.
+// `parts` holds Runs; returns the counts per part and the shared layout.
+template <typename T, typename Runs>
+std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> histograms_of(
+    const std::vector<Runs>& parts, int nbins, SourceRange source_range) {
+    int64_t total = 0;
+    for (const Runs& part : parts)
+        total += part.size();
+    if (total == 0) throw ValueError("histogram of an empty volume");
+    std::vector<std::vector<int64_t>> counts;
+    BinLayout<T> layout;
+    if constexpr (kSmallInt<T>) {
+        std::vector<std::vector<int64_t>> all;
+        int64_t first = std::numeric_limits<int64_t>::max();
+        int64_t last = -1;
+        for (const Runs& part : parts) {
+            all.push_back(count_all_values<T>(part));
+            const auto [f, l] = occupied_span(all.back());
+            if (f >= 0) {
+                first = std::min(first, f);
+                last = std::max(last, l);
+            }
+        }
+        const int64_t offset = int64_t(std::numeric_limits<T>::min());
+        layout.low = source_range == SourceRange::dtype ? offset : first + offset;
+        layout.high = source_range == SourceRange::dtype ? int64_t(std::numeric_limits<T>::max())
+                                                         : last + offset;
+        for (const auto& a : all)
+            counts.push_back(slice_counts<T>(a, layout.low, layout.high));
+    } else if constexpr (std::is_integral_v<T>) {
+        if (source_range == SourceRange::dtype) {
+            layout.low = int64_t(std::numeric_limits<T>::min());
+            layout.high = int64_t(std::numeric_limits<T>::max());
+        } else {
+            layout.low = std::numeric_limits<int64_t>::max();
+            layout.high = std::numeric_limits<int64_t>::min();
+            for (const Runs& part : parts) {
+                if (part.size() == 0) continue;
+                const auto [lo, hi] = value_range<T>(part);
+                layout.low = std::min(layout.low, int64_t(lo));
+                layout.high = std::max(layout.high, int64_t(hi));
+            }
+        }
+        for (const Runs& part : parts)
+            counts.push_back(count_integers(part, layout.low, layout.high));
+    } else {
+        if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+        double first = -1.0;
+        double last = 1.0;
+        if (source_range == SourceRange::image) {
+            first = std::numeric_limits<double>::infinity();
+            last = -first;
+            for (const Runs& part : parts) {
+                if (part.size() == 0) continue;
+                const auto [lo, hi] = value_range<T>(part);
+                first = std::isnan(lo) ? double(lo) : std::min(first, double(lo));
+                last = std::isnan(hi) ? double(hi) : std::max(last, double(hi));
+                if (std::isnan(first)) break;
+            }
+        }
+        layout = float_layout<T>(nbins, first, last);
+        for (const Runs& part : parts)
+            counts.push_back(count_float_bins(part, layout));
+    }
+    return {std::move(counts), std::move(layout)};
+}
+
+// skimage.exposure.histogram of one list of values (channel_axis None).
+template <typename T, typename Runs>
+HistogramOf histogram_of(const Runs& values, int nbins, SourceRange source_range) {
+    auto [counts, layout] = histograms_of<T>(std::vector<Runs>{values}, nbins, source_range);
+    return {std::move(counts.front()), centers_of(layout)};
 }
 
 template <typename T>
@@ -573,8 +691,10 @@ IntensityRange IntensityRange::named(std::string_view name) {
         std::string(name) + ".");
 }
 
-Volume rescale_intensity(const Volume& volume, const IntensityRange& in_range,
-                         const IntensityRange& out_range, ChannelMode mode) {
+namespace {
+
+Volume rescale_into(const Volume& volume, const IntensityRange& in_range,
+                    const IntensityRange& out_range, ChannelMode mode, bool in_place) {
     if (out_range.kind == IntensityRange::Kind::percentiles) {
         throw ValueError("out_range cannot be given as percentiles");
     }
@@ -584,28 +704,31 @@ Volume rescale_intensity(const Volume& volume, const IntensityRange& in_range,
     if (out_range.kind == IntensityRange::Kind::values) {
         out_type = type == PixelType::f32 ? PixelType::f32 : PixelType::f64;
     }
-    Volume out = allocate_like(volume, out_type);
     const int64_t channels = volume.shape().c;
     const bool split = mode == ChannelMode::per_channel && channels > 1;
+    // All levels first: an in-place write must not change data a later range reads.
+    std::vector<Levels> levels;
+    for (int64_t c = 0; c < (split ? channels : 1); ++c)
+        levels.push_back(levels_of(split ? volume.channel(c) : volume, type, in_range, out_range));
+    Volume out = output_for(volume, out_type, in_place);
     for (int64_t c0 = 0; c0 < (split ? channels : 1); ++c0) {
         const int64_t c1 = split ? c0 + 1 : channels;
-        const Levels levels =
-            levels_of(split ? volume.channel(c0) : volume, type, in_range, out_range);
         visit(type, [&](auto in_tag) {
             using T = typename decltype(in_tag)::type;
             visit(out_type, [&](auto out_tag) {
                 using O = typename decltype(out_tag)::type;
-                rescale_channels<T, O>(volume, out, c0, c1, levels);
+                rescale_channels<T, O>(volume, out, c0, c1, levels[std::size_t(c0)]);
             });
         });
     }
     return out;
 }
 
-Volume adjust_gamma(const Volume& volume, double gamma, double gain) {
+Volume gamma_into(const Volume& volume, double gamma, double gain, bool in_place) {
     if (gamma < 0) throw ValueError("gamma must be non-negative, got " + format_number(gamma));
     const PixelType type = volume.pixel_type();
-    Volume out = allocate_like(volume, type);
+    if (type != PixelType::u8) assert_non_negative(volume);
+    Volume out = output_for(volume, type, in_place);
     if (type == PixelType::u8) {
         // skimage's _adjust_gamma_u8: the table from np.linspace(0, 1, 256).
         const double factor = 255 * gain;
@@ -617,7 +740,6 @@ Volume adjust_gamma(const Volume& volume, double gamma, double gain) {
             });
         return out;
     }
-    assert_non_negative(volume);
     const double scale = correction_scale(type);
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -630,10 +752,10 @@ Volume adjust_gamma(const Volume& volume, double gamma, double gain) {
     return out;
 }
 
-Volume adjust_log(const Volume& volume, double gain, bool inv) {
+Volume log_into(const Volume& volume, double gain, bool inv, bool in_place) {
     assert_non_negative(volume);
     const PixelType type = volume.pixel_type();
-    Volume out = allocate_like(volume, type);
+    Volume out = output_for(volume, type, in_place);
     const double scale = correction_scale(type);
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -647,10 +769,10 @@ Volume adjust_log(const Volume& volume, double gain, bool inv) {
     return out;
 }
 
-Volume adjust_sigmoid(const Volume& volume, double cutoff, double gain, bool inv) {
+Volume sigmoid_into(const Volume& volume, double cutoff, double gain, bool inv, bool in_place) {
     assert_non_negative(volume);
     const PixelType type = volume.pixel_type();
-    Volume out = allocate_like(volume, type);
+    Volume out = output_for(volume, type, in_place);
     const double scale = correction_scale(type);
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -664,13 +786,53 @@ Volume adjust_sigmoid(const Volume& volume, double cutoff, double gain, bool inv
     return out;
 }
 
+}  // namespace
+
+Volume rescale_intensity(const Volume& volume, const IntensityRange& in_range,
+                         const IntensityRange& out_range, ChannelMode mode) {
+    return rescale_into(volume, in_range, out_range, mode, false);
+}
+Volume rescale_intensity(Volume&& volume, const IntensityRange& in_range,
+                         const IntensityRange& out_range, ChannelMode mode) {
+    return rescale_into(volume, in_range, out_range, mode, true);
+}
+Volume adjust_gamma(const Volume& volume, double gamma, double gain) {
+    return gamma_into(volume, gamma, gain, false);
+}
+Volume adjust_gamma(Volume&& volume, double gamma, double gain) {
+    return gamma_into(volume, gamma, gain, true);
+}
+Volume adjust_log(const Volume& volume, double gain, bool inv) {
+    return log_into(volume, gain, inv, false);
+}
+Volume adjust_log(Volume&& volume, double gain, bool inv) {
+    return log_into(volume, gain, inv, true);
+}
+Volume adjust_sigmoid(const Volume& volume, double cutoff, double gain, bool inv) {
+    return sigmoid_into(volume, cutoff, gain, inv, false);
+}
+Volume adjust_sigmoid(Volume&& volume, double cutoff, double gain, bool inv) {
+    return sigmoid_into(volume, cutoff, gain, inv, true);
+}
+
 Histogram histogram(const Volume& volume, int nbins, SourceRange source_range) {
     if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
     return visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, source_range,
-                                        volume.pixel_type());
+        HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, source_range);
         return Histogram{std::move(h.counts), std::move(h.centers)};
+    });
+}
+
+ChannelHistograms histogram_per_channel(const Volume& volume, int nbins, SourceRange source_range) {
+    if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+    return visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        std::vector<PlaneRuns<T>> parts;
+        for (int64_t c = 0; c < volume.shape().c; ++c)
+            parts.push_back(PlaneRuns<T>{volume.channel(c).view<T>()});
+        auto [counts, layout] = histograms_of<T>(parts, nbins, source_range);
+        return ChannelHistograms{std::move(counts), centers_of(layout)};
     });
 }
 
@@ -678,8 +840,7 @@ CumulativeDistribution cumulative_distribution(const Volume& volume, int nbins) 
     if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
     return visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, SourceRange::image,
-                                        volume.pixel_type());
+        HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, SourceRange::image);
         return CumulativeDistribution{cdf_of<T>(h.counts), std::move(h.centers)};
     });
 }
@@ -694,9 +855,9 @@ Volume equalize_hist(const Volume& volume, int nbins, const Volume* mask) {
         HistogramOf h;
         if (mask) {
             const std::vector<T> values = gather_masked<T>(volume, *mask);
-            h = histogram_of<T>(FlatRuns<T>{values}, nbins, SourceRange::image, type);
+            h = histogram_of<T>(FlatRuns<T>{values}, nbins, SourceRange::image);
         } else {
-            h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, SourceRange::image, type);
+            h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, SourceRange::image);
         }
         const Interp interp(std::move(h.centers), cdf_of<T>(h.counts));
         if constexpr (std::is_same_v<T, float>) {
@@ -718,8 +879,7 @@ void unique_counts(std::vector<T> values, std::vector<double>& unique,
                    std::vector<int64_t>& counts) {
     if constexpr (kSmallInt<T>) {
         const int64_t low = std::numeric_limits<T>::min();
-        const std::vector<int64_t> all =
-            count_integers(FlatRuns<T>{values}, low, std::numeric_limits<T>::max());
+        const std::vector<int64_t> all = count_all_values<T>(FlatRuns<T>{values});
         for (std::size_t i = 0; i < all.size(); ++i) {
             if (all[i] == 0) continue;
             unique.push_back(double(int64_t(i) + low));

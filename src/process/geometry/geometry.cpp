@@ -66,6 +66,10 @@ std::int64_t border_index(std::int64_t i, std::int64_t n, ResizeMode mode) {
     return -1;
 }
 
+// scipy.ndimage's prepadding (npad in _prepad_for_spline_filter) for the cubic spline with
+// modes nearest and grid-constant.
+constexpr std::int64_t kSplinePad = 12;
+
 // A buffer seen as [outer][n][inner], inner contiguous.
 struct Layout {
     std::int64_t outer;
@@ -252,14 +256,19 @@ struct Taps {
     std::vector<double> weight;
 };
 
-Taps zoom_taps(std::int64_t n_in, std::int64_t n_out, int order, ResizeMode mode) {
+// `pad` > 0: the line was padded by `pad` voxels at both ends (scipy's prepadding for the
+// cubic spline with modes nearest and grid-constant), so the coordinate moves by `pad`.
+Taps zoom_taps(std::int64_t n_in, std::int64_t n_out, int order, ResizeMode mode,
+               std::int64_t pad = 0) {
     Taps taps;
     taps.count = order + 1;
     taps.index.resize(std::size_t(n_out * taps.count));
     taps.weight.resize(std::size_t(n_out * taps.count));
     const double zoom = double(n_in) / double(n_out);
     for (std::int64_t k = 0; k < n_out; ++k) {
-        const double cc = (double(k) + 0.5) * zoom - 0.5;
+        // As NI_ZoomShift: grid-mode coordinate, then the prepadding added.
+        double cc = (double(k) + 0.5) * zoom - 0.5;
+        if (pad > 0) cc += double(pad);
         std::int64_t start = 0;
         std::array<double, 4> w{1.0, 0.0, 0.0, 0.0};
         if (order == 0) {
@@ -279,7 +288,10 @@ Taps zoom_taps(std::int64_t n_in, std::int64_t n_out, int order, ResizeMode mode
             w[3] = 1.0 - w[0] - w[1] - w[2];
         }
         for (int t = 0; t < taps.count; ++t) {
-            const std::int64_t s = border_index(start + t, n_in, mode);
+            // Padded lines are never read past their ends (pad 12 > the cubic support).
+            const std::int64_t s = pad > 0
+                                       ? std::clamp<std::int64_t>(start + t, 0, n_in + 2 * pad - 1)
+                                       : border_index(start + t, n_in, mode);
             const auto slot = std::size_t(k * taps.count + t);
             // Constant border (cval 0): the tap reads voxel 0 with weight 0.
             taps.index[slot] = s < 0 ? 0 : s;
@@ -340,6 +352,46 @@ Taps smooth_taps(const Taps& taps, std::int64_t n_in, double sigma, ResizeMode m
     return result;
 }
 
+// scipy's _prepad_for_spline_filter along one axis: `pad` voxels at both ends, copies of the
+// edge voxel (mode nearest, our edge) or zeros (grid-constant, our constant).
+std::vector<double> pad_axis(const std::vector<double>& in, const Extents& extents, int axis,
+                             std::int64_t pad, ResizeMode mode) {
+    const Layout layout = layout_of(extents, axis);
+    const std::int64_t n = layout.n;
+    const std::int64_t padded = n + 2 * pad;
+    const std::int64_t inner = layout.inner;
+    std::vector<double> out(static_cast<std::size_t>(layout.outer * padded * inner));
+    parallel_for(0, layout.outer, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t outer = begin; outer < end; ++outer) {
+            const double* source = in.data() + outer * n * inner;
+            double* target = out.data() + outer * padded * inner;
+            for (std::int64_t i = 0; i < padded; ++i) {
+                const std::int64_t s = std::clamp<std::int64_t>(i - pad, 0, n - 1);
+                double* row = target + i * inner;
+                if (mode == ResizeMode::constant && s != i - pad) {
+                    std::fill(row, row + inner, 0.0);
+                } else {
+                    std::copy(source + s * inner, source + (s + 1) * inner, row);
+                }
+            }
+        }
+    });
+    return out;
+}
+
+// The x pass of one row: out[k] = sum_t weight * line[index] (a gather per output voxel).
+inline void zoom_line(double* out, const double* line, const Taps& taps, std::int64_t n_out) {
+    const int count = taps.count;
+    for (std::int64_t k = 0; k < n_out; ++k) {
+        const std::int64_t* index = taps.index.data() + k * count;
+        const double* weight = taps.weight.data() + k * count;
+        double sum = 0.0;
+        for (int t = 0; t < count; ++t)
+            sum += weight[t] * line[index[t]];
+        out[k] = sum;
+    }
+}
+
 // One zoom pass along `axis`: in (extents) -> out (extents with axis resized to n_out).
 std::vector<double> zoom_axis(const std::vector<double>& in, const Extents& extents, int axis,
                               std::int64_t n_out, const Taps& taps) {
@@ -354,18 +406,8 @@ std::vector<double> zoom_axis(const std::vector<double>& in, const Extents& exte
         const std::int64_t grain = std::max<std::int64_t>(
             1, (std::int64_t(1) << 16) / std::max<std::int64_t>(1, n_out * count));
         parallel_for(0, layout.outer, grain, [&](std::int64_t begin, std::int64_t end) {
-            for (std::int64_t outer = begin; outer < end; ++outer) {
-                const double* line = source + outer * layout.n;
-                double* row = target + outer * n_out;
-                for (std::int64_t k = 0; k < n_out; ++k) {
-                    const std::int64_t* index = taps.index.data() + k * count;
-                    const double* weight = taps.weight.data() + k * count;
-                    double sum = 0.0;
-                    for (int t = 0; t < count; ++t)
-                        sum += weight[t] * line[index[t]];
-                    row[k] = sum;
-                }
-            }
+            for (std::int64_t outer = begin; outer < end; ++outer)
+                zoom_line(target + outer * n_out, source + outer * layout.n, taps, n_out);
         });
         return out;
     }
@@ -391,6 +433,127 @@ std::vector<double> zoom_axis(const std::vector<double>& in, const Extents& exte
     return out;
 }
 
+// Taps of an axis that is neither resized nor smoothed: each voxel itself.
+Taps identity_taps(std::int64_t n) {
+    Taps taps;
+    taps.index.resize(std::size_t(n));
+    taps.weight.assign(std::size_t(n), 1.0);
+    for (std::int64_t k = 0; k < n; ++k)
+        taps.index[std::size_t(k)] = k;
+    return taps;
+}
+
+// dst[x] = (or +=) w * convert(src[x * step]) over a row; `step` 1 is split off so that the
+// compiler vectorises the common contiguous case.
+template <bool Accumulate, typename S, typename Convert>
+inline void weighted_row(double* dst, const S* src, std::int64_t n, std::int64_t step, double w,
+                         Convert convert) {
+    if (step == 1) {
+        for (std::int64_t x = 0; x < n; ++x) {
+            const double v = w * convert(double(src[x]));
+            dst[x] = Accumulate ? dst[x] + v : v;
+        }
+    } else {
+        for (std::int64_t x = 0; x < n; ++x) {
+            const double v = w * convert(double(src[x * step]));
+            dst[x] = Accumulate ? dst[x] + v : v;
+        }
+    }
+}
+
+// One output row of an axis pass: dst = sum_t weight[t] * convert(row(index[t])).
+template <typename S, typename RowOf, typename Convert>
+inline void combine_rows(double* dst, const Taps& taps, std::int64_t k, std::int64_t n,
+                         std::int64_t step, RowOf row_of, Convert convert) {
+    const std::int64_t* index = taps.index.data() + k * taps.count;
+    const double* weight = taps.weight.data() + k * taps.count;
+    weighted_row<false, S>(dst, row_of(index[0]), n, step, weight[0], convert);
+    for (int t = 1; t < taps.count; ++t)
+        weighted_row<true, S>(dst, row_of(index[t]), n, step, weight[t], convert);
+}
+
+// Orders 0 and 1 (Gaussian folded into the taps) of one channel as three separable passes
+// that never materialise a full-size intermediate. Two schedules, the cheaper one chosen
+// from the tap counts:
+// - z first: each output plane is the weighted sum of a few contiguous input planes
+//   (vectorised, converting on the fly), then y and x within that plane, which stays in
+//   cache. Best when z shrinks (each pass shrinks the data).
+// - plane first: y and x within every input plane into a small buffer, then z. Best when
+//   z grows (resampling thick slices).
+// Every output voxel is computed by one task in a fixed order: results do not depend on the
+// thread count. `store(z, y, row)` receives each finished output row.
+template <typename T, typename Convert, typename Store>
+void separable_resize(const VolumeView<const T>& source, std::int64_t c, const Extents& in,
+                      const Extents& out, const std::array<Taps, 3>& taps, Convert convert,
+                      Store store) {
+    const auto cz = double(taps[0].count);
+    const auto cy = double(taps[1].count);
+    const auto cx = double(taps[2].count);
+    // Multiply-adds; the gathering x pass counted twice.
+    const double plane_in = double(in[1]) * double(in[2]);
+    const double y_pass = double(out[1]) * double(in[2]) * cy;
+    const double x_pass = 2.0 * double(out[1]) * double(out[2]) * cx;
+    const double z_first = double(out[0]) * (plane_in * cz + y_pass + x_pass);
+    const double plane_first =
+        double(in[0]) * (y_pass + x_pass) + double(out[0]) * double(out[1]) * double(out[2]) * cz;
+    const std::int64_t step = source.strides[2];
+    auto identity = [](double v) { return v; };
+
+    if (z_first <= plane_first) {
+        parallel_for(0, out[0], 1, [&](std::int64_t begin, std::int64_t end) {
+            std::vector<double> plane(std::size_t(in[1] * in[2]));
+            std::vector<double> line(static_cast<std::size_t>(in[2]));
+            std::vector<double> row(static_cast<std::size_t>(out[2]));
+            for (std::int64_t k = begin; k < end; ++k) {
+                for (std::int64_t y = 0; y < in[1]; ++y) {
+                    combine_rows<T>(
+                        plane.data() + y * in[2], taps[0], k, in[2], step,
+                        [&](std::int64_t z) { return source.row(z, y, c); }, convert);
+                }
+                for (std::int64_t m = 0; m < out[1]; ++m) {
+                    combine_rows<double>(
+                        line.data(), taps[1], m, in[2], 1,
+                        [&](std::int64_t y) { return plane.data() + y * in[2]; }, identity);
+                    zoom_line(row.data(), line.data(), taps[2], out[2]);
+                    store(k, m, row.data());
+                }
+            }
+        });
+        return;
+    }
+    // Only the input planes the z taps read (padding taps included: they are multiplied by 0).
+    std::vector<char> needed(static_cast<std::size_t>(in[0]), 0);
+    for (std::int64_t z : taps[0].index)
+        needed[std::size_t(z)] = 1;
+    const std::int64_t reduced_plane = out[1] * out[2];
+    std::vector<double> reduced(static_cast<std::size_t>(in[0] * reduced_plane));
+    parallel_for(0, in[0], 1, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<double> line(static_cast<std::size_t>(in[2]));
+        for (std::int64_t z = begin; z < end; ++z) {
+            if (!needed[std::size_t(z)]) continue;
+            for (std::int64_t m = 0; m < out[1]; ++m) {
+                combine_rows<T>(
+                    line.data(), taps[1], m, in[2], step,
+                    [&](std::int64_t y) { return source.row(z, y, c); }, convert);
+                zoom_line(reduced.data() + z * reduced_plane + m * out[2], line.data(), taps[2],
+                          out[2]);
+            }
+        }
+    });
+    parallel_for(0, out[0], 1, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<double> row(static_cast<std::size_t>(out[2]));
+        for (std::int64_t k = begin; k < end; ++k) {
+            for (std::int64_t m = 0; m < out[1]; ++m) {
+                combine_rows<double>(
+                    row.data(), taps[0], k, out[2], 1,
+                    [&](std::int64_t z) { return reduced.data() + z * reduced_plane + m * out[2]; },
+                    identity);
+                store(k, m, row.data());
+            }
+        }
+    });
+}
+
 void check_order(int order) {
     if (order != 0 && order != 1 && order != 3) {
         throw ValueError(fmt::format("order must be 0, 1 or 3, got {}", order));
@@ -407,11 +570,16 @@ constexpr double float_scale() {
     }
 }
 
-// The second half of skimage's _clip_warp_output when cval (0) must be preserved.
+// The second half of skimage's _clip_warp_output with the constant border when 0 (cval) lies
+// outside the input's range [low, high]: if the output reaches 0, the clip range is widened
+// to include 0, else it is [low, high].
 template <typename Out>
 void clip_keeping_zeros(Volume& result, double low, double high) {
     const auto [out_low, out_high] = min_max(result);
-    const bool keep_zeros = out_low <= 0.0 && 0.0 <= out_high;
+    if (out_low <= 0.0 && 0.0 <= out_high) {
+        low = std::min(low, 0.0);
+        high = std::max(high, 0.0);
+    }
     const VolumeView<Out> view = result.mutable_view<Out>();
     const Shape& shape = result.shape();
     parallel_for(0, shape.z * shape.c, 1, [&](std::int64_t b, std::int64_t e) {
@@ -420,7 +588,6 @@ void clip_keeping_zeros(Volume& result, double low, double high) {
                 Out* row = view.row(plane % shape.z, y, plane / shape.z);
                 for (std::int64_t x = 0; x < shape.x; ++x) {
                     const double v = double(row[x]);
-                    if (keep_zeros && v == 0.0) continue;
                     row[x] = Out(v < low ? low : (v > high ? high : v));
                 }
             }
@@ -451,9 +618,9 @@ Volume resize_typed(const Volume& volume, const Extents& out_extents, const Resi
             high = convert(hi);
         }
     }
-    // _clip_warp_output: with the constant border and 0 outside the input range, voxels that
-    // are exactly 0 keep it if 0 lies within the output's range. That needs the whole output
-    // first, so the clip then runs as a second pass.
+    // _clip_warp_output: with the constant border and 0 outside the input range, the clip
+    // range widens to include 0 if the output reaches 0. That needs the whole output first,
+    // so the clip then runs as a second pass.
     const bool preserve_cval =
         options.mode == ResizeMode::constant && std::isfinite(low) && !(low <= 0.0 && 0.0 <= high);
     const double write_low = preserve_cval ? -std::numeric_limits<double>::infinity() : low;
@@ -465,60 +632,61 @@ Volume resize_typed(const Volume& volume, const Extents& out_extents, const Resi
     Volume result = Volume::allocate(out_shape, pixel_type_of<Out>(), Volume::Fill::none);
     const VolumeView<const T> source = volume.view<T>();
     const VolumeView<Out> target = result.mutable_view<Out>();
-    for (std::int64_t c = 0; c < shape.c; ++c) {
-        auto sigma_of = [&](std::size_t a) {
-            const double factor = double(in_extents[a]) / double(out_extents[a]);
-            return anti_aliasing ? std::max(0.0, (factor - 1.0) / 2.0) : 0.0;
-        };
-        // gaussian_filter skips axes whose sigma is <= 1e-15.
-        constexpr double kMinSigma = 1e-15;
-        // Orders 0 and 1 without truncation read x straight from the input: the x pass
-        // converts each row as it goes, so no full-size copy of the input is made.
-        const bool fused_x = !truncate && options.order != 3 &&
-                             (in_extents[2] != out_extents[2] || sigma_of(2) > kMinSigma);
-        std::vector<double> data;
-        Extents extents = in_extents;
-        if (fused_x) {
-            Taps taps = zoom_taps(in_extents[2], out_extents[2], options.order, options.mode);
-            if (sigma_of(2) > kMinSigma) {
-                taps = smooth_taps(taps, in_extents[2], sigma_of(2), options.mode);
-            }
-            const std::int64_t n_out = out_extents[2];
-            const int count = taps.count;
-            data.resize(std::size_t(shape.z * shape.y * n_out));
-            parallel_for(0, shape.z * shape.y, std::max<std::int64_t>(1, 4096 / shape.x),
-                         [&](std::int64_t begin, std::int64_t end) {
-                             std::vector<double> line(std::size_t(shape.x));
-                             for (std::int64_t zy = begin; zy < end; ++zy) {
-                                 const T* in = source.row(zy / shape.y, zy % shape.y, c);
-                                 for (std::int64_t x = 0; x < shape.x; ++x)
-                                     line[std::size_t(x)] =
-                                         convert(double(in[x * source.strides[2]]));
-                                 double* row = data.data() + zy * n_out;
-                                 for (std::int64_t k = 0; k < n_out; ++k) {
-                                     const std::int64_t* index = taps.index.data() + k * count;
-                                     const double* weight = taps.weight.data() + k * count;
-                                     double sum = 0.0;
-                                     for (int t = 0; t < count; ++t)
-                                         sum += weight[t] * line[std::size_t(index[t])];
-                                     row[k] = sum;
-                                 }
-                             }
-                         });
-            extents[2] = n_out;
-        } else {
-            data.resize(std::size_t(shape.voxels()));
-            parallel_for(0, shape.z, 1, [&](std::int64_t z0, std::int64_t z1) {
-                for (std::int64_t z = z0; z < z1; ++z) {
-                    for (std::int64_t y = 0; y < shape.y; ++y) {
-                        const T* row = source.row(z, y, c);
-                        double* out = data.data() + (z * shape.y + y) * shape.x;
-                        for (std::int64_t x = 0; x < shape.x; ++x)
-                            out[x] = convert(double(row[x * source.strides[2]]));
-                    }
-                }
-            });
+    auto sigma_of = [&](std::size_t a) {
+        const double factor = double(in_extents[a]) / double(out_extents[a]);
+        return anti_aliasing ? std::max(0.0, (factor - 1.0) / 2.0) : 0.0;
+    };
+    // gaussian_filter skips axes whose sigma is <= 1e-15.
+    constexpr double kMinSigma = 1e-15;
+    auto store_row = [&](std::int64_t c, std::int64_t z, std::int64_t y, const double* in) {
+        Out* row = target.row(z, y, c);
+        for (std::int64_t x = 0; x < out_shape.x; ++x) {
+            double v = in[x];
+            // np.clip keeps NaN: compare, never std::clamp.
+            v = v < write_low ? write_low : (v > write_high ? write_high : v);
+            row[x] = Out(v);
         }
+    };
+    bool smoothed = false;
+    for (std::size_t a = 0; a < 3; ++a)
+        smoothed = smoothed || sigma_of(a) > kMinSigma;
+    // Integer order 0 truncates after each Gaussian pass, which does not fold into the taps.
+    const bool truncating = truncate && smoothed;
+    if (!truncating && options.order != 3) {
+        // Orders 0 and 1: the Gaussian folds into the zoom taps (the smoothed volume is only
+        // needed at the taps), so each axis is one weighted sum over input voxels.
+        std::array<Taps, 3> taps;
+        for (std::size_t a = 0; a < 3; ++a) {
+            const double sigma = sigma_of(a);
+            if (in_extents[a] == out_extents[a] && sigma <= kMinSigma) {
+                // Orders 0 and 1 at an unchanged extent sample the voxels themselves.
+                taps[a] = identity_taps(in_extents[a]);
+                continue;
+            }
+            taps[a] = zoom_taps(in_extents[a], out_extents[a], options.order, options.mode);
+            if (sigma > kMinSigma)
+                taps[a] = smooth_taps(taps[a], in_extents[a], sigma, options.mode);
+        }
+        for (std::int64_t c = 0; c < shape.c; ++c) {
+            separable_resize<T>(source, c, in_extents, out_extents, taps, convert,
+                                [&](std::int64_t z, std::int64_t y, const double* row) {
+                                    store_row(c, z, y, row);
+                                });
+        }
+    }
+    for (std::int64_t c = 0; c < shape.c && (truncating || options.order == 3); ++c) {
+        std::vector<double> data(static_cast<std::size_t>(shape.voxels()));
+        Extents extents = in_extents;
+        parallel_for(0, shape.z, 1, [&](std::int64_t z0, std::int64_t z1) {
+            for (std::int64_t z = z0; z < z1; ++z) {
+                for (std::int64_t y = 0; y < shape.y; ++y) {
+                    const T* row = source.row(z, y, c);
+                    double* out = data.data() + (z * shape.y + y) * shape.x;
+                    for (std::int64_t x = 0; x < shape.x; ++x)
+                        out[x] = convert(double(row[x * source.strides[2]]));
+                }
+            }
+        });
         if (truncate) {
             // scipy truncates after each Gaussian pass, in axis order z, y, x: keep that order
             // over the whole volume, then sample (order 0).
@@ -530,36 +698,38 @@ Volume resize_typed(const Volume& volume, const Extents& out_extents, const Resi
         }
         // Operators along different axes commute, so each axis is smoothed, prefiltered and
         // zoomed in turn (x first), and later axes work on the already reduced volume.
-        for (int axis = fused_x ? 1 : 2; axis >= 0; --axis) {
+        for (int axis = 2; axis >= 0; --axis) {
             const auto a = std::size_t(axis);
             const double sigma = truncate ? 0.0 : sigma_of(a);
+            std::int64_t pad = 0;
             if (options.order == 3) {
                 if (sigma > kMinSigma)
                     gaussian_axis(data, extents, axis, sigma, options.mode, false);
-                spline_prefilter_axis(data, extents, axis, options.mode);
-            } else if (extents[a] == out_extents[a] && sigma <= kMinSigma) {
-                // Orders 0 and 1 at an unchanged extent sample the voxels themselves.
+                ResizeMode spline_mode = options.mode;
+                if (options.mode == ResizeMode::edge || options.mode == ResizeMode::constant) {
+                    // scipy.ndimage.zoom pads 12 voxels (edge copies or zeros) before the
+                    // prefilter, whose border then is ni_splines.c's reflect initialisation
+                    // for 'nearest' and the mirror one for 'grid-constant'.
+                    pad = kSplinePad;
+                    data = pad_axis(data, extents, axis, pad, options.mode);
+                    extents[a] += 2 * pad;
+                    spline_mode = options.mode == ResizeMode::edge ? ResizeMode::symmetric
+                                                                   : ResizeMode::reflect;
+                }
+                spline_prefilter_axis(data, extents, axis, spline_mode);
+            } else if (extents[a] == out_extents[a]) {
+                // Order 0 at an unchanged extent samples the voxels themselves.
                 continue;
             }
-            Taps taps = zoom_taps(extents[a], out_extents[a], options.order, options.mode);
-            if (options.order != 3 && sigma > kMinSigma) {
-                taps = smooth_taps(taps, extents[a], sigma, options.mode);
-            }
+            const Taps taps =
+                zoom_taps(extents[a] - 2 * pad, out_extents[a], options.order, options.mode, pad);
             data = zoom_axis(data, extents, axis, out_extents[a], taps);
             extents[a] = out_extents[a];
         }
         parallel_for(0, out_shape.z, 1, [&](std::int64_t z0, std::int64_t z1) {
             for (std::int64_t z = z0; z < z1; ++z) {
-                for (std::int64_t y = 0; y < out_shape.y; ++y) {
-                    Out* row = target.row(z, y, c);
-                    const double* in = data.data() + (z * out_shape.y + y) * out_shape.x;
-                    for (std::int64_t x = 0; x < out_shape.x; ++x) {
-                        double v = in[x];
-                        // np.clip keeps NaN: compare, never std::clamp.
-                        v = v < write_low ? write_low : (v > write_high ? write_high : v);
-                        row[x] = Out(v);
-                    }
-                }
+                for (std::int64_t y = 0; y < out_shape.y; ++y)
+                    store_row(c, z, y, data.data() + (z * out_shape.y + y) * out_shape.x);
             }
         });
     }
@@ -707,10 +877,6 @@ Volume resize(const Volume& volume, const std::array<std::int64_t, 3>& shape_zyx
             fmt::format("output shape must be positive, got {}", format_zyx(shape_zyx, "x")));
     }
     check_order(options.order);
-    if (options.order == 3 && options.mode != ResizeMode::reflect &&
-        options.mode != ResizeMode::symmetric) {
-        throw ValueError("order 3 supports the modes reflect and symmetric only");
-    }
     const Shape& shape = volume.shape();
     if (shape.voxels() == 0) throw ValueError("cannot resize an empty volume");
     const bool anti_aliasing = options.anti_aliasing.value_or(

@@ -1,19 +1,28 @@
-// Connected-component labelling (skimage.measure.label) and region statistics
-// (skimage.measure.regionprops).
+// Connected-component labelling (skimage.measure.label).
 //
-// Labelling is the classic two-pass union-find (Rosenfeld & Pfaltz 1966; Wu, Otoo & Suzuki
-// 2009 for union by the smaller index), run per slab of planes in parallel and merged across
-// slab boundaries. Provisional labels are created in raster order inside a slab and slabs
-// are numbered in z order, so the smallest provisional label of a component is the one at
-// its first voxel in raster order; uniting towards the smaller index therefore makes that
-// label the root, and numbering roots in increasing order reproduces scikit-image's labels.
+// Run-based two-scan labelling (He, Chao & Suzuki, "A run-based two-scan labeling
+// algorithm", IEEE TIP 17(5), 2008), in 3D: every maximal run of equal non-zero values along
+// x is one provisional label, and runs are joined with union-find when they touch a run of
+// the same value in a neighbouring row before them in raster order. Rows are scanned per
+// slab of planes in parallel, runs are united per slab in parallel, then slabs are merged
+// across their borders.
+//
+// Runs are numbered in raster order inside a slab and slabs in z order, so the smallest run
+// index of a component is the run holding its first voxel in raster order; uniting towards
+// the smaller index makes that run the root, and numbering roots in increasing order gives
+// scikit-image's labels (raster order of first voxels).
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common.h"
 #include "vox/segmentation.h"
@@ -21,46 +30,309 @@
 namespace vox {
 namespace {
 
-struct Neighbor {
-    std::int64_t dz, dy, dx, offset;
+// A maximal run [x0, x1) of one non-zero value in a row; the value is read from the row.
+struct Run {
+    std::int32_t x0, x1;
 };
 
-// The neighbours that come before a voxel in raster order, for 6/18/26-connectivity.
-std::vector<Neighbor> backward_neighbors(int connectivity, std::int64_t ny, std::int64_t nx) {
+// A neighbouring row before the current one in raster order, and whether runs in it touch
+// diagonally in x (x ranges grown by one) or only when they overlap.
+struct RowNeighbor {
+    std::int64_t dz, dy;
+    std::int32_t grow;
+};
+
+// The rows (dz, dy) before a row and their x reach, for 6/18/26-connectivity: a neighbour
+// offset (dz, dy, dx) is allowed when its number of non-zero components is at most 1, 2 or 3.
+std::vector<RowNeighbor> backward_rows(int connectivity) {
     const int max_norm = connectivity == 6 ? 1 : connectivity == 18 ? 2 : 3;
-    std::vector<Neighbor> result;
-    for (std::int64_t dz = -1; dz <= 0; ++dz) {
-        for (std::int64_t dy = -1; dy <= 1; ++dy) {
-            for (std::int64_t dx = -1; dx <= 1; ++dx) {
-                const bool before = dz < 0 || (dz == 0 && (dy < 0 || (dy == 0 && dx < 0)));
-                const int norm = int(dz != 0) + int(dy != 0) + int(dx != 0);
-                if (before && norm <= max_norm) {
-                    result.push_back({dz, dy, dx, (dz * ny + dy) * nx + dx});
-                }
-            }
+    std::vector<RowNeighbor> result;
+    const std::int64_t offsets[4][2] = {{0, -1}, {-1, -1}, {-1, 0}, {-1, 1}};
+    for (const auto& o : offsets) {
+        const int norm = int(o[0] != 0) + int(o[1] != 0);
+        if (norm + 1 <= max_norm) {
+            result.push_back({o[0], o[1], 1});
+        } else if (norm <= max_norm) {
+            result.push_back({o[0], o[1], 0});
         }
     }
     return result;
 }
 
 template <typename I>
-I find_root(std::vector<I>& parent, I a) {
-    while (parent[std::size_t(a)] != a) {
-        parent[std::size_t(a)] = parent[std::size_t(parent[std::size_t(a)])];  // path halving
-        a = parent[std::size_t(a)];
+I find_root(I* parent, I a) {
+    while (parent[a] != a) {
+        parent[a] = parent[parent[a]];  // path halving
+        a = parent[a];
     }
     return a;
 }
 
-// Unites the sets of a and b towards the smaller root; returns that root.
-template <typename I>
-I unite(std::vector<I>& parent, I a, I b) {
-    a = find_root(parent, a);
-    b = find_root(parent, b);
-    if (a == b) return a;
-    if (a < b) std::swap(a, b);
-    parent[std::size_t(a)] = b;
-    return b;
+// Unites every run of `row` (ids row_id, row_id + 1, ...) with the runs of `other` (ids
+// other_id, ...) that it touches and that hold the same value, towards the smaller root.
+// Both are sorted by x0 and disjoint, so one merge-like sweep finds all overlaps; the root
+// of the current run is kept across its overlaps, so each overlap costs one find.
+template <typename T, typename I>
+void join_rows(const T* row_data, const Run* row, std::int64_t row_n, I row_id, const T* other_data,
+               const Run* other, std::int64_t other_n, I other_id, std::int32_t grow, I* parent) {
+    std::int64_t j = 0;
+    for (std::int64_t i = 0; i < row_n && j < other_n; ++i) {
+        const Run a = row[i];
+        const T value = row_data[a.x0];
+        // Skip runs of the other row that end before a (and every later run) can touch them.
+        while (j < other_n && other[j].x1 + grow <= a.x0)
+            ++j;
+        I root = -1;
+        for (std::int64_t k = j; k < other_n && other[k].x0 < a.x1 + grow; ++k) {
+            if (other_data[other[k].x0] != value) continue;
+            if (root < 0) root = find_root(parent, I(row_id + i));
+            // Most runs point straight at their root: skip the find for those.
+            if (parent[other_id + k] == root) continue;
+            const I b = find_root(parent, I(other_id + k));
+            if (b == root) continue;
+            if (b < root) {
+                parent[root] = b;
+                root = b;
+            } else {
+                parent[b] = root;
+            }
+        }
+    }
+}
+
+// Finds the runs of a row without a branch per voxel: per chunk of 64 voxels, bit masks of
+// "non-zero" and "differs from the voxel before" give the run starts and ends, which are
+// then walked with count-trailing-zeros (speckled masks have short runs whose ends a
+// branchy scan mispredicts). The row is copied into a zero-padded buffer first, so the
+// chunks need no bounds checks.
+template <typename T>
+class RunFinder {
+public:
+    explicit RunFinder(std::int64_t nx)
+        : m_nx(nx), m_chunks((nx + 63) / 64), m_buffer(std::size_t(m_chunks * 64 + 80), T(0)) {}
+
+    // Calls fn(x0, x1) for every maximal run [x0, x1) of one non-zero value, left to right.
+    template <typename Fn>
+    void for_each_run(const T* row, Fn&& fn) {
+        T* p = m_buffer.data() + 16;  // p[-1] .. p[-16] stay zero
+        std::memcpy(p, row, std::size_t(m_nx) * sizeof(T));
+        std::uint64_t nz, ne;
+        masks(p, nz, ne);
+        std::int64_t open = -1;
+        for (std::int64_t c = 0; c < m_chunks; ++c) {
+            std::uint64_t next_nz, next_ne;
+            masks(p + (c + 1) * 64, next_nz, next_ne);  // zeros past the row
+            std::uint64_t starts = nz & ne;
+            std::uint64_t ends = nz & ((ne >> 1) | (next_ne << 63));
+            const std::int64_t base = c * 64;
+            while (true) {
+                if (open < 0) {
+                    if (starts == 0) break;
+                    open = base + __builtin_ctzll(starts);
+                    starts &= starts - 1;
+                }
+                if (ends == 0) break;  // the run goes on into the next chunk
+                fn(std::int32_t(open), std::int32_t(base + __builtin_ctzll(ends) + 1));
+                ends &= ends - 1;
+                open = -1;
+            }
+            nz = next_nz;
+            ne = next_ne;
+        }
+    }
+
+private:
+    // Bit i of nz: p[i] != 0; bit i of ne: p[i] != p[i - 1].
+    static void masks(const T* p, std::uint64_t& nz, std::uint64_t& ne) {
+#if defined(__SSE2__)
+        if constexpr (sizeof(T) == 1) {
+            const __m128i zero = _mm_setzero_si128();
+            std::uint64_t z = 0, e = 0;
+            for (int k = 0; k < 4; ++k) {
+                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+                const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k - 1));
+                z |= std::uint64_t(std::uint16_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero))))
+                     << (16 * k);
+                e |= std::uint64_t(std::uint16_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, w))))
+                     << (16 * k);
+            }
+            nz = ~z;
+            ne = ~e;
+            return;
+        }
+#endif
+        std::uint64_t z = 0, e = 0;
+        for (int i = 0; i < 64; ++i) {
+            z |= std::uint64_t(p[i] != T(0)) << i;
+            e |= std::uint64_t(p[i] != p[i - 1]) << i;
+        }
+        nz = z;
+        ne = e;
+    }
+
+    std::int64_t m_nx, m_chunks;
+    std::vector<T> m_buffer;
+};
+
+// The runs of one plane, row by row: runs[begin[y], begin[y + 1]) are row y's.
+struct PlaneRuns {
+    std::vector<Run> runs;
+    std::vector<std::int64_t> begin;
+};
+
+template <typename T>
+void scan_plane(RunFinder<T>& finder, const T* plane, std::int64_t ny, std::int64_t nx,
+                PlaneRuns& out) {
+    out.runs.clear();
+    out.begin.resize(std::size_t(ny) + 1);
+    for (std::int64_t y = 0; y < ny; ++y) {
+        out.begin[std::size_t(y)] = std::int64_t(out.runs.size());
+        finder.for_each_run(plane + y * nx, [&](std::int32_t x0, std::int32_t x1) {
+            out.runs.push_back({x0, x1});
+        });
+    }
+    out.begin[std::size_t(ny)] = std::int64_t(out.runs.size());
+}
+
+// Joins the runs of row y of `plane` (first id plane_id) with the rows before it in
+// `plane` (dz = 0) and in `before` (dz = -1, first id before_id; nullptr at a slab start).
+template <typename T, typename I>
+void join_row(const std::vector<RowNeighbor>& rows, std::int64_t y, std::int64_t ny,
+              std::int64_t nx, const T* data, const PlaneRuns& plane, I plane_id,
+              const T* before_data, const PlaneRuns* before, I before_id, bool same_plane,
+              I* parent) {
+    const std::int64_t b = plane.begin[std::size_t(y)];
+    const std::int64_t n = plane.begin[std::size_t(y) + 1] - b;
+    if (n == 0) return;
+    for (const RowNeighbor& nb : rows) {
+        const std::int64_t yy = y + nb.dy;
+        if (yy < 0 || yy >= ny) continue;
+        if (nb.dz == 0 && !same_plane) continue;
+        const PlaneRuns* other = nb.dz == 0 ? &plane : before;
+        if (other == nullptr) continue;
+        const T* other_data = (nb.dz == 0 ? data : before_data) + yy * nx;
+        const I other_id = nb.dz == 0 ? plane_id : before_id;
+        const std::int64_t ob = other->begin[std::size_t(yy)];
+        const std::int64_t on = other->begin[std::size_t(yy) + 1] - ob;
+        join_rows(data + y * nx, plane.runs.data() + b, n, I(plane_id + b), other_data,
+                  other->runs.data() + ob, on, I(other_id + ob), nb.grow, parent);
+    }
+}
+
+// Number of maximal runs of one non-zero value in planes [z0, z1) (vectorises: no
+// branches).
+template <typename T>
+std::int64_t count_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t z0,
+                        std::int64_t z1) {
+    std::int64_t count = 0;
+    for (std::int64_t r = z0 * ny; r < z1 * ny; ++r) {
+        const T* row = in + r * nx;
+        std::int64_t starts = row[0] != T(0);
+        for (std::int64_t x = 1; x < nx; ++x)
+            starts += std::int64_t(row[x] != T(0)) & std::int64_t(row[x] != row[x - 1]);
+        count += starts;
+    }
+    return count;
+}
+
+// First scan of one slab: numbers its runs base, base + 1, ... in raster order and unites
+// them, then flattens its trees (each run's parent becomes its root, a smaller id in the
+// slab). Returns the number of runs in the slab's last plane.
+template <typename T, typename I>
+std::int64_t scan_slab(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t z0,
+                       std::int64_t z1, const std::vector<RowNeighbor>& rows, I base, I* parent) {
+    RunFinder<T> finder(nx);
+    PlaneRuns current, previous;
+    I id = base, previous_id = base;
+    for (std::int64_t z = z0; z < z1; ++z) {
+        const T* data = in + z * ny * nx;
+        scan_plane(finder, data, ny, nx, current);
+        for (std::size_t k = 0; k < current.runs.size(); ++k)
+            parent[std::size_t(id) + k] = I(id + I(k));
+        for (std::int64_t y = 0; y < ny; ++y) {
+            join_row<T, I>(rows, y, ny, nx, data, current, id, z > z0 ? data - ny * nx : nullptr,
+                           z > z0 ? &previous : nullptr, previous_id, true, parent);
+        }
+        std::swap(current, previous);
+        previous_id = id;
+        id = I(id + I(previous.runs.size()));
+    }
+    // Parents point to smaller ids: one increasing sweep flattens every tree.
+    for (I k = base; k < id; ++k)
+        parent[k] = parent[parent[k]];
+    return std::int64_t(id - previous_id);
+}
+
+// Labels with run ids of type I (int32 when they fit: half the memory traffic).
+template <typename T, typename I>
+void label_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t slabs,
+                const std::vector<std::int64_t>& slab_z, const std::vector<std::int64_t>& offsets,
+                const std::vector<RowNeighbor>& rows, std::int32_t* lab) {
+    constexpr std::int64_t kMaxLabel = std::numeric_limits<std::int32_t>::max();
+    const std::int64_t plane = ny * nx;
+    // Allocated at its final size from the counts (no growth, no copies) and left
+    // uninitialised: each slab first touches its own range, in parallel.
+    const std::size_t total = std::size_t(offsets.back());
+    const std::unique_ptr<I[]> global_table(new I[total]);
+    I* const global = global_table.get();
+    std::vector<std::int64_t> last_plane_runs(static_cast<std::size_t>(slabs));
+    parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
+        for (std::int64_t s = s0; s < s1; ++s) {
+            last_plane_runs[std::size_t(s)] =
+                scan_slab<T, I>(in, ny, nx, slab_z[std::size_t(s)], slab_z[std::size_t(s) + 1],
+                                rows, I(offsets[std::size_t(s)]), global);
+        }
+    });
+
+    // Merge across slab borders: the first plane of a slab against the last of the one
+    // before, both scanned again.
+    RunFinder<T> finder(nx);
+    PlaneRuns first, last;
+    for (std::int64_t s = 1; s < slabs; ++s) {
+        const T* data = in + slab_z[std::size_t(s)] * plane;
+        scan_plane(finder, data, ny, nx, first);
+        scan_plane(finder, data - plane, ny, nx, last);
+        const I last_id = I(offsets[std::size_t(s)] - last_plane_runs[std::size_t(s) - 1]);
+        for (std::int64_t y = 0; y < ny; ++y) {
+            join_row<T, I>(rows, y, ny, nx, data, first, I(offsets[std::size_t(s)]), data - plane,
+                           &last, last_id, false, global);
+        }
+    }
+
+    // Number the roots in increasing order (= raster order of first voxels), in place.
+    // Parents always point to smaller ids, so one increasing sweep flattens every tree and
+    // finds each root already numbered. Numbers are stored negated to tell them from ids.
+    std::int64_t count = 0;
+    for (std::size_t g = 0; g < total; ++g) {
+        const I p = global[std::size_t(global[g])];
+        if (p == I(g)) {
+            if (++count > kMaxLabel) {
+                throw LimitError(fmt::format("label: more than {} components", kMaxLabel));
+            }
+            global[g] = I(-count);
+        } else {
+            global[g] = p;
+        }
+    }
+
+    // Second scan: the runs again in the same order, each written with its number.
+    parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
+        for (std::int64_t s = s0; s < s1; ++s) {
+            const I* table = global + offsets[std::size_t(s)];
+            const std::int64_t begin = slab_z[std::size_t(s)] * ny;
+            const std::int64_t end = slab_z[std::size_t(s) + 1] * ny;
+            RunFinder<T> finder(nx);
+            for (std::int64_t r = begin; r < end; ++r) {
+                std::int32_t* out = lab + r * nx;
+                std::fill(out, out + nx, 0);
+                finder.for_each_run(in + r * nx, [&](std::int32_t x0, std::int32_t x1) {
+                    const std::int32_t value = std::int32_t(-*table++);
+                    for (std::int32_t x = x0; x < x1; ++x)
+                        out[x] = value;
+                });
+            }
+        }
+    });
 }
 
 template <typename T>
@@ -79,134 +351,30 @@ Volume label_typed(const Volume& mask_in, int connectivity) {
     if (plane >= kMaxLabel) {
         throw LimitError(fmt::format("label: planes of {} voxels are too large", plane));
     }
-    const std::vector<Neighbor> neighbors = backward_neighbors(connectivity, ny, nx);
+    const std::vector<RowNeighbor> rows = backward_rows(connectivity);
 
-    // Slabs of whole planes; each slab's provisional labels must fit in i32.
-    const std::int64_t wanted = std::min<std::int64_t>(nz, 2 * std::int64_t(thread_count()));
-    std::int64_t per_slab = (nz + wanted - 1) / wanted;
-    per_slab = std::min(per_slab, std::max<std::int64_t>(1, (kMaxLabel - 1) / plane));
-    const std::int64_t slabs = (nz + per_slab - 1) / per_slab;
-    std::vector<std::vector<std::int32_t>> parents(static_cast<std::size_t>(slabs));
+    // Slabs of whole planes, several per thread so that a busy core does not hold up the rest.
+    const std::int64_t slabs = std::min<std::int64_t>(nz, 4 * std::int64_t(thread_count()));
+    std::vector<std::int64_t> slab_z(std::size_t(slabs) + 1);
+    for (std::int64_t s = 0; s <= slabs; ++s)
+        slab_z[std::size_t(s)] = nz * s / slabs;
 
-    parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
-        for (std::int64_t slab = s0; slab < s1; ++slab) {
-            const std::int64_t z0 = slab * per_slab, z1 = std::min(nz, z0 + per_slab);
-            std::vector<std::int32_t>& parent = parents[std::size_t(slab)];
-            parent.assign(1, 0);
-            // Per row, the neighbours that exist for the row (z and y in range); per voxel only
-            // x is checked. With 26-connectivity, when the left voxel has the same value, every
-            // neighbour with dx <= 0 is also its neighbour and already joined: only the dx = +1
-            // ones remain (the decision-tree idea of Wu, Otoo & Suzuki 2009, in 3D).
-            std::vector<Neighbor> row_all, row_right;
-            row_all.reserve(neighbors.size());
-            row_right.reserve(neighbors.size());
-            for (std::int64_t z = z0; z < z1; ++z) {
-                for (std::int64_t y = 0; y < ny; ++y) {
-                    row_all.clear();
-                    row_right.clear();
-                    for (const Neighbor& n : neighbors) {
-                        if (z + n.dz < z0 || y + n.dy < 0 || y + n.dy >= ny) continue;
-                        row_all.push_back(n);
-                        if (n.dx == 1) row_right.push_back(n);
-                    }
-                    std::int64_t i = (z * ny + y) * nx;
-                    for (std::int64_t x = 0; x < nx; ++x, ++i) {
-                        const T v = in[i];
-                        if (v == T(0)) {
-                            lab[i] = 0;
-                            continue;
-                        }
-                        std::int32_t current = 0;
-                        const bool left_same = connectivity == 26 && x > 0 && in[i - 1] == v;
-                        if (left_same) current = lab[i - 1];
-                        for (const Neighbor& n : left_same ? row_right : row_all) {
-                            const std::int64_t xx = x + n.dx;
-                            if (xx < 0 || xx >= nx) continue;
-                            const std::int64_t j = i + n.offset;
-                            if (in[j] != v) continue;
-                            const std::int32_t other = lab[j];
-                            if (current == 0) {
-                                current = other;
-                            } else if (other != current) {
-                                current = unite(parent, current, other);
-                            }
-                        }
-                        if (current == 0) {
-                            current = std::int32_t(parent.size());
-                            parent.push_back(current);
-                        }
-                        lab[i] = current;
-                    }
-                }
-            }
-            // Parents point to smaller indices: one increasing sweep flattens every tree.
-            for (std::size_t k = 1; k < parent.size(); ++k)
-                parent[k] = parent[parent[k]];
-        }
-    });
-
-    // Global provisional ids: slab offset + local label.
+    // Counting the runs first sizes the union-find table exactly and gives each slab its
+    // range of ids.
     std::vector<std::int64_t> offsets(std::size_t(slabs) + 1, 0);
-    for (std::int64_t s = 0; s < slabs; ++s) {
-        offsets[std::size_t(s) + 1] =
-            offsets[std::size_t(s)] + std::int64_t(parents[std::size_t(s)].size()) - 1;
-    }
-    std::vector<std::int64_t> global(std::size_t(offsets.back()) + 1, 0);
     parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
         for (std::int64_t s = s0; s < s1; ++s) {
-            const auto& parent = parents[std::size_t(s)];
-            for (std::size_t k = 1; k < parent.size(); ++k) {
-                global[std::size_t(offsets[std::size_t(s)]) + k] =
-                    offsets[std::size_t(s)] + parent[k];
-            }
+            offsets[std::size_t(s) + 1] =
+                count_runs(in, ny, nx, slab_z[std::size_t(s)], slab_z[std::size_t(s) + 1]);
         }
     });
-    parents.clear();
-    parents.shrink_to_fit();
-
-    // Merge across slab boundaries: the first plane of a slab against the plane before it.
-    for (std::int64_t s = 1; s < slabs; ++s) {
-        const std::int64_t z = s * per_slab;
-        for (std::int64_t y = 0; y < ny; ++y) {
-            std::int64_t i = (z * ny + y) * nx;
-            for (std::int64_t x = 0; x < nx; ++x, ++i) {
-                const T v = in[i];
-                if (v == T(0)) continue;
-                const std::int64_t a = offsets[std::size_t(s)] + lab[i];
-                for (const Neighbor& n : neighbors) {
-                    if (n.dz == 0) continue;
-                    const std::int64_t yy = y + n.dy, xx = x + n.dx;
-                    if (yy < 0 || yy >= ny || xx < 0 || xx >= nx) continue;
-                    const std::int64_t j = i + n.offset;
-                    if (in[j] != v) continue;
-                    unite(global, a, offsets[std::size_t(s) - 1] + lab[j]);
-                }
-            }
-        }
+    for (std::int64_t s = 0; s < slabs; ++s)
+        offsets[std::size_t(s) + 1] += offsets[std::size_t(s)];
+    if (offsets.back() < kMaxLabel) {
+        label_runs<T, std::int32_t>(in, ny, nx, slabs, slab_z, offsets, rows, lab);
+    } else {
+        label_runs<T, std::int64_t>(in, ny, nx, slabs, slab_z, offsets, rows, lab);
     }
-
-    // Number the roots in increasing order (= raster order of first voxels), in place.
-    // Unions point larger roots to smaller ones, so an increasing sweep flattens first.
-    for (std::size_t g = 1; g < global.size(); ++g)
-        global[g] = global[std::size_t(global[g])];
-    std::int64_t count = 0;
-    for (std::size_t g = 1; g < global.size(); ++g) {
-        const std::int64_t root = global[g];
-        global[g] = root == std::int64_t(g) ? ++count : global[std::size_t(root)];
-        if (count > kMaxLabel) {
-            throw LimitError(fmt::format("label: more than {} components", kMaxLabel));
-        }
-    }
-    parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
-        for (std::int64_t s = s0; s < s1; ++s) {
-            const std::int64_t begin = s * per_slab * plane;
-            const std::int64_t end = std::min(nz, (s + 1) * per_slab) * plane;
-            const std::int64_t* table = global.data() + offsets[std::size_t(s)];
-            for (std::int64_t i = begin; i < end; ++i) {
-                if (lab[i] != 0) lab[i] = std::int32_t(table[lab[i]]);
-            }
-        }
-    });
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common.h"
+#include "value_counts.h"
 #include "vox/segmentation.h"
 #include "vox/stats.h"
 
@@ -64,6 +65,33 @@ Histogram integer_histogram(const VolumeView<const T>& view, std::int64_t lo, st
             total += part[std::size_t(i)];
         histogram.counts[std::size_t(i)] = double(total);
         histogram.centers[std::size_t(i)] = double(lo + i);
+    }
+    return histogram;
+}
+
+// 8- and 16-bit integers: the per-value histogram in one pass over the data (no min/max
+// pass first, see value_counts.h). The minimum and maximum come from the counts, and the
+// bins are those of skimage's _bincount_histogram with source_range="image" (one per
+// integer in [min, max]), as integer_histogram() gives.
+template <typename T>
+inline constexpr bool kSmallInteger = detail::kCountable<T>;
+
+template <typename T>
+Histogram small_integer_histogram(const VolumeView<const T>& view) {
+    constexpr std::int64_t kValues = detail::ValueCounter<T>::kValues;
+    constexpr std::int64_t kMin = std::numeric_limits<T>::min();
+    const std::vector<std::int64_t> counts = detail::count_values(view);
+    std::int64_t lo = 0, hi = kValues - 1;
+    while (lo < hi && counts[std::size_t(lo)] == 0)
+        ++lo;
+    while (hi > lo && counts[std::size_t(hi)] == 0)
+        --hi;
+    Histogram histogram;
+    histogram.counts.resize(std::size_t(hi - lo + 1));
+    histogram.centers.resize(std::size_t(hi - lo + 1));
+    for (std::int64_t v = lo; v <= hi; ++v) {
+        histogram.counts[std::size_t(v - lo)] = double(counts[std::size_t(v)]);
+        histogram.centers[std::size_t(v - lo)] = double(v + kMin);
     }
     return histogram;
 }
@@ -143,6 +171,7 @@ std::pair<T, T> finite_range(const Volume& volume) {
 // skimage.exposure.histogram(image.ravel(), nbins, source_range="image").
 template <typename T>
 Histogram image_histogram(const Volume& volume, int nbins) {
+    if constexpr (kSmallInteger<T>) return small_integer_histogram<T>(volume.view<T>());
     const auto [lo, hi] = finite_range<T>(volume);
     const auto view = volume.view<T>();
     if constexpr (std::is_floating_point_v<T>) {
@@ -422,10 +451,17 @@ double li_float(const Volume& volume, std::optional<double> tolerance_opt,
 double threshold_otsu(const Volume& volume, int nbins) {
     check_nbins(nbins);
     check_not_empty(volume, "threshold_otsu");
-    // scikit-image returns the value of a constant image before building any histogram.
-    const auto [lo, hi] = min_max(volume);
-    if (lo == hi && compute_stats(volume).global.nan_count == 0) return lo;
-    return with_histogram(volume, nbins, "threshold_otsu", otsu_from);
+    return visit(volume.pixel_type(), [&](auto tag) -> double {
+        using T = typename decltype(tag)::type;
+        // A constant 8/16-bit image has a one-bin histogram, for which otsu_from() returns
+        // its value: no separate min/max pass.
+        if constexpr (kSmallInteger<T>)
+            return otsu_from(small_integer_histogram<T>(volume.view<T>()));
+        // scikit-image returns the value of a constant image before building any histogram.
+        const auto [lo, hi] = min_max(volume);
+        if (lo == hi && compute_stats(volume).global.nan_count == 0) return lo;
+        return otsu_from(image_histogram<T>(volume, nbins));
+    });
 }
 
 double threshold_yen(const Volume& volume, int nbins) {
@@ -466,8 +502,12 @@ double threshold_li(const Volume& volume, std::optional<double> tolerance,
             return li_float<T>(volume, tolerance, initial_guess);
         } else {
             if (lo == hi) return lo;
-            const Histogram h =
-                integer_histogram<T>(volume.view<T>(), std::int64_t(lo), std::int64_t(hi));
+            Histogram h;
+            if constexpr (kSmallInteger<T>) {
+                h = small_integer_histogram<T>(volume.view<T>());
+            } else {
+                h = integer_histogram<T>(volume.view<T>(), std::int64_t(lo), std::int64_t(hi));
+            }
             // The histogram of image - min is this one with centres shifted by -min.
             return li_integer(h, std::int64_t(lo), tolerance.value_or(0.0), initial_guess);
         }

@@ -156,6 +156,81 @@ TEST(ExposureHistogramTest, FloatAsNumpy) {
                          "nbins must be at least 1, got 0");
 }
 
+TEST(ExposureHistogramTest, PerChannelSharesBins) {
+    // Channel 0 holds 3, 5; channel 1 holds 6, 6: one bin per integer over [3, 6] for both
+    // (exposure.histogram(a, channel_axis=-1)).
+    const Volume u16 = make_volume<std::uint16_t>(
+        {1, 1, 2, 2}, [](std::int64_t, std::int64_t, std::int64_t x, std::int64_t c) {
+            return std::uint16_t(c == 0 ? 3 + 2 * x : 6);
+        });
+    const ChannelHistograms h = histogram_per_channel(u16);
+    EXPECT_EQ(h.bin_centers, (std::vector<double>{3, 4, 5, 6}));
+    ASSERT_EQ(h.counts.size(), 2u);
+    EXPECT_EQ(h.counts[0], (std::vector<std::int64_t>{1, 0, 1, 0}));
+    EXPECT_EQ(h.counts[1], (std::vector<std::int64_t>{0, 0, 0, 2}));
+    // Floats: two bins over the joint range [0, 1].
+    const Volume f = make_volume<float>(
+        {1, 1, 2, 2}, [](std::int64_t, std::int64_t, std::int64_t x, std::int64_t c) {
+            return c == 0 ? float(x) * 0.25f : 1.0f;
+        });
+    const ChannelHistograms g = histogram_per_channel(f, 2);
+    EXPECT_EQ(g.bin_centers, (std::vector<double>{0.25, 0.75}));
+    EXPECT_EQ(g.counts[0], (std::vector<std::int64_t>{2, 0}));
+    EXPECT_EQ(g.counts[1], (std::vector<std::int64_t>{0, 2}));
+    VOX_EXPECT_THROW_MSG(histogram_per_channel(f, 0), ValueError,
+                         "nbins must be at least 1, got 0");
+}
+
+TEST(ExposureHistogramTest, SixteenBitOnePassCountsEveryLane) {
+    // 2^20 + 3 voxels of one value: every lane and the tail of the unrolled loop count.
+    const Volume u16 =
+        make_volume<std::uint16_t>({1, 1, (std::int64_t(1) << 20) + 3, 1},
+                                   [](std::int64_t, std::int64_t, std::int64_t x, std::int64_t) {
+                                       return std::uint16_t(x == 0 ? 65535 : 7);
+                                   });
+    const Histogram h = histogram(u16);
+    EXPECT_EQ(h.bin_centers.front(), 7);
+    EXPECT_EQ(h.bin_centers.back(), 65535);
+    EXPECT_EQ(h.counts.front(), (std::int64_t(1) << 20) + 2);
+    EXPECT_EQ(h.counts.back(), 1);
+    const Histogram i16 =
+        histogram(make_line<std::int16_t>({-32768, 32767, -1, 0}), 256, SourceRange::image);
+    EXPECT_EQ(i16.counts.size(), 65536u);
+    EXPECT_EQ(i16.counts[32767], 1);  // -1
+    EXPECT_EQ(i16.counts[32768], 1);  // 0
+}
+
+TEST(ExposureInPlaceTest, WritesIntoAnUnsharedVolumeOnly) {
+    auto fill = [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+        return std::uint16_t(1000 * z + 100 * y + x);
+    };
+    const Volume reference = make_volume<std::uint16_t>({2, 3, 4, 1}, fill);
+    const std::vector<double> expected = values_of(adjust_gamma(reference, 0.5));
+
+    // Moved in and shared with nobody: the result is the same buffer.
+    Volume owned = reference.copy();
+    const void* buffer = owned.view<std::uint16_t>().origin;
+    const Volume result = adjust_gamma(std::move(owned), 0.5);
+    EXPECT_EQ(result.view<std::uint16_t>().origin, buffer);
+    EXPECT_EQ(values_of(result), expected);
+
+    // Moved in while a view still shares it: a new buffer, the view untouched.
+    Volume shared = reference.copy();
+    const Volume view = shared.crop({{1, 2, 3}, {2, 3, 4}});
+    const Volume separate = adjust_gamma(std::move(shared), 0.5);
+    EXPECT_FALSE(separate.shares_memory_with(view));
+    EXPECT_EQ(view.value_at(0, 0, 0), 1203);
+    EXPECT_EQ(values_of(separate), expected);
+
+    // A type change cannot be in place; the values are rescale_intensity's.
+    Volume to_float = reference.copy();
+    const Volume rescaled = rescale_intensity(std::move(to_float), IntensityRange::image(),
+                                              IntensityRange::values(0, 1));
+    EXPECT_EQ(rescaled.pixel_type(), PixelType::f64);
+    EXPECT_EQ(values_of(rescaled), values_of(rescale_intensity(reference, IntensityRange::image(),
+                                                               IntensityRange::values(0, 1))));
+}
+
 TEST(ExposureCumulativeDistributionTest, NormalisedCumsum) {
     const CumulativeDistribution cdf =
         cumulative_distribution(make_line<std::uint16_t>({1, 1, 2, 4}));

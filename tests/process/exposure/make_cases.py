@@ -39,9 +39,9 @@ class Cases:
             case["error"] = str(error)
             self.cases.append(case)
             return
-        if op in ("histogram", "cdf"):
+        if op in ("histogram", "cdf", "histogram_channels"):
             values, centers = result
-            case["values"] = [v.item() for v in values]
+            case["values"] = [v.item() for v in np.ravel(values)]
             case["centers"] = [float(c) for c in centers]
             case["dtype"] = str(np.asarray(values).dtype)
         else:
@@ -111,6 +111,13 @@ def point_ops(cases, label, source, array, float_like=False):
             cases.add(f"{label}.histogram_{nbins}_{source_range}", source, array, "histogram",
                       {"nbins": nbins, "source_range": source_range},
                       lambda a, n=nbins, s=source_range: exposure.histogram(a, n, s))
+        if array.ndim == 4:
+            # Bins shared by the channels (skimage's channel_axis=-1).
+            for source_range in ("image", "dtype"):
+                cases.add(f"{label}.histogram_channels_{nbins}_{source_range}", source, array,
+                          "histogram_channels", {"nbins": nbins, "source_range": source_range},
+                          lambda a, n=nbins, s=source_range:
+                          exposure.histogram(a, n, s, channel_axis=-1))
         cases.add(f"{label}.cdf_{nbins}", source, array, "cdf", {"nbins": nbins},
                   lambda a, n=nbins: exposure.cumulative_distribution(a, n))
         cases.add(f"{label}.equalize_{nbins}", source, array, "equalize", {"nbins": nbins},

@@ -11,6 +11,7 @@ namespace {
 
 using test::make_volume;
 using test::values_of;
+using Extents3 = std::array<std::int64_t, 3>;
 
 Volume ramp(const Shape& shape) {
     return make_volume<std::uint16_t>(
@@ -29,10 +30,6 @@ TEST(Resize, RejectsBadParameters) {
     options.order = 2;
     VOX_EXPECT_THROW_MSG(resize(volume, {2, 2, 2}, options), ValueError,
                          "order must be 0, 1 or 3, got 2");
-    options.order = 3;
-    options.mode = ResizeMode::constant;
-    VOX_EXPECT_THROW_MSG(resize(volume, {2, 2, 2}, options), ValueError,
-                         "order 3 supports the modes reflect and symmetric only");
     VOX_EXPECT_THROW_MSG(rescale(volume, {0.0, 1.0, 1.0}), ValueError,
                          "scale factors must be > 0, got 0, 1, 1");
     VOX_EXPECT_THROW_MSG(resample_isotropic(volume, 5), ValueError,
@@ -70,6 +67,64 @@ TEST(Resize, LinearUpsamplingOfALine) {
     EXPECT_NEAR(values_of(resize(line, {1, 1, 6}, options))[0], 5.0 / 6, 1e-12);
     options.order = 0;
     EXPECT_EQ(values_of(resize(line, {1, 1, 6}, options)), (std::vector<double>{1, 2, 2, 3, 4, 4}));
+}
+
+TEST(Resize, CubicWithEdgeAndConstantBordersPrepadsLikeScipy) {
+    // skimage.transform.resize([[[0, 1, 4, 2]]], (1, 1, 7), order=3, mode=...,
+    // anti_aliasing=False): scipy pads 12 voxels (edge copies or zeros) before the prefilter.
+    const Volume line = test::make_line<double>({0, 1, 4, 2});
+    ResizeOptions options;
+    options.order = 3;
+    options.anti_aliasing = false;
+    options.mode = ResizeMode::edge;
+    const std::vector<double> edge{0.0, 0.06066874111561943, 0.8084727690642367, 2.8014428414850134,
+                                   4.0, 2.876786968101822,   1.754125181105633};
+    const auto edge_actual = values_of(resize(line, {1, 1, 7}, options));
+    ASSERT_EQ(edge_actual.size(), edge.size());
+    for (std::size_t i = 0; i < edge.size(); ++i)
+        EXPECT_NEAR(edge_actual[i], edge[i], 1e-12);
+    options.mode = ResizeMode::constant;
+    const std::vector<double> constant{
+        0.0, 0.0717335465091994, 0.8141950582443617, 2.747595264191644,
+        4.0, 3.0917877933276414, 1.395984296702628};
+    const auto constant_actual = values_of(resize(line, {1, 1, 7}, options));
+    ASSERT_EQ(constant_actual.size(), constant.size());
+    for (std::size_t i = 0; i < constant.size(); ++i)
+        EXPECT_NEAR(constant_actual[i], constant[i], 1e-12);
+}
+
+TEST(Resize, ConstantBorderWidensTheClipRangeToZero) {
+    // resize([[[0.5, 4, 0.5, 4, 4]]], (1, 1, 11), order=3, mode='constant',
+    // anti_aliasing=False): the spline reaches -0.0897, so skimage's _clip_warp_output clips
+    // to [min(0.5, 0), 4] and that voxel becomes 0, not the input minimum 0.5.
+    const Volume line = test::make_line<double>({0.5, 4, 0.5, 4, 4});
+    ResizeOptions options;
+    options.order = 3;
+    options.anti_aliasing = false;
+    options.mode = ResizeMode::constant;
+    const auto actual = values_of(resize(line, {1, 1, 11}, options));
+    ASSERT_EQ(actual.size(), 11u);
+    EXPECT_EQ(actual[0], 0.0);
+    EXPECT_NEAR(actual[1], 1.2209088047183665, 1e-12);
+    EXPECT_EQ(actual[8], 4.0);
+    EXPECT_NEAR(actual[10], 2.914899958943371, 1e-12);
+}
+
+TEST(Resize, CubicEdgeKeepsAConstantVolumeAndConstantFadesToZero) {
+    const Volume flat =
+        make_volume<double>({3, 4, 5, 1}, [](auto, auto, auto, auto) { return 7.0; });
+    ResizeOptions options;
+    options.order = 3;
+    options.mode = ResizeMode::edge;
+    for (double v : values_of(resize(flat, {5, 3, 9}, options)))
+        EXPECT_NEAR(v, 7.0, 1e-12);
+    // resize(np.full((3, 4, 5), 7.0), (5, 3, 9), order=3, mode='constant', clip=False).
+    options.mode = ResizeMode::constant;
+    options.clip = false;
+    const auto actual = values_of(resize(flat, {5, 3, 9}, options));
+    EXPECT_NEAR(actual[0], 5.172647680894752, 1e-12);
+    EXPECT_NEAR(actual[1], 7.027790158126073, 1e-12);
+    EXPECT_NEAR(actual[2], 6.491358145943511, 1e-12);
 }
 
 TEST(Resize, Order0KeepsTheType) {
@@ -115,15 +170,22 @@ TEST(Resize, FloatInputStaysFloat32AndChannelsAreIndependent) {
 TEST(Resize, NonContiguousInputAndThreadCountGiveTheSameResult) {
     const Volume volume = ramp({9, 10, 12, 1});
     const Volume view = volume.step(1, 1, 2);
-    ResizeOptions options;
-    options.order = 3;
-    const auto from_view = values_of(resize(view, {5, 7, 4}, options));
-    const auto from_copy = values_of(resize(view.copy(), {5, 7, 4}, options));
-    EXPECT_EQ(from_view, from_copy);
-    set_thread_count(1);
-    const auto single = values_of(resize(view.copy(), {5, 7, 4}, options));
-    set_thread_count(0);
-    EXPECT_EQ(single, from_copy);
+    // Order 3 (full passes) and order 1 on both of its schedules: z first (z shrinks) and
+    // planes first (z grows).
+    for (const auto& [order, shape] :
+         {std::pair{3, Extents3{5, 7, 4}}, std::pair{1, Extents3{5, 7, 4}},
+          std::pair{1, Extents3{20, 7, 4}}, std::pair{3, Extents3{20, 7, 4}}}) {
+        SCOPED_TRACE(order);
+        ResizeOptions options;
+        options.order = order;
+        const auto from_view = values_of(resize(view, shape, options));
+        const auto from_copy = values_of(resize(view.copy(), shape, options));
+        EXPECT_EQ(from_view, from_copy);
+        set_thread_count(1);
+        const auto single = values_of(resize(view.copy(), shape, options));
+        set_thread_count(0);
+        EXPECT_EQ(single, from_copy);
+    }
 }
 
 TEST(Rescale, RoundsExtentsHalfToEven) {

@@ -71,11 +71,19 @@ def main():
         add_resize(f"i8_mixed_o{order}", "random_i8", (3, 20, 5), order)
         add_resize(f"u32_mixed_o{order}", "random_u32", (16, 3, 7), order)
         add_resize(f"i32_mixed_o{order}", "random_i32", (9, 4, 8), order)
-    for order in (0, 1):
+    for order in (0, 1, 3):
         # The tutorial: resize(transformed, (50, 50, 50), mode='constant').
         add_resize(f"mri_50_constant_o{order}", "mri", (50, 50, 50), order, mode="constant")
         add_resize(f"u16_edge_o{order}", "random_u16", (8, 40, 13), order, mode="edge")
         add_resize(f"f64_constant_o{order}", "random_f64", (21, 5, 30), order, mode="constant")
+    # Order 3 with edge/constant: scipy pads 12 voxels before the spline prefilter.
+    for mode in ("edge", "constant"):
+        add_resize(f"cells_down_{mode}_o3", "cells", (20, 50, 50), 3, mode=mode)
+        add_resize(f"cells_up_{mode}_o3", "cells", (70, 40, 300), 3, mode=mode)
+        add_resize(f"f32_mixed_{mode}_o3", "random_f32", (5, 20, 7), 3, mode=mode)
+        add_resize(f"f32_noaa_{mode}_o3", "random_f32", (4, 30, 2), 3, aa=False, mode=mode)
+        add_resize(f"kidney_down_{mode}_o3", "kidney", (8, 40, 40), 3, mode=mode)
+        add_resize(f"i16_mixed_{mode}_o3", "random_i16", (5, 20, 7), 3, mode=mode)
 
     for order in (0, 1, 3):
         factors = (0.5, 0.37, 1.6)

@@ -30,6 +30,36 @@ TEST(Thresholds, IntegerMatchScikitImage) {
     EXPECT_EQ(threshold_mean(v), 8.909090909090908);
 }
 
+TEST(Thresholds, SmallIntegerHistogramsMatchTheGeneralPath) {
+    // 8/16-bit volumes take the one-pass full-range histogram; the same values as i32 take
+    // the min/max + bincount path. Runs of equal values exercise the interleaved counters.
+    std::mt19937 rng(3);
+    auto check = [&](auto tag, int low, int high) {
+        using T = decltype(tag);
+        std::uniform_int_distribution<int> dist(low, high);
+        std::vector<int> values(3 * 7 * 41);
+        for (std::size_t i = 0; i < values.size(); ++i)
+            values[i] = i % 5 == 0 || i < 20 ? low + 3 : dist(rng);
+        auto fill = [&](auto z, auto y, auto x, auto) {
+            return values[std::size_t((z * 7 + y) * 41 + x)];
+        };
+        const Volume small = make_volume<T>({3, 7, 41, 1}, fill);
+        const Volume wide = make_volume<std::int32_t>({3, 7, 41, 1}, fill);
+        EXPECT_EQ(threshold_otsu(small), threshold_otsu(wide));
+        EXPECT_EQ(threshold_yen(small), threshold_yen(wide));
+        EXPECT_EQ(threshold_triangle(small), threshold_triangle(wide));
+        EXPECT_EQ(threshold_li(small), threshold_li(wide));
+        // A strided view goes through the general (stride) loop.
+        EXPECT_EQ(threshold_otsu(small.step(1, 1, 3)), threshold_otsu(wide.step(1, 1, 3)));
+        const Volume constant = make_volume<T>({2, 2, 9, 1}, [&](auto...) { return high; });
+        EXPECT_EQ(threshold_otsu(constant), double(high));
+    };
+    check(std::uint8_t{}, 0, 255);
+    check(std::int8_t{}, -128, 127);
+    check(std::uint16_t{}, 100, 65535);
+    check(std::int16_t{}, -32768, 2000);
+}
+
 TEST(Thresholds, FloatMatchScikitImage) {
     const Volume v = make_line(kSmallFloat);
     EXPECT_EQ(threshold_otsu(v), double(3.7478027f));
@@ -182,6 +212,42 @@ TEST(Label, MatchesReferenceOnRandomMasksForAnyThreadCount) {
                 set_thread_count(threads);
                 EXPECT_EQ(labels_of(label(mask, connectivity)), expected)
                     << fill << " " << connectivity << " " << threads;
+            }
+            set_thread_count(0);
+        }
+    }
+}
+
+TEST(Label, MatchesReferenceOnMultiValuedRunsForAnyTypeAndThreadCount) {
+    // Long runs of several values along x, with gaps of every length: exercises the run
+    // scan (word-wise zero skipping), runs of different values touching, and slab borders.
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> value(0, 3);
+    std::bernoulli_distribution keep(0.85);
+    for (const Shape shape : {Shape{23, 9, 70, 1}, Shape{5, 3, 131, 1}, Shape{40, 1, 9, 1}}) {
+        std::vector<std::uint8_t> data(std::size_t(shape.voxels()));
+        std::uint8_t current = 0;
+        for (auto& v : data) {
+            if (!keep(rng)) current = std::uint8_t(value(rng));
+            v = current;
+        }
+        auto at = [&](auto z, auto y, auto x) {
+            return data[std::size_t((z * shape.y + y) * shape.x + x)];
+        };
+        const Volume mask = make_volume<std::uint8_t>(
+            shape, [&](auto z, auto y, auto x, auto) { return at(z, y, x); });
+        const Volume mask16 = make_volume<std::uint16_t>(
+            shape, [&](auto z, auto y, auto x, auto) { return at(z, y, x); });
+        const Volume mask32 = make_volume<std::int32_t>(
+            shape, [&](auto z, auto y, auto x, auto) { return at(z, y, x); });
+        for (const int connectivity : {6, 18, 26}) {
+            const auto expected = reference_label(mask, connectivity);
+            for (const int threads : {1, 2, 7}) {
+                set_thread_count(threads);
+                EXPECT_EQ(labels_of(label(mask, connectivity)), expected)
+                    << shape.x << " " << connectivity << " " << threads;
+                EXPECT_EQ(labels_of(label(mask16, connectivity)), expected);
+                EXPECT_EQ(labels_of(label(mask32, connectivity)), expected);
             }
             set_thread_count(0);
         }
