@@ -521,37 +521,72 @@ void separable_resize(const VolumeView<const T>& source, std::int64_t c, const E
         });
         return;
     }
-    // Only the input planes the z taps read (padding taps included: they are multiplied by 0).
-    std::vector<char> needed(static_cast<std::size_t>(in[0]), 0);
-    for (std::int64_t z : taps[0].index)
-        needed[std::size_t(z)] = 1;
+    // Output planes in chunks, so that the input planes reduced in y and x are held only for
+    // the chunk that reads them (a window of about 32 MiB, not a reduced copy of the whole
+    // input): peak memory stays near input + output. Planes the next chunk also reads stay
+    // in the window and are not computed twice.
     const std::int64_t reduced_plane = out[1] * out[2];
-    std::vector<double> reduced(static_cast<std::size_t>(in[0] * reduced_plane));
-    parallel_for(0, in[0], 1, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<double> line(static_cast<std::size_t>(in[2]));
-        for (std::int64_t z = begin; z < end; ++z) {
-            if (!needed[std::size_t(z)]) continue;
-            for (std::int64_t m = 0; m < out[1]; ++m) {
-                combine_rows<T>(
-                    line.data(), taps[1], m, in[2], step,
-                    [&](std::int64_t y) { return source.row(z, y, c); }, convert);
-                zoom_line(reduced.data() + z * reduced_plane + m * out[2], line.data(), taps[2],
-                          out[2]);
-            }
+    const std::int64_t chunk = std::clamp<std::int64_t>(
+        (std::int64_t(32) << 20) / (8 * std::max<std::int64_t>(1, reduced_plane)), 1, out[0]);
+    const int count = taps[0].count;
+    std::vector<double> window;
+    std::vector<char> done;         // which planes of the window hold their reduced values
+    std::int64_t window_begin = 0;  // input planes [window_begin, window_end) are in window
+    std::int64_t window_end = 0;
+    for (std::int64_t k0 = 0; k0 < out[0]; k0 += chunk) {
+        const std::int64_t k1 = std::min(out[0], k0 + chunk);
+        const auto first_tap = taps[0].index.begin() + k0 * count;
+        const auto last_tap = taps[0].index.begin() + k1 * count;
+        const std::int64_t z_begin = *std::min_element(first_tap, last_tap);
+        const std::int64_t z_end = *std::max_element(first_tap, last_tap) + 1;
+        // Keep the planes still needed at the front of the window, reduce the missing ones.
+        std::int64_t keep_begin = std::max(window_begin, z_begin);
+        std::int64_t keep_end = std::min(window_end, z_end);
+        if (keep_begin >= keep_end) keep_begin = keep_end = z_begin;
+        std::vector<double> next(static_cast<std::size_t>((z_end - z_begin) * reduced_plane));
+        std::copy(window.begin() + (keep_begin - window_begin) * reduced_plane,
+                  window.begin() + (keep_end - window_begin) * reduced_plane,
+                  next.begin() + (keep_begin - z_begin) * reduced_plane);
+        std::vector<char> next_done(static_cast<std::size_t>(z_end - z_begin), 0);
+        for (std::int64_t z = keep_begin; z < keep_end; ++z)
+            next_done[std::size_t(z - z_begin)] = done[std::size_t(z - window_begin)];
+        std::vector<char> needed(static_cast<std::size_t>(z_end - z_begin), 0);
+        for (auto tap = first_tap; tap != last_tap; ++tap) {
+            const auto i = std::size_t(*tap - z_begin);
+            if (!next_done[i]) needed[i] = next_done[i] = 1;
         }
-    });
-    parallel_for(0, out[0], 1, [&](std::int64_t begin, std::int64_t end) {
-        std::vector<double> row(static_cast<std::size_t>(out[2]));
-        for (std::int64_t k = begin; k < end; ++k) {
-            for (std::int64_t m = 0; m < out[1]; ++m) {
-                combine_rows<double>(
-                    row.data(), taps[0], k, out[2], 1,
-                    [&](std::int64_t z) { return reduced.data() + z * reduced_plane + m * out[2]; },
-                    identity);
-                store(k, m, row.data());
+        window = std::move(next);
+        done = std::move(next_done);
+        window_begin = z_begin;
+        window_end = z_end;
+        parallel_for(z_begin, z_end, 1, [&](std::int64_t begin, std::int64_t end) {
+            std::vector<double> line(static_cast<std::size_t>(in[2]));
+            for (std::int64_t z = begin; z < end; ++z) {
+                if (!needed[std::size_t(z - z_begin)]) continue;
+                double* plane = window.data() + (z - z_begin) * reduced_plane;
+                for (std::int64_t m = 0; m < out[1]; ++m) {
+                    combine_rows<T>(
+                        line.data(), taps[1], m, in[2], step,
+                        [&](std::int64_t y) { return source.row(z, y, c); }, convert);
+                    zoom_line(plane + m * out[2], line.data(), taps[2], out[2]);
+                }
             }
-        }
-    });
+        });
+        parallel_for(k0, k1, 1, [&](std::int64_t begin, std::int64_t end) {
+            std::vector<double> row(static_cast<std::size_t>(out[2]));
+            for (std::int64_t k = begin; k < end; ++k) {
+                for (std::int64_t m = 0; m < out[1]; ++m) {
+                    combine_rows<double>(
+                        row.data(), taps[0], k, out[2], 1,
+                        [&](std::int64_t z) {
+                            return window.data() + (z - z_begin) * reduced_plane + m * out[2];
+                        },
+                        identity);
+                    store(k, m, row.data());
+                }
+            }
+        });
+    }
 }
 
 void check_order(int order) {
