@@ -6,6 +6,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(libzip REQUIRED IMPORTED_TARGET libzip)  # its CMake config needs the zip tools
+pkg_check_modules(cairo REQUIRED IMPORTED_TARGET cairo)  # figures: text, PNG, SVG, PDF
 find_package(TIFF REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(pugixml REQUIRED)

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "figures.h"
 #include "read_flags.h"
 #include "terminal.h"
 #include "vox/error.h"
@@ -37,6 +38,8 @@ constexpr const char* kExamples = R"(Examples:
   voxscope hist sample:cells --channel 1 --cdf   histogram and CDF of the nuclei
   voxscope hist sample:kidney --per-channel      one column per channel, shared bins
   voxscope labels sample:cells --channel 1 --threshold otsu   count and measure the nuclei
+  voxscope slice sample:cells -o plane.png --index 30 --cmap green,magenta   one plane
+  voxscope ortho sample:cells -o ortho.png --point 30,128,128 --crosshairs   three views
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
@@ -59,8 +62,8 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
             const bool is_option_value = previous == "--threads" || previous == "--max-memory";
             if (!argument.empty() && argument[0] != '-' && !is_option_value) {
                 message = "unknown command '" + argument +
-                          "'; the commands are info, convert, process, hist, labels, ops, samples "
-                          "and formats";
+                          "'; the commands are info, convert, process, hist, labels, slice, ortho, "
+                          "ops, samples and formats";
                 break;
             }
         }
@@ -179,6 +182,35 @@ int main(int argc, char** argv) {
                                "Also write the label image (i32) to this file");
     add_read_flags(*labels_command, labels_read);
 
+    SliceOptions slice;
+    ReadFlags slice_read;
+    CLI::App* slice_command =
+        app.add_subcommand("slice", "Draw one plane in physical proportions (PNG, SVG or PDF)");
+    slice_command->add_option("input", slice.input, "File, folder, glob, archive member or sample")
+        ->required();
+    slice_command->add_option("-o,--output", slice.output, "Output figure: .png, .svg or .pdf")
+        ->required();
+    slice_command->add_option("--axis", slice.axis, "z (default: a plane), y (a row) or x");
+    slice_command->add_option("--index", slice.index,
+                              "Voxel index along the axis (default: middle)");
+    slice_command->add_option("--position", slice.position,
+                              "Physical position along the axis, in the spacing's unit");
+    add_display_flags(*slice_command, slice.display);
+    add_read_flags(*slice_command, slice_read);
+
+    OrthoOptions ortho;
+    ReadFlags ortho_read;
+    CLI::App* ortho_command = app.add_subcommand(
+        "ortho", "Draw the plane, row and column through a point (PNG, SVG or PDF)");
+    ortho_command->add_option("input", ortho.input, "File, folder, glob, archive member or sample")
+        ->required();
+    ortho_command->add_option("-o,--output", ortho.output, "Output figure: .png, .svg or .pdf")
+        ->required();
+    ortho_command->add_option("--point", ortho.point, "Z,Y,X voxel indices (default: the centre)");
+    ortho_command->add_flag("--crosshairs", ortho.crosshairs, "Mark the point in each panel");
+    add_display_flags(*ortho_command, ortho.display);
+    add_read_flags(*ortho_command, ortho_read);
+
     app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
     app.add_subcommand("formats", "List the file formats voxscope reads and writes");
@@ -209,6 +241,8 @@ int main(int argc, char** argv) {
         if (process_command->parsed()) return run_process(process, to_read_options(process_read));
         if (hist_command->parsed()) return run_hist(hist, to_read_options(hist_read));
         if (labels_command->parsed()) return run_labels(labels, to_read_options(labels_read));
+        if (slice_command->parsed()) return run_slice(slice, to_read_options(slice_read));
+        if (ortho_command->parsed()) return run_ortho(ortho, to_read_options(ortho_read));
         if (app.got_subcommand("ops")) return run_ops();
         if (app.got_subcommand("formats")) return run_formats();
         return run_samples();

@@ -148,7 +148,7 @@ Volume skimage_convert(const Volume& input) {
         }
         constexpr std::int64_t kLowIn = std::numeric_limits<I>::lowest();
         constexpr std::int64_t kLowOut = std::numeric_limits<O>::lowest();
-        return map_values<I, O>(input, [n, m, plain_cast](I value) {
+        return map_values<I, O>(input, [=](I value) {
             std::int64_t result;
             if constexpr (kWidening) {
                 result = scale_bits(std::int64_t(value) - kLowIn, n, m, plain_cast) + kLowOut;

@@ -1,0 +1,189 @@
+#include "figures.h"
+
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "vox/display.h"
+#include "vox/error.h"
+#include "vox/render.h"
+
+namespace voxscope {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    while (begin <= text.size()) {
+        const std::size_t end = std::min(text.find(separator, begin), text.size());
+        parts.push_back(text.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    return parts;
+}
+
+double parse_number(const std::string& text, const std::string& flag) {
+    double value = 0.0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+        throw vox::ValueError(fmt::format("{}: '{}' is not a number", flag, text));
+    }
+    return value;
+}
+
+// "image", "dtype", "LOW:HIGH" or "pLOW:HIGH" (percentiles).
+vox::DisplayRange parse_range(const std::string& text) {
+    if (text.empty() || text == "image") return vox::DisplayRange::image();
+    if (text == "dtype") return vox::DisplayRange::dtype();
+    const bool percentiles = text.front() == 'p';
+    const std::vector<std::string> ends = split(percentiles ? text.substr(1) : text, ':');
+    if (ends.size() != 2) {
+        throw vox::ValueError(fmt::format(
+            "--range: expected image, dtype, LOW:HIGH or pLOW:HIGH (percentiles), got '{}'", text));
+    }
+    const double low = parse_number(ends[0], "--range");
+    const double high = parse_number(ends[1], "--range");
+    return percentiles ? vox::DisplayRange::percentiles(low, high)
+                       : vox::DisplayRange::values(low, high);
+}
+
+// The entry of a per-channel list for channel c: one entry applies to all.
+template <typename Parse>
+void apply_list(const std::string& text, const std::string& flag, std::int64_t channels,
+                Parse&& parse) {
+    if (text.empty()) return;
+    const std::vector<std::string> items = split(text, ',');
+    if (items.size() != 1 && std::int64_t(items.size()) != channels) {
+        throw vox::ValueError(
+            fmt::format("{} has {} entries for {} channels", flag, items.size(), channels));
+    }
+    for (std::int64_t c = 0; c < channels; ++c)
+        parse(c, items.size() == 1 ? items.front() : items[std::size_t(c)]);
+}
+
+vox::DisplayMapping mapping_of(const vox::Volume& volume, const DisplayFlags& flags) {
+    vox::DisplayMapping mapping = vox::default_mapping(volume);
+    const std::int64_t channels = volume.shape().c;
+    auto& entries = mapping.channels;
+    apply_list(flags.colormaps, "--cmap", channels, [&](std::int64_t c, const std::string& item) {
+        entries[std::size_t(c)].colormap = item;
+    });
+    // Ranges use ':' inside an entry, so ',' still separates channels.
+    apply_list(flags.range, "--range", channels, [&](std::int64_t c, const std::string& item) {
+        entries[std::size_t(c)].range = parse_range(item);
+    });
+    apply_list(flags.gamma, "--gamma", channels, [&](std::int64_t c, const std::string& item) {
+        entries[std::size_t(c)].gamma = parse_number(item, "--gamma");
+    });
+    if (!flags.channels.empty()) {
+        for (auto& entry : entries)
+            entry.visible = false;
+        for (const std::string& item : split(flags.channels, ',')) {
+            const double c = parse_number(item, "--channels");
+            if (c < 0 || c >= double(channels) || c != std::floor(c)) {
+                throw vox::ValueError(
+                    fmt::format("--channels: no channel {} (the volume has {})", item, channels));
+            }
+            entries[std::size_t(c)].visible = true;
+        }
+    }
+    return mapping;
+}
+
+vox::FigureOptions figure_options(const DisplayFlags& flags,
+                                  const std::vector<vox::ResolvedChannel>& channels) {
+    if (!(flags.zoom > 0.0) || flags.zoom > 64.0) {
+        throw vox::ValueError(fmt::format("--zoom must be in (0, 64], got {:g}", flags.zoom));
+    }
+    vox::FigureOptions options;
+    options.title = flags.title;
+    options.zoom = flags.zoom;
+    options.scale_bar = !flags.no_scale_bar;
+    if (flags.colorbar) {
+        std::vector<const vox::ResolvedChannel*> visible;
+        for (const auto& channel : channels)
+            if (channel.visible) visible.push_back(&channel);
+        if (visible.size() != 1) {
+            throw vox::ValueError(
+                "--colorbar needs exactly one visible channel (choose one with --channels)");
+        }
+        options.colorbar = *visible.front();
+    }
+    return options;
+}
+
+void print_written(const std::string& output) {
+    fmt::print("wrote {}\n", output);
+}
+
+}  // namespace
+
+void add_display_flags(CLI::App& command, DisplayFlags& flags) {
+    command.add_option("--cmap", flags.colormaps,
+                       "Colormap per channel, e.g. gray or green,magenta (default: gray for one "
+                       "channel, green/magenta for two, red/green/blue for three)");
+    command.add_option("--range", flags.range,
+                       "Display range per channel: image (min..max, default), dtype, LOW:HIGH, "
+                       "or pLOW:HIGH percentiles, e.g. p0.5:99.5");
+    command.add_option("--gamma", flags.gamma, "Display gamma per channel (default 1)");
+    command.add_option("--channels", flags.channels, "Visible channels, e.g. 0,2 (default: all)");
+    command.add_option("--zoom", flags.zoom, "Figure pixels per finest voxel (default 1)");
+    command.add_option("--title", flags.title, "Figure title");
+    command.add_flag("--colorbar", flags.colorbar, "Draw a colorbar (one visible channel)");
+    command.add_flag("--no-scale-bar", flags.no_scale_bar, "Leave out the scale bar");
+}
+
+int run_slice(const SliceOptions& options, const vox::ReadOptions& read_options) {
+    if (options.axis != "z" && options.axis != "y" && options.axis != "x") {
+        throw vox::ValueError(fmt::format("--axis must be z, y or x, got '{}'", options.axis));
+    }
+    vox::figure_format(options.output);  // a bad extension should not cost a load
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    const vox::Axis axis =
+        options.axis == "z" ? vox::Axis::z : (options.axis == "y" ? vox::Axis::y : vox::Axis::x);
+    const auto a = std::size_t(axis);
+    const std::int64_t extent =
+        a == 0 ? volume.shape().z : (a == 1 ? volume.shape().y : volume.shape().x);
+    std::int64_t index = options.index >= 0 ? options.index : extent / 2;
+    if (!options.position.empty()) {
+        // Voxel centres sit at index * spacing from the first one.
+        const double position = parse_number(options.position, "--position");
+        index = std::int64_t(std::llround(position / volume.spacing().zyx[a]));
+    }
+    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    const vox::Panel panel = vox::slice_panel(volume, axis, index, channels);
+    vox::write_figure({panel}, figure_options(options.display, channels), options.output);
+    print_written(options.output);
+    return 0;
+}
+
+int run_ortho(const OrthoOptions& options, const vox::ReadOptions& read_options) {
+    vox::figure_format(options.output);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    const vox::Shape& shape = volume.shape();
+    std::array<std::int64_t, 3> point{shape.z / 2, shape.y / 2, shape.x / 2};
+    if (!options.point.empty()) {
+        const std::vector<std::string> parts = split(options.point, ',');
+        if (parts.size() != 3) {
+            throw vox::ValueError(
+                fmt::format("--point: expected Z,Y,X voxel indices, got '{}'", options.point));
+        }
+        for (std::size_t i = 0; i < 3; ++i) {
+            const double value = parse_number(parts[i], "--point");
+            if (value != std::floor(value)) {
+                throw vox::ValueError(fmt::format("--point: '{}' is not a voxel index", parts[i]));
+            }
+            point[i] = std::int64_t(value);
+        }
+    }
+    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    const std::vector<vox::Panel> panels =
+        vox::ortho_panels(volume, point, channels, options.crosshairs);
+    vox::write_figure(panels, figure_options(options.display, channels), options.output);
+    print_written(options.output);
+    return 0;
+}
+
+}  // namespace voxscope
