@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "bench_volume.h"
 #include "vox/filters.h"
 #include "vox/io.h"
 #include "vox/parallel.h"
@@ -14,28 +15,7 @@
 
 namespace {
 
-// Deterministic microscopy-like volume: noisy background, bright blocky structures.
-vox::Volume make_bench_volume(std::int64_t edge) {
-    vox::Volume volume = vox::Volume::allocate({edge, edge, edge, 1}, vox::PixelType::u16);
-    const auto view = volume.mutable_view<std::uint16_t>();
-    vox::parallel_for(0, edge, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t z = begin; z < end; ++z) {
-            for (std::int64_t y = 0; y < edge; ++y) {
-                std::uint16_t* row = view.row(z, y);
-                for (std::int64_t x = 0; x < edge; ++x) {
-                    std::uint64_t hash =
-                        std::uint64_t((z * edge + y) * edge + x) * 0x9E3779B97F4A7C15ull;
-                    hash ^= hash >> 31;
-                    hash *= 0xBF58476D1CE4E5B9ull;
-                    hash ^= hash >> 29;
-                    const int structure = ((x / 37 + y / 53 + z / 29) % 5 == 0) ? 20000 : 0;
-                    row[x] = std::uint16_t(900 + int(hash & 0x3FF) + structure);
-                }
-            }
-        }
-    });
-    return volume;
-}
+using vox::bench::make_bench_volume;
 
 const vox::Volume& big() {
     static const vox::Volume volume = make_bench_volume(512);

@@ -7,6 +7,11 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(libzip REQUIRED IMPORTED_TARGET libzip)  # its CMake config needs the zip tools
 pkg_check_modules(cairo REQUIRED IMPORTED_TARGET cairo)  # figures: text, PNG, SVG, PDF
+# animations: animated WebP (libwebpmux has WebPAnimEncoder) and GIF (giflib has no .pc)
+pkg_check_modules(libwebp REQUIRED IMPORTED_TARGET libwebp)
+pkg_check_modules(libwebpmux REQUIRED IMPORTED_TARGET libwebpmux)
+find_package(GIF 5 REQUIRED)
+pkg_check_modules(libpng REQUIRED IMPORTED_TARGET libpng)  # fast PNG encoding of figures
 find_package(TIFF REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(pugixml REQUIRED)

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "vox/animate.h"
 #include "vox/display.h"
 #include "vox/error.h"
 #include "vox/render.h"
@@ -118,6 +119,13 @@ void print_written(const std::string& output) {
     fmt::print("wrote {}\n", output);
 }
 
+vox::Axis parse_axis(const std::string& text) {
+    if (text == "z") return vox::Axis::z;
+    if (text == "y") return vox::Axis::y;
+    if (text == "x") return vox::Axis::x;
+    throw vox::ValueError(fmt::format("--axis must be z, y or x, got '{}'", text));
+}
+
 }  // namespace
 
 void add_display_flags(CLI::App& command, DisplayFlags& flags) {
@@ -135,14 +143,22 @@ void add_display_flags(CLI::App& command, DisplayFlags& flags) {
     command.add_flag("--no-scale-bar", flags.no_scale_bar, "Leave out the scale bar");
 }
 
+CLI::App* add_figure_command(CLI::App& app, const std::string& name, const std::string& description,
+                             std::string& input, std::string& output,
+                             const std::string& output_help, DisplayFlags& display,
+                             ReadFlags& read) {
+    CLI::App* command = app.add_subcommand(name, description);
+    command->add_option("input", input, "File, folder, glob, archive member or sample")->required();
+    command->add_option("-o,--output", output, output_help)->required();
+    add_display_flags(*command, display);
+    add_read_flags(*command, read);
+    return command;
+}
+
 int run_slice(const SliceOptions& options, const vox::ReadOptions& read_options) {
-    if (options.axis != "z" && options.axis != "y" && options.axis != "x") {
-        throw vox::ValueError(fmt::format("--axis must be z, y or x, got '{}'", options.axis));
-    }
+    const vox::Axis axis = parse_axis(options.axis);
     vox::figure_format(options.output);  // a bad extension should not cost a load
     const vox::Volume volume = vox::open_volume(options.input, read_options);
-    const vox::Axis axis =
-        options.axis == "z" ? vox::Axis::z : (options.axis == "y" ? vox::Axis::y : vox::Axis::x);
     const auto a = std::size_t(axis);
     const std::int64_t extent =
         a == 0 ? volume.shape().z : (a == 1 ? volume.shape().y : volume.shape().x);
@@ -182,6 +198,83 @@ int run_ortho(const OrthoOptions& options, const vox::ReadOptions& read_options)
     const std::vector<vox::Panel> panels =
         vox::ortho_panels(volume, point, channels, options.crosshairs);
     vox::write_figure(panels, figure_options(options.display, channels), options.output);
+    print_written(options.output);
+    return 0;
+}
+
+int run_montage(const MontageOptions& options, const vox::ReadOptions& read_options) {
+    const vox::Axis axis = parse_axis(options.axis);
+    if (options.step < 1) {
+        throw vox::ValueError(fmt::format("--step must be >= 1, got {}", options.step));
+    }
+    if (options.count < 0) {
+        throw vox::ValueError(fmt::format("--count must be >= 0, got {}", options.count));
+    }
+    if (options.columns < 0) {
+        throw vox::ValueError(fmt::format("--columns must be >= 1, got {}", options.columns));
+    }
+    vox::figure_format(options.output);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    // The range is resolved once on the whole volume, so every tile shares it.
+    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    const std::vector<vox::Panel> panels =
+        vox::montage_panels(volume, axis, options.first, options.step, options.count, channels);
+    vox::FigureOptions figure = figure_options(options.display, channels);
+    figure.columns = options.columns > 0 ? options.columns
+                                         : int(std::ceil(std::sqrt(double(panels.size())) - 1e-9));
+    vox::write_figure(panels, figure, options.output);
+    print_written(options.output);
+    return 0;
+}
+
+int run_channels(const ChannelsOptions& options, const vox::ReadOptions& read_options) {
+    const vox::Axis axis = parse_axis(options.axis);
+    vox::figure_format(options.output);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    const std::int64_t index = options.index >= 0 ? options.index : volume.shape().extent(axis) / 2;
+    // Each facet shows one channel alone: gray reads best unless a map is asked for.
+    DisplayFlags display = options.display;
+    if (display.colormaps.empty()) display.colormaps = "gray";
+    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, display));
+    const std::vector<vox::Panel> panels = vox::channel_panels(volume, axis, index, channels);
+    vox::write_figure(panels, figure_options(display, channels), options.output);
+    print_written(options.output);
+    return 0;
+}
+
+int run_project(const ProjectOptions& options, const vox::ReadOptions& read_options) {
+    const vox::Axis axis = parse_axis(options.axis);
+    if (options.mode != "max" && options.mode != "mean" && options.mode != "min") {
+        throw vox::ValueError(
+            fmt::format("--mode must be max, mean or min, got '{}'", options.mode));
+    }
+    const vox::ProjectMode mode = vox::parse_project_mode(options.mode);
+    vox::figure_format(options.output);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    const vox::Volume projection = vox::project(volume, axis, mode);
+    // Ranges come from the projection: a max is brighter and a mean is a float.
+    const auto channels = vox::resolve_mapping(projection, mapping_of(projection, options.display));
+    const vox::Panel panel = vox::projection_panel(projection, axis, mode, channels);
+    vox::write_figure({panel}, figure_options(options.display, channels), options.output);
+    print_written(options.output);
+    return 0;
+}
+
+int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& read_options) {
+    const vox::Axis axis = parse_axis(options.axis);
+    vox::animation_format(options.output);  // a bad extension should not cost a load
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    vox::AnimateOptions animate;
+    animate.step = options.step;
+    const double zoom = options.display.zoom;
+    if (zoom < 1.0 || zoom > 64.0 || zoom != std::floor(zoom)) {
+        throw vox::ValueError(fmt::format(
+            "--zoom for animations must be a whole number from 1 to 64, got {:g}", zoom));
+    }
+    animate.zoom = int(zoom);
+    animate.animation.delay_ms = options.delay;
+    vox::animate_axis(volume, axis, channels, options.output, animate);
     print_written(options.output);
     return 0;
 }

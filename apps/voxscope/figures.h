@@ -1,10 +1,12 @@
-// voxscope CLI: the figure commands (slice, ortho) and their display flags.
+// voxscope CLI: the figure commands (slice, ortho, montage, channels, project) and their
+// display flags.
 #pragma once
 
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "read_flags.h"
 #include "vox/io.h"
 
 namespace voxscope {
@@ -24,6 +26,13 @@ struct DisplayFlags {
 
 /// Adds --cmap, --range, --gamma, --channels, --zoom, --title, --colorbar, --no-scale-bar.
 void add_display_flags(CLI::App& command, DisplayFlags& flags);
+
+/// Adds a figure command to `app`: its input, a required -o output, the display flags and
+/// the read flags. Returns the command for its own options.
+CLI::App* add_figure_command(CLI::App& app, const std::string& name, const std::string& description,
+                             std::string& input, std::string& output,
+                             const std::string& output_help, DisplayFlags& display,
+                             ReadFlags& read);
 
 struct SliceOptions {
     std::string input;
@@ -50,5 +59,61 @@ struct OrthoOptions {
 
 /// `voxscope ortho IN -o OUT`: plane, row and column through one point.
 int run_ortho(const OrthoOptions& options, const vox::ReadOptions& read_options);
+
+struct MontageOptions {
+    std::string input;
+    std::string output;
+    std::string axis = "z";
+    /// The first plane's index.
+    std::int64_t first = 0;
+    /// Every step-th plane; 2, as the tutorial's display().
+    std::int64_t step = 2;
+    /// Number of tiles; 0: every step-th plane up to the end.
+    std::int64_t count = 0;
+    /// Tiles per row; 0: ceil(sqrt(tiles)).
+    int columns = 0;
+    DisplayFlags display;
+};
+
+/// `voxscope montage IN -o OUT`: every Nth plane in a grid, one shared display range.
+int run_montage(const MontageOptions& options, const vox::ReadOptions& read_options);
+
+struct ChannelsOptions {
+    std::string input;
+    std::string output;
+    std::string axis = "z";
+    /// Voxel index along the axis; -1: the middle.
+    std::int64_t index = -1;
+    DisplayFlags display;
+};
+
+/// `voxscope channels IN -o OUT`: one facet per channel, each with its own range.
+int run_channels(const ChannelsOptions& options, const vox::ReadOptions& read_options);
+
+struct ProjectOptions {
+    std::string input;
+    std::string output;
+    std::string axis = "z";
+    /// "max", "mean" or "min".
+    std::string mode = "max";
+    DisplayFlags display;
+};
+
+/// `voxscope project IN -o OUT`: a max, mean or min intensity projection.
+int run_project(const ProjectOptions& options, const vox::ReadOptions& read_options);
+
+struct AnimateCommandOptions {
+    std::string input;
+    std::string output;
+    std::string axis = "z";
+    std::int64_t step = 1;
+    int delay = 100;
+    /// Its zoom must be a whole number for animations.
+    DisplayFlags display;
+};
+
+/// `voxscope animate IN -o OUT.gif|.webp|.mp4`: every Nth plane along an axis, frames
+/// streamed to the encoder.
+int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& read_options);
 
 }  // namespace voxscope

@@ -40,6 +40,10 @@ constexpr const char* kExamples = R"(Examples:
   voxscope labels sample:cells --channel 1 --threshold otsu   count and measure the nuclei
   voxscope slice sample:cells -o plane.png --index 30 --cmap green,magenta   one plane
   voxscope ortho sample:cells -o ortho.png --point 30,128,128 --crosshairs   three views
+  voxscope montage sample:cells -o montage.png --step 2   every other plane, 6 columns
+  voxscope channels sample:cells -o channels.png --index 30   one facet per channel
+  voxscope project sample:cells -o mip.png --mode max   maximum intensity projection
+  voxscope animate sample:cells -o cells.gif --axis z   step through the planes
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
@@ -63,7 +67,7 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
             if (!argument.empty() && argument[0] != '-' && !is_option_value) {
                 message = "unknown command '" + argument +
                           "'; the commands are info, convert, process, hist, labels, slice, ortho, "
-                          "ops, samples and formats";
+                          "montage, channels, project, animate, ops, samples and formats";
                 break;
             }
         }
@@ -184,32 +188,65 @@ int main(int argc, char** argv) {
 
     SliceOptions slice;
     ReadFlags slice_read;
-    CLI::App* slice_command =
-        app.add_subcommand("slice", "Draw one plane in physical proportions (PNG, SVG or PDF)");
-    slice_command->add_option("input", slice.input, "File, folder, glob, archive member or sample")
-        ->required();
-    slice_command->add_option("-o,--output", slice.output, "Output figure: .png, .svg or .pdf")
-        ->required();
+    CLI::App* slice_command = add_figure_command(
+        app, "slice", "Draw one plane in physical proportions (PNG, SVG or PDF)", slice.input,
+        slice.output, "Output figure: .png, .svg or .pdf", slice.display, slice_read);
     slice_command->add_option("--axis", slice.axis, "z (default: a plane), y (a row) or x");
     slice_command->add_option("--index", slice.index,
                               "Voxel index along the axis (default: middle)");
     slice_command->add_option("--position", slice.position,
                               "Physical position along the axis, in the spacing's unit");
-    add_display_flags(*slice_command, slice.display);
-    add_read_flags(*slice_command, slice_read);
 
     OrthoOptions ortho;
     ReadFlags ortho_read;
-    CLI::App* ortho_command = app.add_subcommand(
-        "ortho", "Draw the plane, row and column through a point (PNG, SVG or PDF)");
-    ortho_command->add_option("input", ortho.input, "File, folder, glob, archive member or sample")
-        ->required();
-    ortho_command->add_option("-o,--output", ortho.output, "Output figure: .png, .svg or .pdf")
-        ->required();
+    CLI::App* ortho_command = add_figure_command(
+        app, "ortho", "Draw the plane, row and column through a point (PNG, SVG or PDF)",
+        ortho.input, ortho.output, "Output figure: .png, .svg or .pdf", ortho.display, ortho_read);
     ortho_command->add_option("--point", ortho.point, "Z,Y,X voxel indices (default: the centre)");
     ortho_command->add_flag("--crosshairs", ortho.crosshairs, "Mark the point in each panel");
-    add_display_flags(*ortho_command, ortho.display);
-    add_read_flags(*ortho_command, ortho_read);
+
+    MontageOptions montage;
+    ReadFlags montage_read;
+    CLI::App* montage_command = add_figure_command(
+        app, "montage", "Draw every Nth plane in a grid with one shared range (PNG, SVG or PDF)",
+        montage.input, montage.output, "Output figure: .png, .svg or .pdf", montage.display,
+        montage_read);
+    montage_command->add_option("--axis", montage.axis, "z (default: planes), y (rows) or x");
+    montage_command->add_option("--step", montage.step, "Every Nth plane (default 2)");
+    montage_command->add_option("--first", montage.first, "Index of the first plane (default 0)");
+    montage_command->add_option("--count", montage.count,
+                                "Number of tiles (default: every Nth plane to the end)");
+    montage_command->add_option("--columns", montage.columns,
+                                "Tiles per row (default: ceil(sqrt(tiles)))");
+
+    ChannelsOptions channels;
+    ReadFlags channels_read;
+    CLI::App* channels_command = add_figure_command(
+        app, "channels", "Draw one facet per channel, each with its own range (PNG, SVG or PDF)",
+        channels.input, channels.output, "Output figure: .png, .svg or .pdf", channels.display,
+        channels_read);
+    channels_command->add_option("--axis", channels.axis, "z (default: a plane), y (a row) or x");
+    channels_command->add_option("--index", channels.index,
+                                 "Voxel index along the axis (default: middle)");
+
+    ProjectOptions project;
+    ReadFlags project_read;
+    CLI::App* project_command = add_figure_command(
+        app, "project", "Draw a max, mean or min intensity projection (PNG, SVG or PDF)",
+        project.input, project.output, "Output figure: .png, .svg or .pdf", project.display,
+        project_read);
+    project_command->add_option("--axis", project.axis, "z (default), y or x");
+    project_command->add_option("--mode", project.mode, "max (default), mean or min");
+
+    AnimateCommandOptions animate;
+    ReadFlags animate_read;
+    CLI::App* animate_command = add_figure_command(
+        app, "animate", "Step through the planes along an axis (GIF, WebP, or MP4 with ffmpeg)",
+        animate.input, animate.output, "Output animation: .gif, .webp or .mp4", animate.display,
+        animate_read);
+    animate_command->add_option("--axis", animate.axis, "z (default: planes), y (rows) or x");
+    animate_command->add_option("--step", animate.step, "Every Nth plane (default 1)");
+    animate_command->add_option("--delay", animate.delay, "Milliseconds per frame (default 100)");
 
     app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
@@ -243,6 +280,11 @@ int main(int argc, char** argv) {
         if (labels_command->parsed()) return run_labels(labels, to_read_options(labels_read));
         if (slice_command->parsed()) return run_slice(slice, to_read_options(slice_read));
         if (ortho_command->parsed()) return run_ortho(ortho, to_read_options(ortho_read));
+        if (montage_command->parsed()) return run_montage(montage, to_read_options(montage_read));
+        if (channels_command->parsed())
+            return run_channels(channels, to_read_options(channels_read));
+        if (project_command->parsed()) return run_project(project, to_read_options(project_read));
+        if (animate_command->parsed()) return run_animate(animate, to_read_options(animate_read));
         if (app.got_subcommand("ops")) return run_ops();
         if (app.got_subcommand("formats")) return run_formats();
         return run_samples();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "vox/display.h"
+#include "vox/filters.h"
 #include "vox/volume.h"
 
 namespace vox {
@@ -30,6 +31,10 @@ struct Panel {
     std::optional<std::array<double, 2>> crosshair;
 };
 
+/// The axes across and down the image of a plane along `axis`, as map_plane() orients
+/// it: z gives (x, y), y gives (x, z), x gives (y, z).
+std::array<Axis, 2> plane_image_axes(Axis axis);
+
 /// The tutorial's title of a plane: "Plane = 30" (z), "Row = 128" (y), "Column = 128" (x).
 std::string plane_title(Axis axis, std::int64_t index);
 
@@ -45,6 +50,39 @@ Panel slice_panel(const Volume& volume, Axis axis, std::int64_t index,
 /// @throw ValueError if the point is outside the volume.
 std::vector<Panel> ortho_panels(const Volume& volume, const std::array<std::int64_t, 3>& point,
                                 const std::vector<ResolvedChannel>& channels, bool crosshairs);
+
+/// The planes of a montage: `count` planes along `axis`, from `first` every `step`
+/// planes (first, first + step, ...), each a slice_panel() titled with its index
+/// ("Plane = 12"). `channels` are resolved once on the whole volume, so all tiles share
+/// one display range. `count` 0 takes every plane up to the end of the volume.
+/// @throw ValueError if `step` < 1, `count` < 0, `first` is out of range ("z index 70 is
+/// outside the volume (0 to 59)") or the last plane would leave the volume.
+std::vector<Panel> montage_panels(const Volume& volume, Axis axis, std::int64_t first,
+                                  std::int64_t step, std::int64_t count,
+                                  const std::vector<ResolvedChannel>& channels);
+
+/// The title of channel `c`'s facet: its name, or "Channel c" when it has none.
+/// @throw ValueError if c is out of range.
+std::string channel_title(const Volume& volume, std::int64_t c);
+
+/// One facet per visible channel of the plane at `index` along `axis`: each panel shows
+/// that channel alone with its own colormap and range from `channels` (resolved on the
+/// whole volume), titled by channel_title().
+/// @throw ValueError if the index is out of range, the channel count differs from the
+/// volume's, or no channel is visible.
+std::vector<Panel> channel_panels(const Volume& volume, Axis axis, std::int64_t index,
+                                  const std::vector<ResolvedChannel>& channels);
+
+/// "Max projection along z", "Mean projection along y", ... for project()'s modes.
+std::string projection_title(ProjectMode mode, Axis axis);
+
+/// The panel of an intensity projection: `projection` is project()'s result (extent 1
+/// along `axis`), drawn as slice_panel() of its single plane, with its spacing (so in
+/// physical proportions) and projection_title(). Resolve `channels` on the projection,
+/// whose values differ from the volume's (a mean is a float).
+/// @throw ValueError if the projection's extent along `axis` is not 1.
+Panel projection_panel(const Volume& projection, Axis axis, ProjectMode mode,
+                       const std::vector<ResolvedChannel>& channels);
 
 /// How panels are laid out and annotated.
 struct FigureOptions {

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""End-to-end checks of `voxscope slice` and `voxscope ortho` with independent decoders.
+"""End-to-end checks of the figure commands (slice, ortho, montage, project) with
+independent decoders.
 
 Usage: figures_test.py VOXSCOPE
 
 - Geometry: a sphere sampled with anisotropic spacing (NIfTI, zooms 0.5 x 1 x 2 along
   x, y, z) must draw as a circle, within 1 px, in every ortho panel and in slice along
-  each axis: across and down, its first and last voxel centres are 2R apart.
+  each axis: across and down, its first and last voxel centres are 2R apart; so does its
+  maximum intensity projection (`project`) along each axis.
+- Montage: planes through the sphere draw one disc per tile, in one row of tiles.
 - Decoders: PNG decodes in PIL; SVG renders with rsvg-convert and PDF with pdftoppm, and
   the renders show the same disc.
 """
@@ -98,6 +101,20 @@ def main():
                 failures.append(f"{name} decodes as {image.format}")
             check_circles(f"slice {axis}", green_discs(np.asarray(image.convert("RGBA"))),
                           [views[axis]], failures)
+        for axis in "zyx":
+            name = f"project_{axis}.png"
+            run(voxscope, ["project", "sphere.nii", "-o", name, "--axis", axis] + display, folder)
+            image = np.asarray(Image.open(os.path.join(folder, name)).convert("RGBA"))
+            check_circles(f"project {axis}", green_discs(image), [views[axis]], failures)
+        # Planes 9, 11, ..., 17 all cut the sphere (13 +- 10 planes): five discs in a row.
+        run(voxscope, ["montage", "sphere.nii", "-o", "montage.png", "--first", "9", "--step",
+                       "2", "--count", "5", "--columns", "5"] + display, folder)
+        image = Image.open(os.path.join(folder, "montage.png"))
+        discs = green_discs(np.asarray(image.convert("RGBA")))
+        ok = image.format == "PNG" and len(discs) == 5
+        print(f"{'ok' if ok else 'FAIL'}: montage {image.format} with {len(discs)} discs")
+        if not ok:
+            failures.append(f"montage: {image.format} with {len(discs)} discs, expected 5")
         # Vector output through independent renderers: the same disc, within a pixel
         # or two of smoothing at the edges (rsvg interpolates the embedded raster).
         run(voxscope, ["ortho", "sphere.nii", "-o", "ortho.svg"] + display, folder)

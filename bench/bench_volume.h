@@ -1,0 +1,34 @@
+// The synthetic volume the processing and rendering benchmarks share.
+#pragma once
+
+#include <cstdint>
+
+#include "vox/parallel.h"
+#include "vox/volume.h"
+
+namespace vox::bench {
+
+// Deterministic microscopy-like volume: noisy background, bright blocky structures.
+inline vox::Volume make_bench_volume(std::int64_t edge) {
+    vox::Volume volume = vox::Volume::allocate({edge, edge, edge, 1}, vox::PixelType::u16);
+    const auto view = volume.mutable_view<std::uint16_t>();
+    vox::parallel_for(0, edge, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t z = begin; z < end; ++z) {
+            for (std::int64_t y = 0; y < edge; ++y) {
+                std::uint16_t* row = view.row(z, y);
+                for (std::int64_t x = 0; x < edge; ++x) {
+                    std::uint64_t hash =
+                        std::uint64_t((z * edge + y) * edge + x) * 0x9E3779B97F4A7C15ull;
+                    hash ^= hash >> 31;
+                    hash *= 0xBF58476D1CE4E5B9ull;
+                    hash ^= hash >> 29;
+                    const int structure = ((x / 37 + y / 53 + z / 29) % 5 == 0) ? 20000 : 0;
+                    row[x] = std::uint16_t(900 + int(hash & 0x3FF) + structure);
+                }
+            }
+        }
+    });
+    return volume;
+}
+
+}  // namespace vox::bench

@@ -1,0 +1,87 @@
+// Speed of figures: ortho of an already-loaded 512^3 u16 volume to PNG, a 30-tile montage
+// of 256^2 planes, and the parts (colouring one plane, drawing and encoding the PNG).
+// bench/compare_render.py runs this beside matplotlib drawing the same figures from the
+// same data (written with --dump=FOLDER) and prints the ratios.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "bench_volume.h"
+#include "vox/io.h"
+#include "vox/render.h"
+#include "vox/samples.h"
+
+namespace {
+
+using vox::bench::make_bench_volume;
+
+const vox::Volume& big() {
+    static const vox::Volume volume = make_bench_volume(512);
+    return volume;
+}
+
+std::string scratch(const std::string& name) {
+    return (std::filesystem::temp_directory_path() / name).string();
+}
+
+// The whole command after loading: ranges from the data, three planes, PNG on disk.
+void BM_ortho_512_png(benchmark::State& state) {
+    const vox::Volume& volume = big();
+    const std::string path = scratch("vox_bench_ortho.png");
+    for (auto _ : state) {
+        const auto channels = vox::resolve_mapping(volume, vox::default_mapping(volume));
+        vox::write_figure(vox::ortho_panels(volume, {256, 256, 256}, channels, false), {}, path);
+    }
+    std::filesystem::remove(path);
+}
+BENCHMARK(BM_ortho_512_png)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_ortho_512_map_only(benchmark::State& state) {
+    const vox::Volume& volume = big();
+    const auto channels = vox::resolve_mapping(volume, vox::default_mapping(volume));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(vox::ortho_panels(volume, {256, 256, 256}, channels, false));
+}
+BENCHMARK(BM_ortho_512_map_only)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_resolve_ranges_512(benchmark::State& state) {
+    const vox::Volume& volume = big();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(vox::resolve_mapping(volume, vox::default_mapping(volume)));
+}
+BENCHMARK(BM_resolve_ranges_512)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 30 planes of 256^2 (every 2nd plane of a 60x256x256 volume), 6 columns.
+void BM_montage_30_png(benchmark::State& state) {
+    static const vox::Volume volume = make_bench_volume(256).crop({{0, 0, 0}, {60, 256, 256}});
+    const std::string path = scratch("vox_bench_montage.png");
+    for (auto _ : state) {
+        const auto channels = vox::resolve_mapping(volume, vox::default_mapping(volume));
+        std::vector<vox::Panel> panels;
+        for (std::int64_t z = 0; z < 60; z += 2)
+            panels.push_back(vox::slice_panel(volume, vox::Axis::z, z, channels));
+        vox::FigureOptions options;
+        options.columns = 6;
+        vox::write_figure(panels, options, path);
+    }
+    std::filesystem::remove(path);
+}
+BENCHMARK(BM_montage_30_png)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // --dump=FOLDER writes the inputs for compare_render.py and exits.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strncmp(argv[i], "--dump=", 7) == 0) {
+            const std::string folder = argv[i] + 7;
+            vox::write_volume(big(), folder + "/big.npy");
+            return 0;
+        }
+    }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    return 0;
+}
