@@ -208,9 +208,9 @@ void draw_colorbar(cairo_t* cr, const ResolvedChannel& channel, const Placement&
     cairo_rectangle(cr, place.x + 0.5, place.y + 0.5, place.width - 1.0, place.height - 1.0);
     cairo_stroke(cr);
     const double text_x = place.x + place.width + 4.0;
-    draw_text(cr, fmt::format("{:.4g}", channel.high), text_x, place.y + kLabelFont, kLabelFont,
+    draw_text(cr, fmt::format("{:.5g}", channel.high), text_x, place.y + kLabelFont, kLabelFont,
               0.0);
-    draw_text(cr, fmt::format("{:.4g}", channel.low), text_x, place.y + place.height, kLabelFont,
+    draw_text(cr, fmt::format("{:.5g}", channel.low), text_x, place.y + place.height, kLabelFont,
               0.0);
 }
 
