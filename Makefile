@@ -37,6 +37,7 @@ test-sanitize: deps
 	    -DVOX_BUILD_APPS=OFF -DVOX_BUILD_BENCH=OFF -DVOX_INSTALL=OFF
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizer/lsan.supp \
 	    ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) -L 'unit|fuzz'
 
 bench: build
