@@ -1,9 +1,12 @@
-// The synthetic volume the processing and rendering benchmarks share.
+// The volumes and the reporting the processing and rendering benchmarks share.
 #pragma once
+
+#include <benchmark/benchmark.h>
 
 #include <cstdint>
 
 #include "vox/parallel.h"
+#include "vox/samples.h"
 #include "vox/volume.h"
 
 namespace vox::bench {
@@ -29,6 +32,24 @@ inline vox::Volume make_bench_volume(std::int64_t edge) {
         }
     });
     return volume;
+}
+
+// The 512^3 u16 bench volume, made once.
+inline const vox::Volume& big() {
+    static const vox::Volume volume = make_bench_volume(512);
+    return volume;
+}
+
+// sample:cells (60x256x256x2 u16), made once.
+inline const vox::Volume& cells() {
+    static const vox::Volume volume = vox::make_sample("sample:cells");
+    return volume;
+}
+
+// Voxels and bytes per second of `volume` in Google Benchmark's counters.
+inline void report(benchmark::State& state, const vox::Volume& volume) {
+    state.SetItemsProcessed(state.iterations() * volume.shape().values());
+    state.SetBytesProcessed(state.iterations() * volume.size_bytes());
 }
 
 }  // namespace vox::bench

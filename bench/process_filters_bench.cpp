@@ -15,22 +15,9 @@
 
 namespace {
 
-using vox::bench::make_bench_volume;
-
-const vox::Volume& big() {
-    static const vox::Volume volume = make_bench_volume(512);
-    return volume;
-}
-
-const vox::Volume& cells() {
-    static const vox::Volume volume = vox::make_sample("sample:cells");
-    return volume;
-}
-
-void report(benchmark::State& state, const vox::Volume& volume) {
-    state.SetItemsProcessed(state.iterations() * volume.shape().values());
-    state.SetBytesProcessed(state.iterations() * volume.size_bytes());
-}
+using vox::bench::big;
+using vox::bench::cells;
+using vox::bench::report;
 
 void BM_gaussian_512(benchmark::State& state) {
     for (auto _ : state)

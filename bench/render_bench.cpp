@@ -15,12 +15,8 @@
 
 namespace {
 
+using vox::bench::big;
 using vox::bench::make_bench_volume;
-
-const vox::Volume& big() {
-    static const vox::Volume volume = make_bench_volume(512);
-    return volume;
-}
 
 std::string scratch(const std::string& name) {
     return (std::filesystem::temp_directory_path() / name).string();
