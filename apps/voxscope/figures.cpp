@@ -95,8 +95,9 @@ vox::DisplayMapping mapping_of(const vox::Volume& volume, const DisplayFlags& fl
 
 vox::FigureOptions figure_options(const DisplayFlags& flags,
                                   const std::vector<vox::ResolvedChannel>& channels) {
-    if (!(flags.zoom > 0.0) || flags.zoom > 64.0) {
-        throw vox::ValueError(fmt::format("--zoom must be in (0, 64], got {:g}", flags.zoom));
+    if (!(flags.zoom >= 0.0) || flags.zoom > 64.0) {
+        throw vox::ValueError(
+            fmt::format("--zoom must be in (0, 64] (0: automatic), got {:g}", flags.zoom));
     }
     vox::FigureOptions options;
     options.title = flags.title;
@@ -137,7 +138,9 @@ void add_display_flags(CLI::App& command, DisplayFlags& flags) {
                        "or pLOW:HIGH percentiles, e.g. p0.5:99.5");
     command.add_option("--gamma", flags.gamma, "Display gamma per channel (default 1)");
     command.add_option("--channels", flags.channels, "Visible channels, e.g. 0,2 (default: all)");
-    command.add_option("--zoom", flags.zoom, "Figure pixels per finest voxel (default 1)");
+    command.add_option(
+        "--zoom", flags.zoom,
+        "Figure pixels per finest voxel (default: 1, more for volumes under 256 voxels)");
     command.add_option("--title", flags.title, "Figure title");
     command.add_flag("--colorbar", flags.colorbar, "Draw a colorbar (one visible channel)");
     command.add_flag("--no-scale-bar", flags.no_scale_bar, "Leave out the scale bar");
@@ -267,7 +270,7 @@ int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& re
     const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
     vox::AnimateOptions animate;
     animate.step = options.step;
-    const double zoom = options.display.zoom;
+    const double zoom = options.display.zoom == 0.0 ? 1.0 : options.display.zoom;
     if (zoom < 1.0 || zoom > 64.0 || zoom != std::floor(zoom)) {
         throw vox::ValueError(fmt::format(
             "--zoom for animations must be a whole number from 1 to 64, got {:g}", zoom));

@@ -18,7 +18,8 @@ struct DisplayFlags {
     std::string range;      // "image" (default), "dtype", "LOW:HIGH", or "p0.5:99.5"
     std::string gamma;      // "1" or "1,0.8"
     std::string channels;   // visible channels, "0,1"; empty: all
-    double zoom = 1.0;
+    /// 0: automatic (see vox::FigureOptions::zoom).
+    double zoom = 0.0;
     std::string title;
     bool colorbar = false;
     bool no_scale_bar = false;

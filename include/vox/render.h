@@ -92,6 +92,8 @@ struct FigureOptions {
     int columns = 0;
     /// Figure pixels per finest voxel (the finest spacing among the panels); other
     /// spacings scale by their ratio to it, so every panel keeps physical proportions.
+    /// 0 picks the smallest whole zoom that makes the largest panel at least 256 pixels
+    /// across or down, so small volumes (a 64^3 MRI) stay legible.
     double zoom = 1.0;
     /// Draw a scale bar in physical units on the first panel (when the unit is known).
     bool scale_bar = true;

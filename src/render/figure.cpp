@@ -81,7 +81,16 @@ Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
         finest = std::min({finest, panel.pixel_width, panel.pixel_height});
     if (!(finest > 0.0) || !std::isfinite(finest)) finest = 1.0;
     Layout layout;
-    layout.pixels_per_unit = options.zoom / finest;
+    double zoom = options.zoom;
+    if (zoom <= 0.0) {
+        double largest = 1.0;
+        for (const Panel& panel : panels) {
+            largest = std::max({largest, double(panel.image.width) * panel.pixel_width / finest,
+                                double(panel.image.height) * panel.pixel_height / finest});
+        }
+        zoom = std::max(1.0, std::ceil(256.0 / largest));
+    }
+    layout.pixels_per_unit = zoom / finest;
     const std::size_t columns = options.columns > 0 ? std::size_t(options.columns) : panels.size();
     const std::size_t rows = (panels.size() + columns - 1) / columns;
     std::vector<double> column_width(columns, 0.0);

@@ -87,7 +87,7 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as folder:
         write_sphere(os.path.join(folder, "sphere.nii"))
-        display = ["--cmap", "green", "--no-scale-bar"]
+        display = ["--cmap", "green", "--no-scale-bar", "--zoom", "1"]
         run(voxscope, ["ortho", "sphere.nii", "-o", "ortho.png"] + display, folder)
         ortho = np.asarray(Image.open(os.path.join(folder, "ortho.png")).convert("RGBA"))
         z, y, x = SPACING_ZYX
