@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bench_volume.h"
+#include "vox/animate.h"
 #include "vox/io.h"
 #include "vox/render.h"
 #include "vox/samples.h"
@@ -22,6 +23,12 @@ std::string scratch(const std::string& name) {
     return (std::filesystem::temp_directory_path() / name).string();
 }
 
+// 60 planes of 256^2, as the cells sample: the montage's and the animation's input.
+const vox::Volume& stack_volume() {
+    static const vox::Volume volume = make_bench_volume(256).crop({{0, 0, 0}, {60, 256, 256}});
+    return volume;
+}
+
 // The whole command after loading: ranges from the data, three planes, PNG on disk.
 void BM_ortho_512_png(benchmark::State& state) {
     const vox::Volume& volume = big();
@@ -33,6 +40,18 @@ void BM_ortho_512_png(benchmark::State& state) {
     std::filesystem::remove(path);
 }
 BENCHMARK(BM_ortho_512_png)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same figure with the display range already known (a viewer resolves it once at load):
+// three planes, drawing and PNG only.
+void BM_ortho_512_png_range_known(benchmark::State& state) {
+    const vox::Volume& volume = big();
+    const std::string path = scratch("vox_bench_ortho_known.png");
+    const auto channels = vox::resolve_mapping(volume, vox::default_mapping(volume));
+    for (auto _ : state)
+        vox::write_figure(vox::ortho_panels(volume, {256, 256, 256}, channels, false), {}, path);
+    std::filesystem::remove(path);
+}
+BENCHMARK(BM_ortho_512_png_range_known)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_ortho_512_map_only(benchmark::State& state) {
     const vox::Volume& volume = big();
@@ -51,7 +70,7 @@ BENCHMARK(BM_resolve_ranges_512)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // 30 planes of 256^2 (every 2nd plane of a 60x256x256 volume), 6 columns.
 void BM_montage_30_png(benchmark::State& state) {
-    static const vox::Volume volume = make_bench_volume(256).crop({{0, 0, 0}, {60, 256, 256}});
+    const vox::Volume& volume = stack_volume();
     const std::string path = scratch("vox_bench_montage.png");
     for (auto _ : state) {
         const auto channels = vox::resolve_mapping(volume, vox::default_mapping(volume));
@@ -65,6 +84,18 @@ void BM_montage_30_png(benchmark::State& state) {
     std::filesystem::remove(path);
 }
 BENCHMARK(BM_montage_30_png)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The tutorial's z-sweep: 60 planes of 256^2 to an animated GIF, one shared range.
+void BM_animate_60_gif(benchmark::State& state) {
+    const vox::Volume& volume = stack_volume();
+    const std::string path = scratch("vox_bench_sweep.gif");
+    for (auto _ : state) {
+        const auto channels = vox::resolve_mapping(volume, vox::default_mapping(volume));
+        vox::animate_axis(volume, vox::Axis::z, channels, path);
+    }
+    std::filesystem::remove(path);
+}
+BENCHMARK(BM_animate_60_gif)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include "vox/error.h"
 #include "vox/exposure.h"
 #include "vox/pipeline.h"
+#include "vox/render.h"
 #include "vox/samples.h"
 #include "vox/segmentation.h"
 #include "vox/stats.h"
@@ -164,7 +165,54 @@ std::vector<double> cumulative(const std::vector<std::int64_t>& counts) {
     return cdf;
 }
 
+// `hist -o`: the histogram figure, one plot for all channels or one per channel.
+int draw_hist(const vox::Volume& volume, const HistOptions& options,
+              vox::SourceRange source_range) {
+    const vox::Colormap* bars =
+        options.colormap.empty() ? nullptr : &vox::colormap(options.colormap);
+    std::vector<vox::Panel> panels;
+    if (options.per_channel) {
+        std::vector<vox::HistogramPlot> plots =
+            vox::histogram_plots_per_channel(volume, options.bins, source_range, options.cdf);
+        const vox::DisplayMapping mapping = vox::default_mapping(volume);
+        for (std::size_t c = 0; c < plots.size(); ++c) {
+            // Each channel in its display colour (the top of its black-to-colour map);
+            // a lone gray channel keeps matplotlib's blue rather than white bars.
+            const vox::Colormap& map = vox::colormap(mapping.channels[c].colormap);
+            if (map.name != "gray") plots[c].color = map.at(1.0);
+            panels.push_back(vox::plot_panel(std::move(plots[c]),
+                                             options.channel >= 0
+                                                 ? vox::channel_title(volume, 0)
+                                                 : vox::channel_title(volume, std::int64_t(c))));
+        }
+    } else {
+        panels.push_back(
+            vox::plot_panel(vox::histogram_plot(volume, options.bins, source_range, options.cdf)));
+    }
+    for (vox::Panel& panel : panels) {
+        vox::HistogramPlot& plot = *panel.histogram;
+        plot.log = options.log;
+        if (bars) {
+            // The brain tutorial's cm.viridis(normalize(bin_centers)).
+            plot.colormap = bars;
+            plot.colormap_low = plot.bin_centers.front();
+            plot.colormap_high = plot.bin_centers.back();
+        }
+    }
+    vox::FigureOptions figure;
+    figure.title = options.title;
+    figure.scale_bar = false;
+    vox::write_figure(panels, figure, options.output);
+    fmt::print("wrote {}\n", options.output);
+    return 0;
+}
+
 int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
+    if (!options.output.empty()) {
+        vox::figure_format(options.output);  // a bad extension should not cost a load
+        if (!options.colormap.empty()) vox::colormap(options.colormap);
+        if (options.json) throw vox::ValueError("--json prints numbers: leave it out with -o");
+    }
     vox::Volume volume = vox::open_volume(options.input, read_options);
     if (options.channel >= 0) volume = volume.channel(options.channel);
     if (options.source_range != "image" && options.source_range != "dtype") {
@@ -174,17 +222,24 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
     const vox::SourceRange source_range =
         options.source_range == "dtype" ? vox::SourceRange::dtype : vox::SourceRange::image;
     // One column of counts per channel with --per-channel, else one for all channels.
+    if (!options.output.empty()) return draw_hist(volume, options, source_range);
+    if (options.log || !options.colormap.empty() || !options.title.empty()) {
+        throw vox::ValueError("--log, --cmap and --title draw a figure: give it with -o");
+    }
     std::vector<std::vector<std::int64_t>> counts;
     std::vector<double> centers;
+    // The numbers that `hist -o` draws (histogram_plot()), so that tests of the printed
+    // counts check the drawn bars too.
     if (options.per_channel) {
-        vox::ChannelHistograms histograms =
-            vox::histogram_per_channel(volume, options.bins, source_range);
-        counts = std::move(histograms.counts);
-        centers = std::move(histograms.bin_centers);
+        for (vox::HistogramPlot& plot :
+             vox::histogram_plots_per_channel(volume, options.bins, source_range)) {
+            counts.push_back(std::move(plot.counts));
+            centers = std::move(plot.bin_centers);
+        }
     } else {
-        vox::Histogram histogram = vox::histogram(volume, options.bins, source_range);
-        counts.push_back(std::move(histogram.counts));
-        centers = std::move(histogram.bin_centers);
+        vox::HistogramPlot plot = vox::histogram_plot(volume, options.bins, source_range);
+        counts.push_back(std::move(plot.counts));
+        centers = std::move(plot.bin_centers);
     }
     std::vector<std::vector<double>> cdfs;
     if (options.cdf) {

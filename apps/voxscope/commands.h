@@ -52,9 +52,18 @@ struct HistOptions {
     std::string source_range = "image";
     /// One histogram per channel over shared bins.
     bool per_channel = false;
+    /// Draw the histogram to this figure (.png, .svg, .pdf) instead of printing it.
+    std::string output;
+    /// Figure only: a logarithmic count axis.
+    bool log = false;
+    /// Figure only: colour each bar by its bin centre with this colormap.
+    std::string colormap;
+    /// Figure only: the figure's title.
+    std::string title;
 };
 
-/// `voxscope hist IN`: histogram counts (skimage.exposure.histogram) and optionally the CDF.
+/// `voxscope hist IN`: histogram counts (skimage.exposure.histogram) and optionally the CDF,
+/// printed, or drawn as a figure with -o (one plot per channel with --per-channel).
 int run_hist(const HistOptions& options, const vox::ReadOptions& read_options);
 
 struct LabelsOptions {

@@ -1,5 +1,6 @@
 #include "figures.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -64,7 +65,9 @@ void apply_list(const std::string& text, const std::string& flag, std::int64_t c
         parse(c, items.size() == 1 ? items.front() : items[std::size_t(c)]);
 }
 
-vox::DisplayMapping mapping_of(const vox::Volume& volume, const DisplayFlags& flags) {
+}  // namespace
+
+vox::DisplayMapping display_mapping(const vox::Volume& volume, const DisplayFlags& flags) {
     vox::DisplayMapping mapping = vox::default_mapping(volume);
     const std::int64_t channels = volume.shape().c;
     auto& entries = mapping.channels;
@@ -93,6 +96,8 @@ vox::DisplayMapping mapping_of(const vox::Volume& volume, const DisplayFlags& fl
     return mapping;
 }
 
+namespace {
+
 vox::FigureOptions figure_options(const DisplayFlags& flags,
                                   const std::vector<vox::ResolvedChannel>& channels) {
     if (!(flags.zoom >= 0.0) || flags.zoom > 64.0) {
@@ -120,14 +125,14 @@ void print_written(const std::string& output) {
     fmt::print("wrote {}\n", output);
 }
 
+}  // namespace
+
 vox::Axis parse_axis(const std::string& text) {
     if (text == "z") return vox::Axis::z;
     if (text == "y") return vox::Axis::y;
     if (text == "x") return vox::Axis::x;
     throw vox::ValueError(fmt::format("--axis must be z, y or x, got '{}'", text));
 }
-
-}  // namespace
 
 void add_display_flags(CLI::App& command, DisplayFlags& flags) {
     command.add_option("--cmap", flags.colormaps,
@@ -171,9 +176,32 @@ int run_slice(const SliceOptions& options, const vox::ReadOptions& read_options)
         const double position = parse_number(options.position, "--position");
         index = std::int64_t(std::llround(position / volume.spacing().zyx[a]));
     }
-    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    const auto channels = vox::resolve_mapping(volume, display_mapping(volume, options.display));
     const vox::Panel panel = vox::slice_panel(volume, axis, index, channels);
-    vox::write_figure({panel}, figure_options(options.display, channels), options.output);
+    vox::FigureOptions figure = figure_options(options.display, channels);
+    std::vector<vox::Panel> panels{panel};
+    if (options.indicator) {
+        // write_figure() scales every panel by one zoom from the finest spacing. The
+        // indicator is drawn at its final size (the slice's height on screen) and given a
+        // pixel size of finest / zoom, with the figure's zoom folded into it, so that it
+        // lands 1:1 while the slice keeps its own scale.
+        const double finest = std::min(panel.pixel_width, panel.pixel_height) > 0.0
+                                  ? std::min(panel.pixel_width, panel.pixel_height)
+                                  : 1.0;
+        const double slice_width = double(panel.image.width) * panel.pixel_width / finest;
+        const double slice_height = double(panel.image.height) * panel.pixel_height / finest;
+        const double zoom =
+            figure.zoom > 0.0
+                ? figure.zoom
+                : std::max(1.0, std::ceil(256.0 / std::max({1.0, slice_width, slice_height})));
+        const int size = int(std::clamp(std::round(slice_height * zoom), 160.0, 512.0));
+        vox::Panel indicator = vox::position_panel(volume, axis, index, size);
+        indicator.pixel_width = indicator.pixel_height = finest / zoom;
+        // Above 1 the indicator is the finest panel: zoom 1 keeps the slice at zoom / finest.
+        if (zoom >= 1.0) figure.zoom = 1.0;
+        panels.push_back(std::move(indicator));
+    }
+    vox::write_figure(panels, figure, options.output);
     print_written(options.output);
     return 0;
 }
@@ -197,7 +225,7 @@ int run_ortho(const OrthoOptions& options, const vox::ReadOptions& read_options)
             point[i] = std::int64_t(value);
         }
     }
-    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    const auto channels = vox::resolve_mapping(volume, display_mapping(volume, options.display));
     const std::vector<vox::Panel> panels =
         vox::ortho_panels(volume, point, channels, options.crosshairs);
     vox::write_figure(panels, figure_options(options.display, channels), options.output);
@@ -219,7 +247,7 @@ int run_montage(const MontageOptions& options, const vox::ReadOptions& read_opti
     vox::figure_format(options.output);
     const vox::Volume volume = vox::open_volume(options.input, read_options);
     // The range is resolved once on the whole volume, so every tile shares it.
-    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    const auto channels = vox::resolve_mapping(volume, display_mapping(volume, options.display));
     const std::vector<vox::Panel> panels =
         vox::montage_panels(volume, axis, options.first, options.step, options.count, channels);
     vox::FigureOptions figure = figure_options(options.display, channels);
@@ -238,7 +266,7 @@ int run_channels(const ChannelsOptions& options, const vox::ReadOptions& read_op
     // Each facet shows one channel alone: gray reads best unless a map is asked for.
     DisplayFlags display = options.display;
     if (display.colormaps.empty()) display.colormaps = "gray";
-    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, display));
+    const auto channels = vox::resolve_mapping(volume, display_mapping(volume, display));
     const std::vector<vox::Panel> panels = vox::channel_panels(volume, axis, index, channels);
     vox::write_figure(panels, figure_options(display, channels), options.output);
     print_written(options.output);
@@ -256,7 +284,8 @@ int run_project(const ProjectOptions& options, const vox::ReadOptions& read_opti
     const vox::Volume volume = vox::open_volume(options.input, read_options);
     const vox::Volume projection = vox::project(volume, axis, mode);
     // Ranges come from the projection: a max is brighter and a mean is a float.
-    const auto channels = vox::resolve_mapping(projection, mapping_of(projection, options.display));
+    const auto channels =
+        vox::resolve_mapping(projection, display_mapping(projection, options.display));
     const vox::Panel panel = vox::projection_panel(projection, axis, mode, channels);
     vox::write_figure({panel}, figure_options(options.display, channels), options.output);
     print_written(options.output);
@@ -266,8 +295,17 @@ int run_project(const ProjectOptions& options, const vox::ReadOptions& read_opti
 int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& read_options) {
     const vox::Axis axis = parse_axis(options.axis);
     vox::animation_format(options.output);  // a bad extension should not cost a load
-    const vox::Volume volume = vox::open_volume(options.input, read_options);
-    const auto channels = vox::resolve_mapping(volume, mapping_of(volume, options.display));
+    if (!options.versions.empty() && !options.sweep.empty()) {
+        throw vox::ValueError("give --versions or --sweep, not both");
+    }
+    if (options.label && options.no_label) {
+        throw vox::ValueError("give --label or --no-label, not both");
+    }
+    // Parse the versions before loading: a typo should not cost a load.
+    std::vector<vox::Version> versions;
+    if (!options.versions.empty()) versions = vox::parse_versions(options.versions);
+    if (!options.sweep.empty()) versions = vox::sweep_versions(options.sweep);
+    const bool by_versions = !options.versions.empty() || !options.sweep.empty();
     vox::AnimateOptions animate;
     animate.step = options.step;
     const double zoom = options.display.zoom == 0.0 ? 1.0 : options.display.zoom;
@@ -277,7 +315,26 @@ int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& re
     }
     animate.zoom = int(zoom);
     animate.animation.delay_ms = options.delay;
-    vox::animate_axis(volume, axis, channels, options.output, animate);
+    animate.label = options.label || (by_versions && !options.no_label);
+    // Labels grow with the zoom so they read the same at any frame size.
+    animate.label_font_px = std::min(36.0, 12.0 * zoom);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    if (by_versions) {
+        const std::int64_t index =
+            options.index >= 0 ? options.index : volume.shape().extent(axis) / 2;
+        // One range from the original volume unless --range asks for another: a shared
+        // range is what shows a gamma's effect.
+        vox::animate_versions(volume, axis, index, versions,
+                              display_mapping(volume, options.display),
+                              options.display.range.empty(), options.output, animate);
+    } else {
+        if (options.index >= 0) {
+            throw vox::ValueError("--index picks the plane of --versions or --sweep");
+        }
+        const auto channels =
+            vox::resolve_mapping(volume, display_mapping(volume, options.display));
+        vox::animate_axis(volume, axis, channels, options.output, animate);
+    }
     print_written(options.output);
     return 0;
 }

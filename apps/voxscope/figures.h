@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "read_flags.h"
+#include "vox/display.h"
 #include "vox/io.h"
 
 namespace voxscope {
@@ -24,6 +25,14 @@ struct DisplayFlags {
     bool colorbar = false;
     bool no_scale_bar = false;
 };
+
+/// The display mapping the flags ask for on `volume`: its default mapping with --cmap,
+/// --range, --gamma and --channels applied.
+/// @throw vox::ValueError for a malformed list or value, naming the flag.
+vox::DisplayMapping display_mapping(const vox::Volume& volume, const DisplayFlags& flags);
+
+/// "z", "y" or "x". @throw vox::ValueError otherwise.
+vox::Axis parse_axis(const std::string& text);
 
 /// Adds --cmap, --range, --gamma, --channels, --zoom, --title, --colorbar, --no-scale-bar.
 void add_display_flags(CLI::App& command, DisplayFlags& flags);
@@ -43,6 +52,8 @@ struct SliceOptions {
     std::int64_t index = -1;
     /// Physical position along the axis (in the spacing's unit), instead of an index.
     std::string position;
+    /// Add the position indicator (vox::position_panel()) to the right of the slice.
+    bool indicator = false;
     DisplayFlags display;
 };
 
@@ -109,12 +120,22 @@ struct AnimateCommandOptions {
     std::string axis = "z";
     std::int64_t step = 1;
     int delay = 100;
+    /// `;`-separated versions of process steps (vox::parse_versions()); empty: none.
+    std::string versions;
+    /// One parameter swept over values, "gamma=0.2:2:10" (vox::sweep_versions()).
+    std::string sweep;
+    /// The plane the versions show along the axis; -1: the middle.
+    std::int64_t index = -1;
+    /// --label / --no-label; neither: labels for versions, none for the plane sweep.
+    bool label = false;
+    bool no_label = false;
     /// Its zoom must be a whole number for animations.
     DisplayFlags display;
 };
 
-/// `voxscope animate IN -o OUT.gif|.webp|.mp4`: every Nth plane along an axis, frames
-/// streamed to the encoder.
+/// `voxscope animate IN -o OUT.gif|.webp|.mp4`: every Nth plane along an axis, or with
+/// --versions / --sweep one plane through adjusted versions of the volume; frames streamed
+/// to the encoder.
 int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& read_options);
 
 }  // namespace voxscope

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "compare.h"
 #include "figures.h"
 #include "read_flags.h"
 #include "terminal.h"
@@ -37,6 +38,8 @@ constexpr const char* kExamples = R"(Examples:
   voxscope process mri.nii.gz -o small.nii.gz resize:50x50x50          resize before plotting
   voxscope hist sample:cells --channel 1 --cdf   histogram and CDF of the nuclei
   voxscope hist sample:kidney --per-channel      one column per channel, shared bins
+  voxscope hist sample:cells --channel 1 -o hist.png --log --cmap viridis   a histogram figure
+  voxscope compare sample:cells --channel 1 -o compare.png   planes and histograms, gamma 0.5, 1.5
   voxscope labels sample:cells --channel 1 --threshold otsu   count and measure the nuclei
   voxscope slice sample:cells -o plane.png --index 30 --cmap green,magenta   one plane
   voxscope ortho sample:cells -o ortho.png --point 30,128,128 --crosshairs   three views
@@ -65,9 +68,10 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
             const std::string previous = i > 1 ? argv[i - 1] : "";
             const bool is_option_value = previous == "--threads" || previous == "--max-memory";
             if (!argument.empty() && argument[0] != '-' && !is_option_value) {
-                message = "unknown command '" + argument +
-                          "'; the commands are info, convert, process, hist, labels, slice, ortho, "
-                          "montage, channels, project, animate, ops, samples and formats";
+                message =
+                    "unknown command '" + argument +
+                    "'; the commands are info, convert, process, hist, compare, labels, "
+                    "slice, ortho, montage, channels, project, animate, ops, samples and formats";
                 break;
             }
         }
@@ -150,8 +154,8 @@ int main(int argc, char** argv) {
 
     HistOptions hist;
     ReadFlags hist_read;
-    CLI::App* hist_command =
-        app.add_subcommand("hist", "Histogram counts and CDF (skimage.exposure.histogram)");
+    CLI::App* hist_command = app.add_subcommand(
+        "hist", "Histogram counts and CDF (skimage.exposure.histogram), or a figure of them");
     hist_command->add_option("input", hist.input, "File, folder, glob, archive member or sample")
         ->required();
     hist_command->add_option("--bins", hist.bins, "Number of bins for float data (default 256)");
@@ -162,7 +166,31 @@ int main(int argc, char** argv) {
                            "One histogram per channel over shared bins (skimage channel_axis=-1)");
     hist_command->add_option("--source-range", hist.source_range,
                              "image (default) or dtype, as skimage");
+    hist_command->add_option("-o,--output", hist.output,
+                             "Draw the histogram to a figure (.png, .svg or .pdf) instead");
+    hist_command->add_flag("--log", hist.log, "Figure: logarithmic count axis");
+    hist_command->add_option("--cmap", hist.colormap,
+                             "Figure: colour the bars by bin centre, e.g. viridis");
+    hist_command->add_option("--title", hist.title, "Figure title");
     add_read_flags(*hist_command, hist_read);
+
+    CompareOptions compare;
+    ReadFlags compare_read;
+    CLI::App* compare_command = add_figure_command(
+        app, "compare",
+        "Draw a plane and its histogram before and after processing steps (PNG, SVG or PDF)",
+        compare.input, compare.output, "Output figure: .png, .svg or .pdf", compare.display,
+        compare_read);
+    compare_command->add_option(
+        "--versions", compare.versions,
+        "';'-separated versions, each process steps (default \"gamma:0.5;gamma:1.5\")");
+    compare_command->add_option("--axis", compare.axis, "z (default: a plane), y (a row) or x");
+    compare_command->add_option("--index", compare.index,
+                                "Voxel index along the axis (default: middle)");
+    compare_command->add_option("--channel", compare.channel,
+                                "The channel to compare (needed for multi-channel volumes)");
+    compare_command->add_option("--bins", compare.bins,
+                                "Histogram bins (default 256, as matplotlib's hist)");
 
     LabelsOptions labels;
     ReadFlags labels_read;
@@ -196,6 +224,8 @@ int main(int argc, char** argv) {
                               "Voxel index along the axis (default: middle)");
     slice_command->add_option("--position", slice.position,
                               "Physical position along the axis, in the spacing's unit");
+    slice_command->add_flag("--indicator", slice.indicator,
+                            "Add a 3D box showing where the plane lies, right of the slice");
 
     OrthoOptions ortho;
     ReadFlags ortho_read;
@@ -247,6 +277,17 @@ int main(int argc, char** argv) {
     animate_command->add_option("--axis", animate.axis, "z (default: planes), y (rows) or x");
     animate_command->add_option("--step", animate.step, "Every Nth plane (default 1)");
     animate_command->add_option("--delay", animate.delay, "Milliseconds per frame (default 100)");
+    animate_command->add_option(
+        "--versions", animate.versions,
+        "One frame per ';'-separated list of process steps, e.g. \"gamma:0.5;gamma:1;gamma:1.5\"");
+    animate_command->add_option("--sweep", animate.sweep,
+                                "One frame per value of one op parameter: OP=START:STOP:COUNT or "
+                                "OP.PARAM=START:STOP:COUNT, e.g. gamma=0.2:2:10");
+    animate_command->add_option("--index", animate.index,
+                                "Plane of --versions/--sweep along the axis (default: middle)");
+    animate_command->add_flag("--label", animate.label,
+                              "Label each frame (default for --versions/--sweep)");
+    animate_command->add_flag("--no-label", animate.no_label, "No frame labels");
 
     app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
@@ -277,6 +318,7 @@ int main(int argc, char** argv) {
         if (convert_command->parsed()) return run_convert(convert, to_read_options(convert_read));
         if (process_command->parsed()) return run_process(process, to_read_options(process_read));
         if (hist_command->parsed()) return run_hist(hist, to_read_options(hist_read));
+        if (compare_command->parsed()) return run_compare(compare, to_read_options(compare_read));
         if (labels_command->parsed()) return run_labels(labels, to_read_options(labels_read));
         if (slice_command->parsed()) return run_slice(slice, to_read_options(slice_read));
         if (ortho_command->parsed()) return run_ortho(ortho, to_read_options(ortho_read));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "vox/display.h"
+#include "vox/pipeline.h"
 #include "vox/volume.h"
 
 namespace vox {
@@ -36,9 +37,10 @@ struct AnimationOptions {
 
 /// Writes an animation frame by frame; every animation loops forever.
 ///
-/// - GIF: each frame is quantised to its own 256-colour palette and LZW-encoded as it
-///   comes, so only the current frame is in memory. A frame with at most 256 distinct
-///   colours (any gray frame, one channel through a colormap, solid colours) gets exactly
+/// - GIF: each frame is quantised to its own 256-colour palette and LZW-encoded; frames
+///   are encoded in small batches (two per core) on all cores and written in order, so a
+///   bounded window of frames is in memory, never the whole animation. A frame with at most 256
+///   distinct colours (any gray frame, one channel through a colormap, solid colours) gets exactly
 ///   those (lossless); any other frame gets a median-cut palette (Heckbert 1982) of its
 ///   own colours on a 5-bit-per-component histogram (no dithering). Alpha is ignored (GIF frames
 ///   are opaque).
@@ -83,12 +85,19 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-/// How animate_axis() steps and draws.
+/// How animate_axis() and animate_versions() step and draw.
 struct AnimateOptions {
     /// Every Nth plane: 0, N, 2N, ... (N >= 1).
     std::int64_t step = 1;
     /// Integer zoom: frame pixels per finest voxel of the plane (>= 1).
     int zoom = 1;
+    /// Draw each frame's label at its top-left with draw_image_label() (render.h):
+    /// animate_axis() the plane's title ("Plane = 12"), animate_versions() the version's
+    /// label. A label keeps gray frames gray, so their GIF palette stays exact; coloured
+    /// frames can exceed 256 colours with it and then get a median-cut palette.
+    bool label = false;
+    /// Label font size in frame pixels.
+    double label_font_px = 12.0;
     AnimationOptions animation;
 };
 
@@ -107,5 +116,47 @@ std::array<std::int64_t, 2> animation_frame_size(const Volume& volume, Axis axis
 /// map_plane() refuses; IoError if writing fails.
 void animate_axis(const Volume& volume, Axis axis, const std::vector<ResolvedChannel>& channels,
                   const std::string& path, const AnimateOptions& options = {});
+
+/// One adjusted version of a volume: processing steps applied to the whole volume and the
+/// label its frame carries.
+struct Version {
+    std::string label;
+    std::vector<Step> steps;
+};
+
+/// Parses versions separated by ';', each a space-separated list of command-line steps
+/// (parse_steps_cli(): "gamma:0.5;gamma:1;clip:1,99 gamma:2"), labelled by their text, and
+/// checks every step with validate_steps().
+/// @throw ValueError for no versions, an empty version ("version 2 is empty") or a bad
+/// step ("version 2 (gamma:-1): step 1 (gamma): ...").
+std::vector<Version> parse_versions(const std::string& text);
+
+/// Parses a sweep of one numeric parameter of one operation of operation_catalog():
+/// "OP=START:STOP:COUNT" sweeps the op's first parameter, "OP.PARAM=START:STOP:COUNT" a
+/// named one, over COUNT values evenly spaced from START to STOP inclusive (numpy's
+/// linspace), one single-step version each, labelled "Gamma = 0.5" (the parameter's name
+/// capitalised; "Gaussian sigma = 1" when it is not the op's name).
+/// @throw ValueError for malformed text ("a sweep is OP=START:STOP:COUNT or
+/// OP.PARAM=START:STOP:COUNT, not 'gamma'"), an unknown op or parameter, or COUNT outside
+/// [1, 1000]. Values the op refuses (a negative gamma) are only found when the step runs.
+std::vector<Version> sweep_versions(const std::string& text);
+
+/// Writes one frame per version: the plane at `index` along `axis` of
+/// apply_steps(volume, version.steps), coloured with `mapping` and scaled as
+/// animate_axis() does, to `path` (.gif, .webp or .mp4), streaming: only one version's
+/// volume is alive next to `volume` at a time. With `shared_range` the mapping is resolved
+/// once on `volume` (the original), so every frame shares its display range and a gamma
+/// shows as a change in brightness; otherwise it is resolved on each version (each frame
+/// its own range). options.step is unused.
+/// @throw ValueError for a bad path, no versions, an empty volume, an index out of range
+/// ("z index 70 is outside the volume (0 to 59)"), a version that changes the volume's
+/// shape ("version 2 (resize:10x10x10) changes the shape to ...; versions must keep it"),
+/// a step apply_steps() refuses ("version 1 (Gamma = -1): step 1 (gamma): gamma must be
+/// non-negative, got -1"; no file is written), or a mapping resolve_mapping() refuses; IoError if
+/// writing fails.
+void animate_versions(const Volume& volume, Axis axis, std::int64_t index,
+                      const std::vector<Version>& versions, const DisplayMapping& mapping,
+                      bool shared_range, const std::string& path,
+                      const AnimateOptions& options = {});
 
 }  // namespace vox

@@ -9,10 +9,72 @@
 #include <vector>
 
 #include "vox/display.h"
+#include "vox/exposure.h"
 #include "vox/filters.h"
 #include "vox/volume.h"
 
 namespace vox {
+
+/// A histogram drawn as a plot panel: bars over the bins, axes with tick labels, and
+/// optionally the cumulative distribution as a red line on a 0..1 scale at the right.
+struct HistogramPlot {
+    /// Bin centres, evenly spaced and increasing (histogram()'s); each bar spans its
+    /// centre +- half the spacing (+- 0.5 for a single bin).
+    std::vector<double> bin_centers;
+    /// Voxels per bin (histogram()'s counts), one per centre.
+    std::vector<std::int64_t> counts;
+    /// The cumulative distribution at each centre, in [0, 1]; empty: no CDF line.
+    std::vector<double> cdf;
+    /// Colours each bar by its centre, t = (centre - colormap_low) / (colormap_high -
+    /// colormap_low) through Colormap::at() (the brain tutorial's
+    /// cm.viridis(normalize(bin_centers))); null: every bar is `color`. Not owned.
+    const Colormap* colormap = nullptr;
+    double colormap_low = 0.0;
+    double colormap_high = 1.0;
+    /// The bars' colour without a colormap: matplotlib's default blue (#1f77b4).
+    std::array<std::uint8_t, 3> color = {31, 119, 180};
+    /// A logarithmic count axis; zero counts draw nothing.
+    bool log = false;
+    /// The panel's size in figure pixels, tick labels included. Width 0: the width of
+    /// the image panels in its column (384 when there are none); height 0: 2/3 of the
+    /// width. Plot panels take no part in the physical-spacing zoom.
+    double width = 0.0;
+    double height = 0.0;
+};
+
+/// The histogram plot of all values of `volume` (every channel together): counts and
+/// centres exactly as histogram(volume, nbins, source_range), and with `cdf` their
+/// cumulative distribution (cumulative_distribution() for the image range). Bars in the
+/// default blue; set `colormap` to colour them.
+/// @throw ValueError as histogram().
+HistogramPlot histogram_plot(const Volume& volume, int nbins = 256,
+                             SourceRange source_range = SourceRange::image, bool cdf = false);
+
+/// One histogram plot per channel over bins shared by all channels
+/// (histogram_per_channel()), each with its channel's cumulative distribution when `cdf`.
+/// @throw ValueError as histogram().
+std::vector<HistogramPlot> histogram_plots_per_channel(
+    const Volume& volume, int nbins = 256, SourceRange source_range = SourceRange::image,
+    bool cdf = false);
+
+/// Where a plot's axes box sits inside its panel (pixels from the panel's top left) and
+/// the data limits it spans: x in bin-centre units, y in counts (log10 of counts for a
+/// log axis). Linear count axes start at 0 and end 5% above the tallest bar, as
+/// matplotlib autoscales a histogram; x spans the bars with 5% margins.
+struct PlotFrame {
+    double left = 0.0;
+    double top = 0.0;
+    double width = 0.0;
+    double height = 0.0;
+    double x_low = 0.0;
+    double x_high = 1.0;
+    double y_low = 0.0;
+    double y_high = 1.0;
+};
+
+/// The frame of `plot` drawn in a panel of width x height figure pixels.
+/// @throw ValueError if the plot has no bins or its centres and counts differ in number.
+PlotFrame plot_frame(const HistogramPlot& plot, double width, double height);
 
 /// One coloured plane of a figure and what it shows.
 struct Panel {
@@ -29,7 +91,12 @@ struct Panel {
     std::string y_label;
     /// Optional crosshair position in image pixels (column, row), drawn as two lines.
     std::optional<std::array<double, 2>> crosshair;
+    /// When set, the panel is this plot instead of `image` (which is then unused).
+    std::optional<HistogramPlot> histogram;
 };
+
+/// A panel showing `plot`, titled `title`.
+Panel plot_panel(HistogramPlot plot, std::string title = {});
 
 /// The axes across and down the image of a plane along `axis`, as map_plane() orients
 /// it: z gives (x, y), y gives (x, z), x gives (y, z).
@@ -119,7 +186,54 @@ FigureFormat figure_format(const std::string& path);
 void write_figure(const std::vector<Panel>& panels, const FigureOptions& options,
                   const std::string& path);
 
+/// Where write_figure() places each panel, in figure pixels from the top left (the
+/// image area of an image panel; the whole plot, tick labels included, of a plot panel).
+struct PanelBox {
+    double x = 0.0;
+    double y = 0.0;
+    double width = 0.0;
+    double height = 0.0;
+};
+
+/// The boxes of `panels` as write_figure() lays them out with `options`.
+/// @throw ValueError if there are no panels.
+std::vector<PanelBox> figure_panel_boxes(const std::vector<Panel>& panels,
+                                         const FigureOptions& options);
+
 /// A "nice" scale-bar length (1, 2 or 5 times a power of ten) close to `target`.
 double nice_length(double target);
+
+// --- position indicator and image labels (indicator.cpp) ---
+
+/// The fixed oblique view of position_panel(), in degrees, as matplotlib's 3D default:
+/// the eye looks at the box from elevation 25 deg above the (x, y) plane and azimuth
+/// -60 deg about the vertical z axis. The projection is orthographic: a point (X, Y, Z)
+/// in physical units (X along x, Y along y, Z along z, up) lands at screen
+/// u = -sin(az) X + cos(az) Y (right) and v = -sin(el) cos(az) X - sin(el) sin(az) Y +
+/// cos(el) Z (up), scaled and centred to fit the image.
+inline constexpr double kIndicatorElevation = 25.0;
+inline constexpr double kIndicatorAzimuth = -60.0;
+
+/// The tutorial's slice_in_3D: a size_px x size_px wireframe of the volume's box in
+/// physical proportions (extent x spacing per axis; unknown or non-positive spacings
+/// count as 1), seen from the kIndicatorElevation / kIndicatorAzimuth view,
+/// antialiased with Cairo on white. The box spans [0, extent x spacing] along each axis
+/// with z up; edges are dark gray (64, 64, 64); the plane at `index` along `axis` (at
+/// its voxel centre, (index + 0.5) x spacing) is a translucent cyan quad (0, 1, 1, 0.25)
+/// with an opaque cyan outline; the axis names sit by the box's edges in red (x), green
+/// (y) and blue (z). The panel's pixel size is 1 with no unit (no scale bar) and its title
+/// is "z = 30 of 60" (the index and the extent along the axis).
+/// @throw ValueError if size_px is outside [32, 4096] or the index is out of range
+/// ("z index 70 is outside the volume (0 to 59)").
+Panel position_panel(const Volume& volume, Axis axis, std::int64_t index, int size_px);
+
+/// Draws `text` at the top-left of `image`, in place: white DejaVu Sans of `font_px`
+/// pixels on a black box of 60% opacity with 4 pixels of padding, antialiased with
+/// Cairo. Blending a neutral box and white text keeps a gray image gray. Empty text
+/// draws nothing.
+/// @throw ValueError if font_px is not in [4, 256].
+void draw_image_label(Image& image, const std::string& text, double font_px = 12.0);
+
+// --- end position indicator ---
 
 }  // namespace vox

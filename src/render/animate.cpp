@@ -1,4 +1,4 @@
-// Animations: GIF with giflib (frames quantised and LZW-encoded as they come), animated
+// Animations: GIF with giflib (frames quantised and LZW-encoded in batches on all cores), animated
 // WebP with libwebp's WebPAnimEncoder, MP4 through an ffmpeg child process.
 #include "vox/animate.h"
 #include "vox/render.h"
@@ -16,15 +16,18 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <string_view>
 
 #include "source.h"
 #include "vox/error.h"
+#include "vox/parallel.h"
 
 extern char** environ;
 
@@ -220,10 +223,63 @@ public:
     virtual void finish() = 0;
 };
 
+// One frame indexed and LZW-encoded into memory by a giflib encoder of its own, so that
+// frames encode on all cores; the file then takes its code blocks in order (EGifPutCode).
+struct EncodedGifFrame {
+    IndexedFrame indexed;
+    // The frame's LZW data sub-blocks (each prefixed with its length), without the
+    // zero-length terminator block.
+    std::vector<GifByteType> codes;
+    MedianCut median_cut;  // a quantiser per slot: slots run in parallel
+};
+
+int append_to_buffer(GifFileType* gif, const GifByteType* data, int length) {
+    auto* buffer = static_cast<std::vector<GifByteType>*>(gif->UserData);
+    buffer->insert(buffer->end(), data, data + length);
+    return length;
+}
+
+using ColorMapOwner = std::unique_ptr<ColorMapObject, void (*)(ColorMapObject*)>;
+
+ColorMapOwner color_map(const IndexedFrame& frame) {
+    ColorMapObject* map = GifMakeMapObject(int(frame.palette.size()), frame.palette.data());
+    if (map == nullptr) throw std::bad_alloc();
+    return {map, GifFreeMapObject};
+}
+
+void encode_gif_frame(const Image& frame, EncodedGifFrame& out) {
+    if (!index_exactly(frame, out.indexed)) out.median_cut.index(frame, out.indexed);
+    const ColorMapOwner map = color_map(out.indexed);
+    std::vector<GifByteType> buffer;
+    int error = 0;
+    GifFileType* gif = EGifOpen(&buffer, append_to_buffer, &error);
+    if (gif == nullptr) throw std::bad_alloc();
+    const int width = int(frame.width);
+    const int height = int(frame.height);
+    bool ok = EGifPutScreenDesc(gif, width, height, 8, 0, nullptr) == GIF_OK &&
+              EGifPutImageDesc(gif, 0, 0, width, height, false, map.get()) == GIF_OK;
+    // EGifPutImageDesc has written the descriptor, the palette and the LZW code size:
+    // the code blocks start here.
+    const std::size_t start = buffer.size();
+    ok = ok &&
+         EGifPutLine(gif, out.indexed.indices.data(), int(out.indexed.indices.size())) == GIF_OK;
+    EGifCloseFile(gif, &error);
+    // After the blocks come the terminator (0) and the file trailer (';').
+    if (!ok || buffer.size() < start + 2 || buffer[buffer.size() - 2] != 0) {
+        throw IoError("GIF frame encoding failed");
+    }
+    out.codes.assign(buffer.begin() + std::ptrdiff_t(start), buffer.end() - 2);
+}
+
 class GifEncoder final : public Encoder {
 public:
     GifEncoder(const std::string& path, const AnimationOptions& options)
-        : m_path(path), m_file(path), m_delay_cs(int(std::lround(options.delay_ms / 10.0))) {
+        : m_path(path),
+          m_file(path),
+          m_delay_cs(int(std::lround(options.delay_ms / 10.0))),
+          // Two frames per core in flight: enough to keep every core busy, few enough that
+          // frames stay streamed (a bounded window, not the whole animation).
+          m_batch(std::size_t(std::clamp(2 * thread_count(), 2, 16))) {
         int error = 0;
         m_gif = EGifOpen(this, &GifEncoder::output, &error);
         if (m_gif == nullptr) {
@@ -238,14 +294,44 @@ public:
     GifEncoder& operator=(const GifEncoder&) = delete;
 
     void add(const Image& frame) override {
-        if (!index_exactly(frame, m_frame)) m_median_cut.index(frame, m_frame);
-        ColorMapObject* map = GifMakeMapObject(int(m_frame.palette.size()), m_frame.palette.data());
-        if (map == nullptr) throw std::bad_alloc();
-        const std::unique_ptr<ColorMapObject, void (*)(ColorMapObject*)> owner(map,
-                                                                               GifFreeMapObject);
+        m_pending[m_count] = frame;
+        if (++m_count == m_batch.size()) flush();
+    }
+
+    void finish() override {
+        flush();
+        int error = 0;
+        const int status = EGifCloseFile(m_gif, &error);
+        m_gif = nullptr;  // freed even on failure
+        if (m_error) std::rethrow_exception(m_error);
+        if (status != GIF_OK) {
+            throw IoError(fmt::format("cannot write '{}': {}", m_path, GifErrorString(error)));
+        }
+        write_pending();
+        m_file.commit();
+    }
+
+private:
+    // Encodes the pending frames in parallel, then writes them in order.
+    void flush() {
+        try {
+            parallel_for(0, std::int64_t(m_count), 1, [&](std::int64_t begin, std::int64_t end) {
+                for (std::int64_t i = begin; i < end; ++i)
+                    encode_gif_frame(m_pending[std::size_t(i)], m_batch[std::size_t(i)]);
+            });
+        } catch (const IoError&) {
+            throw IoError(fmt::format("cannot write '{}': GIF frame encoding failed", m_path));
+        }
+        for (std::size_t i = 0; i < m_count; ++i)
+            write_frame(m_pending[i], m_batch[i]);
+        m_count = 0;
+    }
+
+    void write_frame(const Image& frame, const EncodedGifFrame& encoded) {
+        const ColorMapOwner map = color_map(encoded.indexed);
         if (m_first) {
             m_first = false;
-            check(EGifPutScreenDesc(m_gif, int(frame.width), int(frame.height), 8, 0, map));
+            check(EGifPutScreenDesc(m_gif, int(frame.width), int(frame.height), 8, 0, map.get()));
             // Loop forever: the NETSCAPE2.0 application extension, loop count 0.
             static const GifByteType kLoop[3] = {1, 0, 0};
             check(EGifPutExtensionLeader(m_gif, APPLICATION_EXT_FUNC_CODE));
@@ -261,31 +347,30 @@ public:
         GifByteType extension[4];
         const auto length = EGifGCBToExtension(&control, extension);
         check(EGifPutExtension(m_gif, GRAPHICS_EXT_FUNC_CODE, int(length), extension));
-        check(EGifPutImageDesc(m_gif, 0, 0, int(frame.width), int(frame.height), false, map));
-        check(EGifPutLine(m_gif, m_frame.indices.data(), int(m_frame.indices.size())));
+        // Same palette size, so the same LZW code size as the frame's own encoder wrote.
+        check(EGifPutImageDesc(m_gif, 0, 0, int(frame.width), int(frame.height), false, map.get()));
+        for (std::size_t at = 0; at < encoded.codes.size(); at += encoded.codes[at] + 1U)
+            check(EGifPutCodeNext(m_gif, &encoded.codes[at]));
+        check(EGifPutCodeNext(m_gif, nullptr));  // the terminator
     }
 
-    void finish() override {
-        int error = 0;
-        const int status = EGifCloseFile(m_gif, &error);
-        m_gif = nullptr;  // freed even on failure
-        if (m_error) std::rethrow_exception(m_error);
-        if (status != GIF_OK) {
-            throw IoError(fmt::format("cannot write '{}': {}", m_path, GifErrorString(error)));
-        }
-        m_file.commit();
-    }
-
-private:
     static int output(GifFileType* gif, const GifByteType* data, int length) {
         auto* self = static_cast<GifEncoder*>(gif->UserData);
         try {
-            self->m_file.write(data, length);
+            // giflib writes a few bytes at a time (255-byte blocks): gather them, so the
+            // file sees large writes instead of a system call per block.
+            self->m_pending_bytes.insert(self->m_pending_bytes.end(), data, data + length);
+            if (self->m_pending_bytes.size() >= kWriteChunk) self->write_pending();
             return length;
         } catch (...) {
             self->m_error = std::current_exception();
             return 0;
         }
+    }
+
+    void write_pending() {
+        m_file.write(m_pending_bytes.data(), std::int64_t(m_pending_bytes.size()));
+        m_pending_bytes.clear();
     }
 
     void check(int status) {
@@ -301,8 +386,13 @@ private:
     int m_delay_cs;
     GifFileType* m_gif = nullptr;
     bool m_first = true;
-    IndexedFrame m_frame;  // reused: no allocation per frame after the first
-    MedianCut m_median_cut;
+    // The window of frames in flight; slots are reused, so no allocation per frame after
+    // the first batch.
+    std::vector<EncodedGifFrame> m_batch;
+    std::vector<Image> m_pending{m_batch.size()};
+    std::size_t m_count = 0;
+    static constexpr std::size_t kWriteChunk = std::size_t(1) << 20;
+    std::vector<GifByteType> m_pending_bytes;
     std::exception_ptr m_error;
 };
 
@@ -638,32 +728,220 @@ std::array<std::int64_t, 2> animation_frame_size(const Volume& volume, Axis axis
             scaled(extent_of(volume.shape(), down), pixel_height)};
 }
 
+namespace {
+
+// Scales planes to the frame size with nearest-neighbour sampling (one 4-byte copy per
+// pixel), reusing its maps and frame from plane to plane.
+class FrameScaler {
+public:
+    FrameScaler(std::int64_t width, std::int64_t height)
+        : m_width(width), m_height(height), m_frame(Image::filled(width, height)) {}
+
+    Image& scale(const Image& plane) {
+        if (m_columns.empty()) {
+            m_columns = nearest_map(plane.width, m_width);
+            m_rows = nearest_map(plane.height, m_height);
+        }
+        for (std::int64_t y = 0; y < m_height; ++y) {
+            const std::uint8_t* source = plane.pixel(0, m_rows[std::size_t(y)]);
+            std::uint8_t* destination = m_frame.pixel(0, y);
+            for (std::int64_t x = 0; x < m_width; ++x) {
+                std::memcpy(destination + 4 * x, source + 4 * m_columns[std::size_t(x)], 4);
+            }
+        }
+        return m_frame;
+    }
+
+private:
+    std::int64_t m_width;
+    std::int64_t m_height;
+    Image m_frame;
+    std::vector<std::int64_t> m_columns;
+    std::vector<std::int64_t> m_rows;
+};
+
+std::string shape_text(const Shape& shape) {
+    return fmt::format("{}x{}x{}", shape.z, shape.y, shape.x);
+}
+
+std::string trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\n");
+    if (first == std::string_view::npos) return {};
+    const auto last = text.find_last_not_of(" \t\n");
+    return std::string(text.substr(first, last - first + 1));
+}
+
+std::vector<std::string> split_on(std::string_view text, char separator) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t end = text.find(separator, begin);
+        parts.emplace_back(text.substr(begin, end == std::string_view::npos ? end : end - begin));
+        if (end == std::string_view::npos) break;
+        begin = end + 1;
+    }
+    return parts;
+}
+
+std::optional<double> number_of(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !std::isfinite(value)) return std::nullopt;
+    return value;
+}
+
+void check_label_font(const AnimateOptions& options) {
+    if (options.label && !(options.label_font_px >= 4.0 && options.label_font_px <= 256.0)) {
+        throw ValueError(
+            fmt::format("the label font must be 4 to 256 pixels, not {:g}", options.label_font_px));
+    }
+}
+
+}  // namespace
+
 void animate_axis(const Volume& volume, Axis axis, const std::vector<ResolvedChannel>& channels,
                   const std::string& path, const AnimateOptions& options) {
     if (options.step < 1) {
         throw ValueError(fmt::format("the plane step must be at least 1, not {}", options.step));
     }
     if (volume.empty()) throw ValueError("cannot animate an empty volume");
+    check_label_font(options);
     const auto [width, height] = animation_frame_size(volume, axis, options.zoom);
     AnimationWriter writer(path, options.animation);
     const std::int64_t extent = extent_of(volume.shape(), axis);
-    std::vector<std::int64_t> columns;
-    std::vector<std::int64_t> rows;
-    Image frame = Image::filled(width, height);
+    FrameScaler scaler(width, height);
     for (std::int64_t index = 0; index < extent; index += options.step) {
-        const Image plane = map_plane(volume.plane(axis, index), axis, channels);
-        if (columns.empty()) {
-            columns = nearest_map(plane.width, width);
-            rows = nearest_map(plane.height, height);
+        Image& frame = scaler.scale(map_plane(volume.plane(axis, index), axis, channels));
+        if (options.label) draw_image_label(frame, plane_title(axis, index), options.label_font_px);
+        writer.add_frame(frame);
+    }
+    writer.finish();
+}
+
+std::vector<Version> parse_versions(const std::string& text) {
+    std::vector<Version> versions;
+    const std::vector<std::string> items = split_on(text, ';');
+    for (std::size_t v = 0; v < items.size(); ++v) {
+        Version version;
+        version.label = trim(items[v]);
+        if (version.label.empty()) {
+            // A trailing ';' is harmless; an empty item in the middle is a typo.
+            if (v + 1 == items.size() && v > 0) break;
+            throw ValueError(fmt::format("version {} is empty", v + 1));
         }
-        // Nearest-neighbour scaling, one 4-byte copy per pixel.
-        for (std::int64_t y = 0; y < height; ++y) {
-            const std::uint8_t* source = plane.pixel(0, rows[std::size_t(y)]);
-            std::uint8_t* destination = frame.pixel(0, y);
-            for (std::int64_t x = 0; x < width; ++x) {
-                std::memcpy(destination + 4 * x, source + 4 * columns[std::size_t(x)], 4);
-            }
+        std::vector<std::string> tokens;
+        for (const std::string& token : split_on(version.label, ' ')) {
+            if (!trim(token).empty()) tokens.push_back(trim(token));
         }
+        try {
+            version.steps = parse_steps_cli(tokens);
+            validate_steps(version.steps);
+        } catch (const ValueError& error) {
+            throw ValueError(
+                fmt::format("version {} ({}): {}", v + 1, version.label, error.what()));
+        }
+        versions.push_back(std::move(version));
+    }
+    return versions;
+}
+
+std::vector<Version> sweep_versions(const std::string& text) {
+    const auto malformed = [&] {
+        return ValueError(fmt::format(
+            "a sweep is OP=START:STOP:COUNT or OP.PARAM=START:STOP:COUNT, not '{}'", text));
+    };
+    const std::size_t equals = text.find('=');
+    if (equals == std::string::npos) throw malformed();
+    const std::string target = trim(std::string_view(text).substr(0, equals));
+    const std::vector<std::string> numbers =
+        split_on(std::string_view(text).substr(equals + 1), ':');
+    if (target.empty() || numbers.size() != 3) throw malformed();
+    const auto start = number_of(trim(numbers[0]));
+    const auto stop = number_of(trim(numbers[1]));
+    const auto count = number_of(trim(numbers[2]));
+    if (!start || !stop || !count) throw malformed();
+    if (*count != std::floor(*count) || *count < 1 || *count > 1000) {
+        throw ValueError(fmt::format(
+            "the sweep's count must be a whole number from 1 to 1000, not {}", trim(numbers[2])));
+    }
+    const std::size_t dot = target.find('.');
+    const std::string op = target.substr(0, dot);
+    std::string parameter = dot == std::string::npos ? std::string() : target.substr(dot + 1);
+    const OperationInfo* info = nullptr;
+    for (const OperationInfo& candidate : operation_catalog()) {
+        if (candidate.name == op) info = &candidate;
+    }
+    if (info == nullptr)
+        throw ValueError(fmt::format("the sweep's op '{}' is unknown (see 'voxscope ops')", op));
+    std::vector<std::string> names;
+    for (const std::string& entry : info->parameters)
+        names.push_back(entry.substr(0, entry.find('=')));
+    if (names.empty()) {
+        throw ValueError(fmt::format("the sweep's op '{}' has no parameters", op));
+    }
+    if (parameter.empty()) parameter = names.front();
+    if (std::find(names.begin(), names.end(), parameter) == names.end()) {
+        std::string known;
+        for (const std::string& name : names)
+            known += (known.empty() ? "" : ", ") + name;
+        throw ValueError(
+            fmt::format("the op '{}' has no parameter '{}' (it takes {})", op, parameter, known));
+    }
+    std::string label_name = parameter == op ? parameter : op + " " + parameter;
+    label_name[0] = char(std::toupper(static_cast<unsigned char>(label_name[0])));
+    std::vector<Version> versions;
+    const auto n = std::int64_t(*count);
+    for (std::int64_t i = 0; i < n; ++i) {
+        // numpy.linspace: start + i * step, the last value exactly stop.
+        const double value =
+            n == 1 ? *start
+                   : (i == n - 1 ? *stop : *start + double(i) * (*stop - *start) / double(n - 1));
+        Version version;
+        version.label = fmt::format("{} = {:.4g}", label_name, value);
+        version.steps.push_back(Step{op, {{parameter, fmt::format("{:.17g}", value)}}});
+        versions.push_back(std::move(version));
+    }
+    return versions;
+}
+
+void animate_versions(const Volume& volume, Axis axis, std::int64_t index,
+                      const std::vector<Version>& versions, const DisplayMapping& mapping,
+                      bool shared_range, const std::string& path, const AnimateOptions& options) {
+    animation_format(path);
+    if (versions.empty()) throw ValueError("there are no versions to animate");
+    if (volume.empty()) throw ValueError("cannot animate an empty volume");
+    const std::int64_t extent = extent_of(volume.shape(), axis);
+    if (index < 0 || index >= extent) {
+        throw ValueError(fmt::format("{} index {} is outside the volume (0 to {})", axis_name(axis),
+                                     index, extent - 1));
+    }
+    check_label_font(options);
+    const auto [width, height] = animation_frame_size(volume, axis, options.zoom);
+    std::vector<ResolvedChannel> shared;
+    if (shared_range) shared = resolve_mapping(volume, mapping);
+    AnimationWriter writer(path, options.animation);
+    FrameScaler scaler(width, height);
+    for (std::size_t v = 0; v < versions.size(); ++v) {
+        const Version& version = versions[v];
+        // Point-wise steps see a shared buffer and write a new one: `volume` stays intact.
+        Volume adjusted;
+        try {
+            adjusted = apply_steps(volume, version.steps);
+        } catch (const ValueError& error) {
+            throw ValueError(
+                fmt::format("version {} ({}): {}", v + 1, version.label, error.what()));
+        }
+        if (adjusted.shape() != volume.shape()) {
+            throw ValueError(
+                fmt::format("version {} ({}) changes the shape to {}; versions must keep it", v + 1,
+                            version.label, shape_text(adjusted.shape())));
+        }
+        const std::vector<ResolvedChannel> own =
+            shared_range ? std::vector<ResolvedChannel>() : resolve_mapping(adjusted, mapping);
+        Image& frame =
+            scaler.scale(map_plane(adjusted.plane(axis, index), axis, shared_range ? shared : own));
+        if (options.label) draw_image_label(frame, version.label, options.label_font_px);
         writer.add_frame(frame);
     }
     writer.finish();

@@ -4,7 +4,6 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <fmt/format.h>
-#include <png.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +11,11 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <optional>
+#include <string>
 
+#include "cairo_image.h"
+#include "png_encode.h"
 #include "source.h"
 #include "vox/error.h"
 #include "vox/render.h"
@@ -29,34 +32,21 @@ constexpr double kColorbarWidth = 16.0;
 constexpr double kColorbarLabels = 64.0;
 constexpr double kAxisLabelSpace = 18.0;
 constexpr const char* kFont = "DejaVu Sans";
+// Plot panels: matplotlib-like axes with 10 px tick labels.
+constexpr double kPlotWidth = 384.0;
+constexpr double kTickFont = 10.0;
+constexpr double kTickLength = 3.5;
+// DejaVu Sans digits are 0.636 em wide: the width of a tick label, estimated without a
+// Cairo context so that plot_frame() is pure geometry.
+constexpr double kTickCharWidth = 0.64 * kTickFont;
+constexpr double kPlotTop = 8.0;
+constexpr double kPlotBottom = 22.0;
+constexpr double kPlotRight = 14.0;
+constexpr double kPlotRightCdf = 36.0;
 
-struct CairoDeleter {
-    void operator()(cairo_t* cr) const { cairo_destroy(cr); }
-    void operator()(cairo_surface_t* surface) const { cairo_surface_destroy(surface); }
-};
-using Context = std::unique_ptr<cairo_t, CairoDeleter>;
-using Surface = std::unique_ptr<cairo_surface_t, CairoDeleter>;
-
-// An RGBA image as a Cairo surface (premultiplied ARGB in native order).
-Surface surface_of(const Image& image) {
-    Surface surface(
-        cairo_image_surface_create(CAIRO_FORMAT_ARGB32, int(image.width), int(image.height)));
-    cairo_surface_flush(surface.get());
-    unsigned char* data = cairo_image_surface_get_data(surface.get());
-    const int stride = cairo_image_surface_get_stride(surface.get());
-    for (std::int64_t y = 0; y < image.height; ++y) {
-        auto* row = reinterpret_cast<std::uint32_t*>(data + y * stride);
-        for (std::int64_t x = 0; x < image.width; ++x) {
-            const std::uint8_t* p = image.pixel(x, y);
-            const std::uint32_t a = p[3];
-            auto premultiply = [a](std::uint32_t v) { return (v * a + 127) / 255; };
-            row[x] = (a << 24) | (premultiply(p[0]) << 16) | (premultiply(p[1]) << 8) |
-                     premultiply(p[2]);
-        }
-    }
-    cairo_surface_mark_dirty(surface.get());
-    return surface;
-}
+using render::Context;
+using render::Surface;
+using render::surface_of;
 
 // Where each panel goes, in figure pixels.
 struct Placement {
@@ -77,14 +67,16 @@ struct Layout {
 
 Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
     double finest = std::numeric_limits<double>::infinity();
-    for (const Panel& panel : panels)
-        finest = std::min({finest, panel.pixel_width, panel.pixel_height});
+    for (const Panel& panel : panels) {
+        if (!panel.histogram) finest = std::min({finest, panel.pixel_width, panel.pixel_height});
+    }
     if (!(finest > 0.0) || !std::isfinite(finest)) finest = 1.0;
     Layout layout;
     double zoom = options.zoom;
     if (zoom <= 0.0) {
         double largest = 1.0;
         for (const Panel& panel : panels) {
+            if (panel.histogram) continue;
             largest = std::max({largest, double(panel.image.width) * panel.pixel_width / finest,
                                 double(panel.image.height) * panel.pixel_height / finest});
         }
@@ -96,12 +88,24 @@ Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
     std::vector<double> column_width(columns, 0.0);
     std::vector<double> row_height(rows, 0.0);
     layout.panels.resize(panels.size());
+    // Image panels first: a plot of width 0 takes the width of the images in its column.
     for (std::size_t i = 0; i < panels.size(); ++i) {
+        if (panels[i].histogram) continue;
         Placement& place = layout.panels[i];
         place.width = std::round(double(panels[i].image.width) * panels[i].pixel_width *
                                  layout.pixels_per_unit);
         place.height = std::round(double(panels[i].image.height) * panels[i].pixel_height *
                                   layout.pixels_per_unit);
+        column_width[i % columns] = std::max(column_width[i % columns], place.width);
+    }
+    for (std::size_t i = 0; i < panels.size(); ++i) {
+        Placement& place = layout.panels[i];
+        if (const auto& plot = panels[i].histogram) {
+            const double images = column_width[i % columns];
+            place.width =
+                std::round(plot->width > 0.0 ? plot->width : (images > 0.0 ? images : kPlotWidth));
+            place.height = std::round(plot->height > 0.0 ? plot->height : place.width * 2.0 / 3.0);
+        }
         column_width[i % columns] = std::max(column_width[i % columns], place.width);
         row_height[i / columns] = std::max(row_height[i / columns], place.height);
     }
@@ -223,6 +227,226 @@ void draw_colorbar(cairo_t* cr, const ResolvedChannel& channel, const Placement&
               0.0);
 }
 
+struct Tick {
+    double value = 0.0;
+    std::string label;
+    // Log axes label decades as 10 with this superscript.
+    std::optional<int> exponent;
+};
+
+// 1, 2, 2.5, 5 or 10 times a power of ten (matplotlib's MaxNLocator steps): the smallest
+// at least `raw`.
+double tick_step(double raw) {
+    if (!(raw > 0.0) || !std::isfinite(raw)) return 1.0;
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        if (step * power >= raw * (1.0 - 1e-9)) return step * power;
+    }
+    return 10.0 * power;
+}
+
+// Ticks and, for values of 10^6 and more (or under 10^-4), matplotlib's offset text
+// ("1e6") that their labels are multiplied by.
+struct TickSet {
+    std::vector<Tick> ticks;
+    std::string offset;
+};
+
+// Ticks at multiples of a nice step inside [low, high], about one per `spacing` pixels,
+// labelled as matplotlib's ScalarFormatter does: the same number of decimals on every
+// label (0.0, 0.5, 1.0), and large or tiny values scaled by a power of ten.
+TickSet linear_ticks(double low, double high, double pixels, double spacing) {
+    const double target = std::max(2.0, std::floor(pixels / spacing));
+    const double step = tick_step((high - low) / target);
+    TickSet set;
+    double largest = 0.0;
+    for (double k = std::ceil(low / step - 1e-9); k * step <= high + 1e-9 * step; k += 1.0) {
+        const double value = k == 0.0 ? 0.0 : k * step;
+        set.ticks.push_back({value, {}, std::nullopt});
+        largest = std::max(largest, std::abs(value));
+    }
+    double scale = 1.0;
+    if (largest >= 1e6 || (largest > 0.0 && largest < 1e-4)) {
+        const int power = int(std::floor(std::log10(largest)));
+        scale = std::pow(10.0, power);
+        set.offset = fmt::format("1e{}", power);
+    }
+    // The fewest decimals that write every scaled tick exactly.
+    int decimals = 0;
+    while (decimals < 8) {
+        bool exact = true;
+        for (const Tick& tick : set.ticks) {
+            const double shifted = tick.value / scale * std::pow(10.0, decimals);
+            exact = exact && std::abs(shifted - std::round(shifted)) < 1e-6;
+        }
+        if (exact) break;
+        ++decimals;
+    }
+    // matplotlib writes 0.0 .. 1.0 rather than 0 .. 1 when a label needs a decimal.
+    for (Tick& tick : set.ticks) {
+        const double value = tick.value / scale;
+        tick.label = fmt::format("{:.{}f}", value == 0.0 ? 0.0 : value, decimals);
+    }
+    return set;
+}
+
+// Decades 10^k inside [low, high] (log10 units), thinned to about one per `spacing` px.
+TickSet log_ticks(double low, double high, double pixels, double spacing) {
+    const double first = std::ceil(low - 1e-9);
+    const double last = std::floor(high + 1e-9);
+    const double every =
+        std::max(1.0, std::ceil((last - first + 1.0) / std::max(2.0, pixels / spacing)));
+    TickSet set;
+    for (double k = first; k <= last; k += every) {
+        set.ticks.push_back({k, fmt::format("10{}", int(k)), int(k)});
+    }
+    return set;
+}
+
+double tick_label_width(const Tick& tick) {
+    if (tick.exponent) {
+        return 2.0 * kTickCharWidth +
+               0.7 * kTickCharWidth * double(std::to_string(*tick.exponent).size());
+    }
+    return kTickCharWidth * double(tick.label.size());
+}
+
+TickSet count_ticks(const HistogramPlot& plot, const PlotFrame& frame) {
+    return plot.log ? log_ticks(frame.y_low, frame.y_high, frame.height, 40.0)
+                    : linear_ticks(frame.y_low, frame.y_high, frame.height, 40.0);
+}
+
+// One bar colour per bin.
+std::array<std::uint8_t, 3> bar_color(const HistogramPlot& plot, std::size_t bin) {
+    if (!plot.colormap) return plot.color;
+    const double span = plot.colormap_high - plot.colormap_low;
+    const double t = span > 0.0 ? (plot.bin_centers[bin] - plot.colormap_low) / span : 0.0;
+    return plot.colormap->at(t);
+}
+
+double bin_spacing(const HistogramPlot& plot) {
+    const std::size_t n = plot.bin_centers.size();
+    const double spacing =
+        n > 1 ? (plot.bin_centers[n - 1] - plot.bin_centers[0]) / double(n - 1) : 1.0;
+    return spacing > 0.0 && std::isfinite(spacing) ? spacing : 1.0;
+}
+
+void set_rgb(cairo_t* cr, const std::array<std::uint8_t, 3>& colour) {
+    cairo_set_source_rgb(cr, colour[0] / 255.0, colour[1] / 255.0, colour[2] / 255.0);
+}
+
+void draw_tick_label(cairo_t* cr, const Tick& tick, double x, double y, double anchor_x) {
+    if (!tick.exponent) {
+        draw_text(cr, tick.label, x, y, kTickFont, anchor_x);
+        return;
+    }
+    // 10 and a raised, smaller exponent, as matplotlib's $10^{k}$.
+    const std::string power = std::to_string(*tick.exponent);
+    cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_text_extents_t base;
+    cairo_text_extents_t raised;
+    cairo_set_font_size(cr, kTickFont);
+    cairo_text_extents(cr, "10", &base);
+    cairo_set_font_size(cr, 0.7 * kTickFont);
+    cairo_text_extents(cr, power.c_str(), &raised);
+    const double left = x - (base.x_advance + raised.x_advance) * anchor_x;
+    draw_text(cr, "10", left, y, kTickFont, 0.0);
+    draw_text(cr, power, left + base.x_advance, y - 0.45 * kTickFont, 0.7 * kTickFont, 0.0);
+}
+
+// A histogram plot: bars (vector paths, one per run of equally coloured bins, so that
+// adjacent bars show no seams), the CDF, the frame, ticks and their labels.
+void draw_plot(cairo_t* cr, const HistogramPlot& plot, const Placement& place) {
+    const PlotFrame frame = plot_frame(plot, place.width, place.height);
+    const double left = place.x + frame.left;
+    const double top = place.y + frame.top;
+    const double bottom = top + frame.height;
+    const double right = left + frame.width;
+    auto x_of = [&](double v) {
+        return left + (v - frame.x_low) / (frame.x_high - frame.x_low) * frame.width;
+    };
+    auto y_of = [&](double v) {
+        return bottom - (v - frame.y_low) / (frame.y_high - frame.y_low) * frame.height;
+    };
+    cairo_save(cr);
+    cairo_rectangle(cr, left, top, frame.width, frame.height);
+    cairo_clip(cr);
+    const double half = bin_spacing(plot) / 2.0;
+    std::optional<std::array<std::uint8_t, 3>> run;
+    for (std::size_t i = 0; i < plot.counts.size(); ++i) {
+        const std::int64_t count = plot.counts[i];
+        if (count <= 0) continue;
+        const auto colour = bar_color(plot, i);
+        if (run && *run != colour) {
+            set_rgb(cr, *run);
+            cairo_fill(cr);
+        }
+        run = colour;
+        const double value = plot.log ? std::log10(double(count)) : double(count);
+        const double x0 = x_of(plot.bin_centers[i] - half);
+        // Half a pixel under the next bar, painted after it, so that antialiased edges of
+        // differently coloured neighbours leave no white seam between them.
+        const double x1 =
+            x_of(plot.bin_centers[i] + half) + (i + 1 < plot.counts.size() ? 0.5 : 0.0);
+        const double y = y_of(value);
+        cairo_rectangle(cr, x0, y, x1 - x0, bottom - y);
+    }
+    if (run) {
+        set_rgb(cr, *run);
+        cairo_fill(cr);
+    }
+    if (!plot.cdf.empty()) {
+        // matplotlib's "r": pure red, 1.5 pt; the CDF's scale runs 0..1.05 at the right.
+        cairo_set_source_rgb(cr, 1.0, 0.0, 0.0);
+        cairo_set_line_width(cr, 1.5);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        for (std::size_t i = 0; i < plot.cdf.size() && i < plot.bin_centers.size(); ++i) {
+            const double y = bottom - plot.cdf[i] / 1.05 * frame.height;
+            if (i == 0) {
+                cairo_move_to(cr, x_of(plot.bin_centers[i]), y);
+            } else {
+                cairo_line_to(cr, x_of(plot.bin_centers[i]), y);
+            }
+        }
+        cairo_stroke(cr);
+    }
+    cairo_restore(cr);
+    // The frame just outside the axes box, so that the bars keep whole pixels.
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1.0);
+    cairo_rectangle(cr, left - 0.5, top - 0.5, frame.width + 1.0, frame.height + 1.0);
+    cairo_stroke(cr);
+    const double label_y = bottom + 1.0 + kTickLength + 2.0 + kTickFont;
+    const TickSet across = linear_ticks(frame.x_low, frame.x_high, frame.width, 75.0);
+    for (const Tick& tick : across.ticks) {
+        const double x = std::round(x_of(tick.value)) + 0.5;
+        cairo_move_to(cr, x, bottom + 1.0);
+        cairo_line_to(cr, x, bottom + 1.0 + kTickLength);
+        draw_tick_label(cr, tick, x, label_y, 0.5);
+    }
+    // Offsets where matplotlib puts them: under the x axis's right end, above the y axis.
+    if (!across.offset.empty()) {
+        draw_text(cr, across.offset, right, label_y + kTickFont + 3.0, kTickFont, 1.0);
+    }
+    const TickSet counts = count_ticks(plot, frame);
+    for (const Tick& tick : counts.ticks) {
+        const double y = std::round(y_of(tick.value)) + 0.5;
+        cairo_move_to(cr, left - 1.0, y);
+        cairo_line_to(cr, left - 1.0 - kTickLength, y);
+        draw_tick_label(cr, tick, left - 3.0 - kTickLength, y + 0.36 * kTickFont, 1.0);
+    }
+    if (!counts.offset.empty()) draw_text(cr, counts.offset, left, top - 3.0, kTickFont, 0.0);
+    if (!plot.cdf.empty()) {
+        for (const Tick& tick : linear_ticks(0.0, 1.0, frame.height / 1.05, 40.0).ticks) {
+            const double y = std::round(bottom - tick.value / 1.05 * frame.height) + 0.5;
+            cairo_move_to(cr, right + 1.0, y);
+            cairo_line_to(cr, right + 1.0 + kTickLength, y);
+            draw_tick_label(cr, tick, right + 3.0 + kTickLength, y + 0.36 * kTickFont, 0.0);
+        }
+    }
+    cairo_stroke(cr);
+}
+
 void draw_figure(cairo_t* cr, const std::vector<Panel>& panels, const FigureOptions& options,
                  const Layout& layout) {
     cairo_set_source_rgb(cr, 1, 1, 1);
@@ -235,13 +459,17 @@ void draw_figure(cairo_t* cr, const std::vector<Panel>& panels, const FigureOpti
     for (std::size_t i = 0; i < panels.size(); ++i) {
         const Panel& panel = panels[i];
         const Placement& place = layout.panels[i];
-        draw_image(cr, panel.image, place);
-        if (panel.crosshair) draw_crosshair(cr, panel, place);
+        if (panel.histogram) {
+            draw_plot(cr, *panel.histogram, place);
+        } else {
+            draw_image(cr, panel.image, place);
+        }
+        if (panel.crosshair && !panel.histogram) draw_crosshair(cr, panel, place);
         cairo_set_source_rgb(cr, 0, 0, 0);
         if (!panel.title.empty()) {
             draw_text(cr, panel.title, place.x + place.width / 2.0, place.y - 7.0, kTitleFont);
         }
-        if (options.axis_labels) {
+        if (options.axis_labels && !panel.histogram) {
             draw_text(cr, panel.x_label, place.x + place.width / 2.0,
                       place.y + place.height + kAxisLabelSpace - 4.0, kLabelFont);
             cairo_save(cr);
@@ -251,7 +479,7 @@ void draw_figure(cairo_t* cr, const std::vector<Panel>& panels, const FigureOpti
             cairo_restore(cr);
         }
     }
-    if (options.scale_bar && !panels.front().unit.empty()) {
+    if (options.scale_bar && !panels.front().unit.empty() && !panels.front().histogram) {
         draw_scale_bar(cr, panels.front(), layout.panels.front(), layout.pixels_per_unit);
     }
     if (options.colorbar) draw_colorbar(cr, *options.colorbar, layout.colorbar);
@@ -281,53 +509,20 @@ void check(cairo_status_t status, Sink& sink, const std::string& path) {
     }
 }
 
-// Encodes a drawn ARGB32 surface as an RGB PNG with libpng. Fast settings (zlib level 1,
-// the Sub filter) because figures are written interactively: Cairo's own writer uses
-// level 6 and takes several times longer on noisy microscopy images for a few % of size.
+// Encodes a drawn ARGB32 surface as an RGB PNG on all cores (render::encode_png_rgb):
+// figures are written interactively, and Cairo's own writer (zlib level 6, one core) takes
+// several times longer on noisy microscopy images for a few % of size.
 void write_png(cairo_surface_t* surface, Sink& sink, const std::string& path) {
     cairo_surface_flush(surface);
-    const int width = cairo_image_surface_get_width(surface);
-    const int height = cairo_image_surface_get_height(surface);
-    const int stride = cairo_image_surface_get_stride(surface);
-    const unsigned char* data = cairo_image_surface_get_data(surface);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-    png_infop info = png ? png_create_info_struct(png) : nullptr;
-    if (!info) {
-        png_destroy_write_struct(&png, nullptr);
-        throw IoError(fmt::format("cannot write '{}': out of memory for the PNG encoder", path));
-    }
-    std::vector<png_byte> row(std::size_t(width) * 3);
-    // libpng reports errors by longjmp: nothing with a destructor lives in this frame
-    // between setjmp and the end of the encoding except `row`, allocated before it.
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        if (sink.error) std::rethrow_exception(sink.error);
-        throw IoError(fmt::format("cannot write '{}': PNG encoding failed", path));
-    }
-    png_set_write_fn(
-        png, &sink,
-        [](png_structp p, png_bytep bytes, png_size_t length) {
-            if (write_to_sink(png_get_io_ptr(p), bytes, unsigned(length)) != CAIRO_STATUS_SUCCESS)
-                png_error(p, "write failed");
+    const auto* pixels =
+        reinterpret_cast<const std::uint32_t*>(cairo_image_surface_get_data(surface));
+    render::encode_png_rgb(
+        pixels, cairo_image_surface_get_width(surface), cairo_image_surface_get_height(surface),
+        std::size_t(cairo_image_surface_get_stride(surface)),
+        [&](const unsigned char* data, std::size_t size) {
+            sink.file->write(data, std::int64_t(size));
         },
-        nullptr);
-    png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_compression_level(png, 1);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
-    png_write_info(png, info);
-    for (int y = 0; y < height; ++y) {
-        // The figure is opaque (white background), so premultiplied ARGB is plain RGB.
-        const auto* pixels = reinterpret_cast<const std::uint32_t*>(data + y * stride);
-        for (int x = 0; x < width; ++x) {
-            row[std::size_t(3 * x)] = png_byte(pixels[x] >> 16);
-            row[std::size_t(3 * x + 1)] = png_byte(pixels[x] >> 8);
-            row[std::size_t(3 * x + 2)] = png_byte(pixels[x]);
-        }
-        png_write_row(png, row.data());
-    }
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
+        path);
 }
 
 }  // namespace
@@ -339,6 +534,71 @@ double nice_length(double target) {
     const double nice =
         mantissa < 1.5 ? 1.0 : (mantissa < 3.5 ? 2.0 : (mantissa < 7.5 ? 5.0 : 10.0));
     return nice * power;
+}
+
+PlotFrame plot_frame(const HistogramPlot& plot, double width, double height) {
+    const std::size_t n = plot.bin_centers.size();
+    if (n == 0) throw ValueError("a histogram plot needs at least one bin");
+    if (plot.counts.size() != n) {
+        throw ValueError(fmt::format("a histogram plot has {} bin centres but {} counts", n,
+                                     plot.counts.size()));
+    }
+    PlotFrame frame;
+    const double half = bin_spacing(plot) / 2.0;
+    const double first = plot.bin_centers.front() - half;
+    const double last = plot.bin_centers.back() + half;
+    frame.x_low = first - 0.05 * (last - first);
+    frame.x_high = last + 0.05 * (last - first);
+    const std::int64_t most = *std::max_element(plot.counts.begin(), plot.counts.end());
+    if (plot.log) {
+        std::int64_t fewest = 0;
+        for (std::int64_t count : plot.counts)
+            if (count > 0 && (fewest == 0 || count < fewest)) fewest = count;
+        const double low = fewest > 0 ? std::log10(double(fewest)) : 0.0;
+        const double high = most > 0 ? std::log10(double(most)) : 1.0;
+        const double pad = high > low ? 0.05 * (high - low) : 0.5;
+        frame.y_low = low - pad;
+        frame.y_high = high + pad;
+    } else {
+        frame.y_low = 0.0;
+        frame.y_high = most > 0 ? 1.05 * double(most) : 1.0;
+    }
+    frame.top = kPlotTop;
+    frame.height = std::max(1.0, height - kPlotTop - kPlotBottom);
+    // Room at the left for the widest count label, and above and below for offset texts.
+    double widest = 0.0;
+    const TickSet counts = count_ticks(plot, frame);
+    for (const Tick& tick : counts.ticks)
+        widest = std::max(widest, tick_label_width(tick));
+    frame.left = std::ceil(widest + kTickLength + 6.0);
+    frame.width =
+        std::max(1.0, width - frame.left - (plot.cdf.empty() ? kPlotRight : kPlotRightCdf));
+    const double offset_height = kTickFont + 4.0;
+    if (!counts.offset.empty()) {
+        frame.top += offset_height;
+        frame.height = std::max(1.0, frame.height - offset_height);
+    }
+    if (!linear_ticks(frame.x_low, frame.x_high, frame.width, 75.0).offset.empty()) {
+        frame.height = std::max(1.0, frame.height - offset_height);
+    }
+    return frame;
+}
+
+Panel plot_panel(HistogramPlot plot, std::string title) {
+    Panel panel;
+    panel.histogram = std::move(plot);
+    panel.title = std::move(title);
+    return panel;
+}
+
+std::vector<PanelBox> figure_panel_boxes(const std::vector<Panel>& panels,
+                                         const FigureOptions& options) {
+    if (panels.empty()) throw ValueError("a figure needs at least one panel");
+    const Layout layout = lay_out(panels, options);
+    std::vector<PanelBox> boxes;
+    for (const Placement& place : layout.panels)
+        boxes.push_back({place.x, place.y, place.width, place.height});
+    return boxes;
 }
 
 FigureFormat figure_format(const std::string& path) {

@@ -10,6 +10,7 @@
 
 #include "test_util.h"
 #include "vox/error.h"
+#include "vox/render.h"
 
 namespace vox {
 namespace {
@@ -142,6 +143,95 @@ TEST_F(AnimateTest, FrameSizeFollowsSpacing) {
     VOX_EXPECT_THROW_MSG(animate_axis(volume, Axis::z, channels, path("a.gif"),
                                       {.step = 0, .zoom = 1, .animation = {}}),
                          ValueError, "the plane step must be at least 1, not 0");
+}
+
+TEST(Versions, ParseSteps) {
+    const auto versions = parse_versions("gamma:0.5; gamma:1 ;clip:1,99 gamma:2;");
+    ASSERT_EQ(versions.size(), 3U);
+    EXPECT_EQ(versions[0].label, "gamma:0.5");
+    ASSERT_EQ(versions[0].steps.size(), 1U);
+    EXPECT_EQ(versions[0].steps[0].op, "gamma");
+    EXPECT_EQ(versions[1].label, "gamma:1");
+    EXPECT_EQ(versions[2].label, "clip:1,99 gamma:2");
+    ASSERT_EQ(versions[2].steps.size(), 2U);
+    EXPECT_EQ(versions[2].steps[0].op, "clip");
+    EXPECT_EQ(versions[2].steps[1].op, "gamma");
+    VOX_EXPECT_THROW_MSG(parse_versions(""), ValueError, "version 1 is empty");
+    VOX_EXPECT_THROW_MSG(parse_versions("gamma:1;;gamma:2"), ValueError, "version 2 is empty");
+    VOX_EXPECT_THROW_MSG(
+        parse_versions("gamma:1;nosuchop"), ValueError,
+        "version 2 (nosuchop): unknown op 'nosuchop' (known: gamma, log, sigmoid, rescale, clip, "
+        "normalize, equalize, clahe, resize, zoom, isotropic, flip, block_mean, gaussian, "
+        "median, project, threshold, in_range, label, astype, as_float, as_ubyte, as_uint, "
+        "channel)");
+}
+
+TEST(Versions, Sweep) {
+    const auto versions = sweep_versions("gamma=0.2:2:10");
+    ASSERT_EQ(versions.size(), 10U);
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+        const double value = 0.2 + double(i) * 0.2;
+        ASSERT_EQ(versions[i].steps.size(), 1U);
+        EXPECT_EQ(versions[i].steps[0].op, "gamma");
+        ASSERT_EQ(versions[i].steps[0].parameters.size(), 1U);
+        EXPECT_EQ(versions[i].steps[0].parameters[0].first, "gamma");
+        EXPECT_NEAR(std::stod(versions[i].steps[0].parameters[0].second), value, 1e-12);
+    }
+    EXPECT_EQ(versions[0].label, "Gamma = 0.2");
+    EXPECT_EQ(versions[4].label, "Gamma = 1");
+    EXPECT_EQ(versions[9].label, "Gamma = 2");
+    EXPECT_EQ(versions[9].steps[0].parameters[0].second, "2");  // linspace's exact stop
+    const auto sigmas = sweep_versions("gaussian.sigma=1:3:3");
+    ASSERT_EQ(sigmas.size(), 3U);
+    EXPECT_EQ(sigmas[1].label, "Gaussian sigma = 2");
+    EXPECT_EQ(sweep_versions("gamma=1.5:9:1").size(), 1U);
+    VOX_EXPECT_THROW_MSG(
+        sweep_versions("gamma"), ValueError,
+        "a sweep is OP=START:STOP:COUNT or OP.PARAM=START:STOP:COUNT, not 'gamma'");
+    VOX_EXPECT_THROW_MSG(
+        sweep_versions("gamma=0.2:2"), ValueError,
+        "a sweep is OP=START:STOP:COUNT or OP.PARAM=START:STOP:COUNT, not 'gamma=0.2:2'");
+    VOX_EXPECT_THROW_MSG(
+        sweep_versions("gamma=a:2:3"), ValueError,
+        "a sweep is OP=START:STOP:COUNT or OP.PARAM=START:STOP:COUNT, not 'gamma=a:2:3'");
+    VOX_EXPECT_THROW_MSG(sweep_versions("gamma=0.2:2:0"), ValueError,
+                         "the sweep's count must be a whole number from 1 to 1000, not 0");
+    VOX_EXPECT_THROW_MSG(sweep_versions("gamma=0.2:2:2.5"), ValueError,
+                         "the sweep's count must be a whole number from 1 to 1000, not 2.5");
+    VOX_EXPECT_THROW_MSG(sweep_versions("blur=1:2:3"), ValueError,
+                         "the sweep's op 'blur' is unknown (see 'voxscope ops')");
+    VOX_EXPECT_THROW_MSG(sweep_versions("gamma.sigma=1:2:3"), ValueError,
+                         "the op 'gamma' has no parameter 'sigma' (it takes gamma, gain)");
+}
+
+TEST_F(AnimateTest, VersionsErrors) {
+    const Volume volume =
+        test::make_volume<std::uint8_t>({4, 5, 6, 1}, [](auto, auto, auto x, auto) { return x; });
+    const DisplayMapping mapping = default_mapping(volume);
+    const auto versions = parse_versions("gamma:0.5;gamma:2");
+    VOX_EXPECT_THROW_MSG(
+        animate_versions(volume, Axis::z, 4, versions, mapping, true, path("a.gif")), ValueError,
+        "z index 4 is outside the volume (0 to 3)");
+    VOX_EXPECT_THROW_MSG(
+        animate_versions(volume, Axis::x, -1, versions, mapping, true, path("a.gif")), ValueError,
+        "x index -1 is outside the volume (0 to 5)");
+    VOX_EXPECT_THROW_MSG(animate_versions(volume, Axis::z, 1, {}, mapping, true, path("a.gif")),
+                         ValueError, "there are no versions to animate");
+    VOX_EXPECT_THROW_MSG(
+        animate_versions(volume, Axis::z, 1, versions, mapping, true, path("a.png")), ValueError,
+        "cannot write an animation to '" + path("a.png") + "': use .gif, .webp or .mp4");
+    VOX_EXPECT_THROW_MSG(
+        animate_versions(volume, Axis::z, 1, parse_versions("gamma:1;resize:2x2x2"), mapping, true,
+                         path("a.gif")),
+        ValueError, "version 2 (resize:2x2x2) changes the shape to 2x2x2; versions must keep it");
+    VOX_EXPECT_THROW_MSG(
+        animate_versions(volume, Axis::z, 1, sweep_versions("gamma=1:-1:2"), mapping, true,
+                         path("a.gif")),
+        ValueError, "version 2 (Gamma = -1): step 1 (gamma): gamma must be non-negative, got -1");
+    EXPECT_TRUE(fs::is_empty(m_folder));  // nothing half-written
+    animate_versions(volume, Axis::z, 1, versions, mapping, true, path("a.gif"),
+                     {.zoom = 2, .label = true, .animation = {}});
+    EXPECT_EQ(head_of(path("a.gif"), 6), "GIF89a");
 }
 
 }  // namespace

@@ -1,12 +1,20 @@
 """Decodes the animations of vox_animate_make_files with PIL (an independent decoder):
 size, frame count, frame order, durations, looping and colours within quantisation.
-Usage: animate_test.py FOLDER"""
+With VOXSCOPE, also runs `voxscope animate --versions/--sweep` and `voxscope slice
+--indicator` and checks their frames and figures.
+Usage: animate_test.py FOLDER [VOXSCOPE]"""
+import os
+import subprocess
 import sys
+import tempfile
 import unittest
+
+import numpy as np
 
 from PIL import Image, ImageSequence
 
 FOLDER = sys.argv.pop(1) if len(sys.argv) > 1 else "."
+VOXSCOPE = sys.argv.pop(1) if len(sys.argv) > 1 else None
 
 
 def frames_of(name):
@@ -86,6 +94,118 @@ class Axis(unittest.TestCase):
             size, frames, _, _ = frames_of(name)
             self.assertEqual(size, (256, 256))
             self.assertEqual(len(frames), 60)
+
+
+def voxscope(*args):
+    return subprocess.run([VOXSCOPE, "-q", *args], capture_output=True, text=True)
+
+
+def gif_frames(path):
+    with Image.open(path) as image:
+        return [np.asarray(frame.convert("RGB"), dtype=np.int64).copy()
+                for frame in ImageSequence.Iterator(image)]
+
+
+@unittest.skipIf(VOXSCOPE is None, "needs voxscope")
+class Versions(unittest.TestCase):
+    """A ramp along x (0 to 255 in u8) through gamma versions: gamma < 1 brightens."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.TemporaryDirectory()
+        cls.ramp = os.path.join(cls.folder.name, "ramp.npy")
+        volume = np.zeros((5, 24, 256), np.uint8)
+        volume[:] = np.arange(256, dtype=np.uint8)
+        volume[3] //= 2  # plane 3 differs: --index must pick it
+        np.save(cls.ramp, volume)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.folder.cleanup()
+
+    def run_animate(self, name, *args):
+        out = os.path.join(self.folder.name, name)
+        result = voxscope("animate", self.ramp, "-o", out, *args)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return gif_frames(out)
+
+    def test_gamma_order_and_values(self):
+        frames = self.run_animate("v.gif", "--versions", "gamma:0.5;gamma:1;gamma:1.5",
+                                  "--no-label", "--index", "1")
+        self.assertEqual(len(frames), 3)
+        self.assertEqual(frames[0].shape, (24, 256, 3))
+        means = [frame.mean() for frame in frames]
+        self.assertGreater(means[0], means[1])
+        self.assertGreater(means[1], means[2])
+        # Gray, one shared range (0..255 of the original): 255 (v / 255) ** gamma.
+        for frame, gamma in zip(frames, (0.5, 1.0, 1.5)):
+            self.assertTrue((frame[..., 0] == frame[..., 2]).all())
+            for x in (16, 64, 128, 200):
+                expected = 255 * (x / 255) ** gamma
+                self.assertLessEqual(abs(frame[10, x, 0] - expected), 2, (gamma, x))
+
+    def test_index_picks_the_plane(self):
+        frames = self.run_animate("i.gif", "--versions", "gamma:1", "--no-label", "--index", "3")
+        self.assertLessEqual(abs(frames[0][10, 200, 0] - 100), 1)  # 200 // 2, range 0..255
+
+    def test_sweep_equals_versions(self):
+        swept = self.run_animate("s.gif", "--sweep", "gamma=0.5:1.5:3", "--no-label")
+        listed = self.run_animate("l.gif", "--versions", "gamma:0.5;gamma:1;gamma:1.5",
+                                  "--no-label")
+        self.assertEqual(len(swept), 3)
+        for a, b in zip(swept, listed):
+            self.assertTrue((a == b).all())
+
+    def test_labels(self):
+        plain = self.run_animate("p.gif", "--sweep", "gamma=0.5:1.5:3", "--no-label")
+        labelled = self.run_animate("t.gif", "--sweep", "gamma=0.5:1.5:3")
+        for a, b in zip(plain, labelled):
+            # The label sits at the top-left; the rest of the frame is unchanged.
+            self.assertTrue((a[:, 130:] == b[:, 130:]).all())
+            self.assertFalse((a[:22, :100] == b[:22, :100]).all())
+            self.assertTrue((b[..., 0] == b[..., 1]).all())  # gray frames stay gray
+            self.assertGreater((b[:22, :100, 0] > 230).sum(), 20)  # white text
+        # Each frame's label differs ("Gamma = 0.5", "Gamma = 1", "Gamma = 1.5").
+        self.assertFalse((labelled[0][:22, :100] == labelled[1][:22, :100]).all())
+        self.assertFalse((labelled[1][:22, :100] == labelled[2][:22, :100]).all())
+
+    def test_axis_labels_opt_in(self):
+        plain = self.run_animate("a.gif", "--step", "2")
+        labelled = self.run_animate("b.gif", "--step", "2", "--label")
+        self.assertEqual(len(plain), 3)
+        self.assertEqual(len(labelled), 3)
+        self.assertTrue((plain[1][:, 130:] == labelled[1][:, 130:]).all())
+        self.assertFalse((plain[1][:22, :100] == labelled[1][:22, :100]).all())
+
+    def test_own_range_with_range_flag(self):
+        # --range image resolves each version on itself: gamma keeps 0 and 255 at the ends.
+        frames = self.run_animate("r.gif", "--versions", "gamma:0.5;gamma:2", "--no-label",
+                                  "--range", "image")
+        for frame in frames:
+            self.assertEqual(frame[10, 255, 0], 255)
+            self.assertEqual(frame[10, 0, 0], 0)
+
+
+@unittest.skipIf(VOXSCOPE is None, "needs voxscope")
+class Indicator(unittest.TestCase):
+    def test_slice_with_indicator(self):
+        with tempfile.TemporaryDirectory() as folder:
+            plain = os.path.join(folder, "plain.png")
+            shown = os.path.join(folder, "shown.png")
+            for out, extra in ((plain, []), (shown, ["--indicator"])):
+                result = voxscope("slice", "sample:cells", "-o", out, "--index", "30", *extra)
+                self.assertEqual(result.returncode, 0, result.stderr)
+            with Image.open(plain) as a, Image.open(shown) as b:
+                # Same height; the indicator adds a square panel to the right.
+                self.assertEqual(a.size[1], b.size[1])
+                self.assertGreater(b.size[0], a.size[0] + 150)
+                pixels = np.asarray(b.convert("RGB"), dtype=np.int64)
+                right = pixels[:, a.size[0]:]
+                cyan = (right[..., 1] - right[..., 0] > 40) & (right[..., 2] - right[..., 0] > 40)
+                self.assertGreater(cyan.sum(), 1000)
+                # The slice itself is unchanged.
+                left = np.asarray(a.convert("RGB"), dtype=np.int64)
+                self.assertTrue((pixels[:, :a.size[0] - 12] == left[:, :a.size[0] - 12]).all())
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 // written PNG (its size follows the physical proportions of the panels).
 #include "vox/render.h"
 
+#include <cairo.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -188,6 +190,198 @@ TEST(RenderFigureTest, ProjectionPanelKeepsPhysicalProportions) {
     VOX_EXPECT_THROW_MSG(projection_panel(volume, Axis::y, ProjectMode::max,
                                           resolve_mapping(volume, default_mapping(volume))),
                          ValueError, "a projection along y has extent 1 along it, not 20");
+}
+
+// --- histogram plots ---
+
+// A decoded PNG: RGB of pixel (x, y), read back with Cairo's PNG reader.
+struct Decoded {
+    int width = 0;
+    int height = 0;
+    std::vector<std::array<int, 3>> rgb;
+    std::array<int, 3> at(int x, int y) const { return rgb[std::size_t(y * width + x)]; }
+};
+
+Decoded decode_png(const std::string& path) {
+    cairo_surface_t* surface = cairo_image_surface_create_from_png(path.c_str());
+    EXPECT_EQ(cairo_surface_status(surface), CAIRO_STATUS_SUCCESS);
+    Decoded decoded;
+    decoded.width = cairo_image_surface_get_width(surface);
+    decoded.height = cairo_image_surface_get_height(surface);
+    const int stride = cairo_image_surface_get_stride(surface);
+    const unsigned char* data = cairo_image_surface_get_data(surface);
+    for (int y = 0; y < decoded.height; ++y) {
+        const auto* row = reinterpret_cast<const std::uint32_t*>(data + y * stride);
+        for (int x = 0; x < decoded.width; ++x) {
+            decoded.rgb.push_back(
+                {int(row[x] >> 16 & 255), int(row[x] >> 8 & 255), int(row[x] & 255)});
+        }
+    }
+    cairo_surface_destroy(surface);
+    return decoded;
+}
+
+// Known counts in 8 wide bins, so every bar is tens of pixels across.
+HistogramPlot known_plot() {
+    HistogramPlot plot;
+    plot.bin_centers = {0, 1, 2, 3, 4, 5, 6, 7};
+    plot.counts = {10, 40, 25, 0, 80, 5, 60, 33};
+    plot.width = 400;
+    plot.height = 300;
+    return plot;
+}
+
+// Pixels of the bar at column x counted up from the axis (rows bottom-1, bottom-2, ...)
+// while they are the bar's colour, with the top row's coverage from its blend with white.
+double bar_height(const Decoded& image, int x, int bottom, const std::array<int, 3>& colour) {
+    double height = 0.0;
+    for (int y = bottom - 1; y >= 0; --y) {
+        const auto pixel = image.at(x, y);
+        if (pixel == colour) {
+            height += 1.0;
+            continue;
+        }
+        // A partly covered pixel: colour * a + white * (1 - a), read on the channel
+        // that differs most from white.
+        int channel = 0;
+        for (int k = 1; k < 3; ++k)
+            if (colour[k] < colour[channel]) channel = k;
+        const double a = (255.0 - pixel[channel]) / (255.0 - colour[channel]);
+        if (a > 0.0 && a < 1.0) height += a;
+        break;
+    }
+    return height;
+}
+
+TEST(RenderPlotTest, DrawnBarsHaveTheCountsHeightsAndColours) {
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "vox_hist_plot_test.png").string();
+    for (bool coloured : {false, true}) {
+        HistogramPlot plot = known_plot();
+        if (coloured) {
+            plot.colormap = &colormap("viridis");
+            plot.colormap_low = 0.0;
+            plot.colormap_high = 7.0;
+        }
+        const std::vector<Panel> panels = {plot_panel(plot)};
+        write_figure(panels, {}, path);
+        const Decoded image = decode_png(path);
+        const PanelBox box = figure_panel_boxes(panels, {}).front();
+        EXPECT_EQ(box.width, 400.0);
+        EXPECT_EQ(box.height, 300.0);
+        EXPECT_EQ(image.width, int(12 + 400 + 12));
+        const PlotFrame frame = plot_frame(plot, box.width, box.height);
+        // The count axis ends 5% above the tallest bar, as matplotlib's autoscale.
+        EXPECT_DOUBLE_EQ(frame.y_low, 0.0);
+        EXPECT_DOUBLE_EQ(frame.y_high, 84.0);
+        EXPECT_DOUBLE_EQ(frame.x_low, -0.5 - 0.4);
+        EXPECT_DOUBLE_EQ(frame.x_high, 7.5 + 0.4);
+        const int bottom = int(box.y + frame.top + frame.height);
+        for (std::size_t i = 0; i < plot.counts.size(); ++i) {
+            const double centre =
+                box.x + frame.left +
+                (plot.bin_centers[i] - frame.x_low) / (frame.x_high - frame.x_low) * frame.width;
+            const int x = int(centre);
+            const auto rgb = coloured ? colormap("viridis").at(double(i) / 7.0) : plot.color;
+            const std::array<int, 3> colour = {rgb[0], rgb[1], rgb[2]};
+            const double expected = double(plot.counts[i]) / frame.y_high * frame.height;
+            const double measured = bar_height(image, x, bottom, colour);
+            EXPECT_NEAR(measured, expected, 1.0) << "bar " << i << (coloured ? " (viridis)" : "");
+            if (plot.counts[i] > 0) {
+                // The bar's middle is exactly its colour.
+                EXPECT_EQ(image.at(x, bottom - 2), colour) << "bar " << i;
+            } else {
+                EXPECT_EQ(image.at(x, bottom - 2), (std::array<int, 3>{255, 255, 255}));
+            }
+        }
+    }
+    std::filesystem::remove(path);
+}
+
+TEST(RenderPlotTest, LogAxisAndCdf) {
+    HistogramPlot plot = known_plot();
+    plot.log = true;
+    PlotFrame frame = plot_frame(plot, 400, 300);
+    // log10(5) .. log10(80) with 5% margins of that span.
+    const double span = std::log10(80.0) - std::log10(5.0);
+    EXPECT_NEAR(frame.y_low, std::log10(5.0) - 0.05 * span, 1e-12);
+    EXPECT_NEAR(frame.y_high, std::log10(80.0) + 0.05 * span, 1e-12);
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "vox_hist_log_test.png").string();
+    std::vector<Panel> panels = {plot_panel(plot, "Log")};
+    write_figure(panels, {}, path);
+    Decoded image = decode_png(path);
+    const PanelBox box = figure_panel_boxes(panels, {}).front();
+    // Bar 4 (80) reaches 5% below the top; bar 5 (5) 5% of the height above the axis.
+    const int bottom = int(box.y + frame.top + frame.height);
+    auto centre = [&](double bin) {
+        return int(box.x + frame.left +
+                   (bin - frame.x_low) / (frame.x_high - frame.x_low) * frame.width);
+    };
+    const std::array<int, 3> blue = {31, 119, 180};
+    EXPECT_NEAR(bar_height(image, centre(4.25), bottom, blue), frame.height / 1.1 * 1.05, 1.0);
+    EXPECT_NEAR(bar_height(image, centre(5.25), bottom, blue), frame.height / 1.1 * 0.05, 1.0);
+    // The CDF's scale at the right takes room from the axes; the line is red at its last
+    // point's height (1.0 on a 0..1.05 scale).
+    plot.cdf = {0.1, 0.2, 0.3, 0.3, 0.6, 0.7, 0.9, 1.0};
+    frame = plot_frame(plot, 400, 300);
+    EXPECT_LT(frame.left + frame.width, 400.0 - 30.0);
+    panels = {plot_panel(plot, "Log")};
+    write_figure(panels, {}, path);
+    image = decode_png(path);
+    bool red = false;
+    const int y = int(box.y + frame.top + frame.height * (1.0 - 1.0 / 1.05));
+    for (int dy = -2; dy <= 2; ++dy) {
+        const auto pixel = image.at(centre(7.0) - 3, y + dy);
+        red = red || (pixel[0] > 200 && pixel[1] < 80 && pixel[2] < 80);
+    }
+    EXPECT_TRUE(red);
+    std::filesystem::remove(path);
+    plot.counts.pop_back();
+    VOX_EXPECT_THROW_MSG(plot_frame(plot, 400, 300), ValueError,
+                         "a histogram plot has 8 bin centres but 7 counts");
+}
+
+TEST(RenderPlotTest, HistogramPlotHasTheExposureCounts) {
+    const Volume volume = test::make_volume<std::uint8_t>(
+        {2, 3, 4, 2}, [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t c) {
+            return 3 + (z * 12 + y * 4 + x) % 5 + 2 * c;
+        });
+    const Histogram expected = histogram(volume);
+    const HistogramPlot plot = histogram_plot(volume, 256, SourceRange::image, true);
+    EXPECT_EQ(plot.counts, expected.counts);
+    EXPECT_EQ(plot.bin_centers, expected.bin_centers);
+    EXPECT_EQ(plot.cdf, cumulative_distribution(volume).cdf);
+    EXPECT_EQ(plot.colormap, nullptr);
+    const std::vector<HistogramPlot> plots = histogram_plots_per_channel(volume);
+    const ChannelHistograms channels = histogram_per_channel(volume);
+    ASSERT_EQ(plots.size(), 2u);
+    EXPECT_EQ(plots[1].counts, channels.counts[1]);
+    EXPECT_EQ(plots[1].bin_centers, channels.bin_centers);
+    EXPECT_TRUE(plots[1].cdf.empty());
+}
+
+TEST(RenderPlotTest, PlotPanelsTakeTheWidthOfTheImagesAbove) {
+    const Volume volume = anisotropic();
+    const auto channels = resolve_mapping(volume, default_mapping(volume));
+    std::vector<Panel> panels = {slice_panel(volume, Axis::z, 0, channels),
+                                 plot_panel(known_plot()), plot_panel(known_plot())};
+    panels[1].histogram->width = 0;
+    panels[1].histogram->height = 0;
+    panels[2].histogram->width = 0;
+    panels[2].histogram->height = 0;
+    FigureOptions options;
+    options.columns = 2;
+    options.zoom = 4.0;
+    // The image: 40 x 20 px of 0.5 x 1 mm at 4 px per 0.5 mm = 160 x 160 px. Its column's
+    // plot takes its width, the other column's the default 384; heights 2/3 of widths.
+    const std::vector<PanelBox> boxes = figure_panel_boxes(panels, options);
+    EXPECT_EQ(boxes[0].width, 160.0);
+    EXPECT_EQ(boxes[2].width, 160.0);
+    EXPECT_EQ(boxes[2].height, std::round(160.0 * 2.0 / 3.0));
+    EXPECT_EQ(boxes[1].width, 384.0);
+    EXPECT_EQ(boxes[1].height, 256.0);
+    EXPECT_EQ(boxes[2].x, boxes[0].x);
 }
 
 }  // namespace

@@ -1,0 +1,51 @@
+// Copies between vox::Image and Cairo image surfaces.
+#include "cairo_image.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace vox::render {
+
+Surface surface_of(const Image& image) {
+    Surface surface(
+        cairo_image_surface_create(CAIRO_FORMAT_ARGB32, int(image.width), int(image.height)));
+    cairo_surface_flush(surface.get());
+    unsigned char* data = cairo_image_surface_get_data(surface.get());
+    const int stride = cairo_image_surface_get_stride(surface.get());
+    for (std::int64_t y = 0; y < image.height; ++y) {
+        auto* row = reinterpret_cast<std::uint32_t*>(data + y * stride);
+        for (std::int64_t x = 0; x < image.width; ++x) {
+            const std::uint8_t* p = image.pixel(x, y);
+            const std::uint32_t a = p[3];
+            auto premultiply = [a](std::uint32_t v) { return (v * a + 127) / 255; };
+            row[x] = (a << 24) | (premultiply(p[0]) << 16) | (premultiply(p[1]) << 8) |
+                     premultiply(p[2]);
+        }
+    }
+    cairo_surface_mark_dirty(surface.get());
+    return surface;
+}
+
+void copy_back(cairo_surface_t* surface, Image& image) {
+    cairo_surface_flush(surface);
+    const unsigned char* data = cairo_image_surface_get_data(surface);
+    const int stride = cairo_image_surface_get_stride(surface);
+    for (std::int64_t y = 0; y < image.height; ++y) {
+        const auto* row = reinterpret_cast<const std::uint32_t*>(data + y * stride);
+        for (std::int64_t x = 0; x < image.width; ++x) {
+            const std::uint32_t argb = row[x];
+            const std::uint32_t a = argb >> 24;
+            std::uint8_t* p = image.pixel(x, y);
+            const auto unpremultiply = [a](std::uint32_t v) {
+                return std::uint8_t(a == 0 ? 0
+                                           : std::min<std::uint32_t>(255, (v * 255 + a / 2) / a));
+            };
+            p[0] = unpremultiply((argb >> 16) & 0xFF);
+            p[1] = unpremultiply((argb >> 8) & 0xFF);
+            p[2] = unpremultiply(argb & 0xFF);
+            p[3] = std::uint8_t(a);
+        }
+    }
+}
+
+}  // namespace vox::render

@@ -1,0 +1,28 @@
+// Internal: fast PNG encoding of drawn figures (libpng for the file structure, zlib
+// deflate on all cores).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "vox/parallel.h"
+
+namespace vox::render {
+
+/// Receives consecutive bytes of the encoded file; throws to abort.
+using ByteSink = FunctionRef<void(const unsigned char* data, std::size_t size)>;
+
+/// Encodes an opaque image of 0x00RRGGBB pixels (Cairo's ARGB32 with a white background:
+/// alpha is ignored) as an 8-bit RGB PNG and passes the file to `sink`.
+///
+/// Rows are Sub-filtered and deflated at zlib level 1 in bands of rows on all cores, as
+/// pigz does: each band ends on a byte boundary (Z_SYNC_FLUSH) so the bands concatenate
+/// into one zlib stream, whose Adler-32 is combined from the bands'. Band boundaries are
+/// fixed by the image size, so the file is the same for any thread count. libpng writes the
+/// signature, IHDR, IDAT and IEND chunks with their CRCs.
+/// @throw IoError naming `path` if encoding fails; whatever `sink` throws.
+void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::size_t stride_bytes,
+                    ByteSink sink, const std::string& path);
+
+}  // namespace vox::render

@@ -1,0 +1,111 @@
+// The parallel PNG encoder: files decode (libpng's reader) to exactly the pixels given,
+// across band boundaries, and are the same bytes for any thread count.
+#include "png_encode.h"
+
+#include <gtest/gtest.h>
+#include <png.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "test_util.h"
+#include "vox/error.h"
+#include "vox/parallel.h"
+
+namespace {
+
+std::vector<unsigned char> encode(const std::vector<std::uint32_t>& pixels, int width, int height,
+                                  std::size_t stride_bytes) {
+    std::vector<unsigned char> file;
+    vox::render::encode_png_rgb(
+        pixels.data(), width, height, stride_bytes,
+        [&](const unsigned char* data, std::size_t size) {
+            file.insert(file.end(), data, data + size);
+        },
+        "test.png");
+    return file;
+}
+
+std::vector<unsigned char> decode_rgb(const std::vector<unsigned char>& file, int& width,
+                                      int& height) {
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    EXPECT_TRUE(png_image_begin_read_from_memory(&image, file.data(), file.size()))
+        << image.message;
+    image.format = PNG_FORMAT_RGB;
+    std::vector<unsigned char> rgb(PNG_IMAGE_SIZE(image));
+    EXPECT_TRUE(png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr)) << image.message;
+    width = int(image.width);
+    height = int(image.height);
+    return rgb;
+}
+
+// A noisy image with flat areas: several bands (tall), an odd width, and a row stride
+// wider than the row (as Cairo's), whose padding must not leak into the file.
+struct TestImage {
+    int width = 301;
+    int height = 1200;
+    std::size_t stride_pixels = 304;
+    std::vector<std::uint32_t> pixels;
+    TestImage() : pixels(stride_pixels * std::size_t(height), 0xDEADBEEF) {
+        std::mt19937 random(7);
+        for (int y = 0; y < height; ++y) {
+            for (int x = 0; x < width; ++x) {
+                const bool flat = (y / 100) % 2 == 0;
+                pixels[std::size_t(y) * stride_pixels + std::size_t(x)] =
+                    0xFF000000U | (flat ? 0x00FFFFFFU : (random() & 0x00FFFFFFU));
+            }
+        }
+    }
+};
+
+TEST(PngEncode, DecodesToThePixelsAcrossBands) {
+    const TestImage image;
+    int width = 0;
+    int height = 0;
+    const auto rgb = decode_rgb(
+        encode(image.pixels, image.width, image.height, image.stride_pixels * 4), width, height);
+    ASSERT_EQ(width, image.width);
+    ASSERT_EQ(height, image.height);
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            const std::uint32_t pixel = image.pixels[std::size_t(y) * image.stride_pixels + x];
+            const unsigned char* p = &rgb[(std::size_t(y) * width + x) * 3];
+            ASSERT_EQ(p[0], (pixel >> 16) & 0xFF) << x << "," << y;
+            ASSERT_EQ(p[1], (pixel >> 8) & 0xFF) << x << "," << y;
+            ASSERT_EQ(p[2], pixel & 0xFF) << x << "," << y;
+        }
+    }
+}
+
+TEST(PngEncode, SameBytesForAnyThreadCount) {
+    const TestImage image;
+    vox::set_thread_count(1);
+    const auto one = encode(image.pixels, image.width, image.height, image.stride_pixels * 4);
+    vox::set_thread_count(0);
+    const auto all = encode(image.pixels, image.width, image.height, image.stride_pixels * 4);
+    EXPECT_EQ(one, all);
+}
+
+TEST(PngEncode, OnePixel) {
+    const std::vector<std::uint32_t> pixels = {0xFF102030U};
+    int width = 0;
+    int height = 0;
+    const auto rgb = decode_rgb(encode(pixels, 1, 1, 4), width, height);
+    ASSERT_EQ(rgb.size(), 3U);
+    EXPECT_EQ(rgb[0], 0x10);
+    EXPECT_EQ(rgb[1], 0x20);
+    EXPECT_EQ(rgb[2], 0x30);
+}
+
+TEST(PngEncode, SinkErrorsPassThrough) {
+    const TestImage image;
+    EXPECT_THROW(
+        vox::render::encode_png_rgb(
+            image.pixels.data(), image.width, image.height, image.stride_pixels * 4,
+            [](const unsigned char*, std::size_t) { throw vox::IoError("disk full"); }, "test.png"),
+        vox::IoError);
+}
+
+}  // namespace
