@@ -1,0 +1,356 @@
+// The ray caster against analytic answers: silhouette areas, Beer-Lambert compositing,
+// where a marker voxel lands under the documented camera conventions, round spheres with
+// anisotropic spacing, clip planes and crop boxes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "test_util.h"
+#include "vox/error.h"
+#include "vox/volume_render.h"
+
+namespace {
+
+using vox::Image;
+using vox::RenderMode;
+using vox::RenderOptions;
+using vox::Volume;
+
+// A u16 volume of `shape` (z, y, x) whose voxel (z, y, x) holds f(z, y, x).
+template <typename F>
+Volume make_volume(std::int64_t nz, std::int64_t ny, std::int64_t nx, F&& f,
+                   std::array<double, 3> spacing = {1.0, 1.0, 1.0}) {
+    Volume volume = Volume::allocate({nz, ny, nx, 1}, vox::PixelType::u16);
+    auto view = volume.mutable_view<std::uint16_t>();
+    for (std::int64_t z = 0; z < nz; ++z)
+        for (std::int64_t y = 0; y < ny; ++y)
+            for (std::int64_t x = 0; x < nx; ++x)
+                view(z, y, x) = std::uint16_t(f(z, y, x));
+    vox::Spacing physical;
+    physical.zyx = spacing;
+    physical.unit = "mm";
+    physical.known = true;
+    volume.set_spacing(physical);
+    return volume;
+}
+
+// Gray from 0 to `high`.
+std::vector<vox::ResolvedChannel> gray(double high) {
+    vox::ResolvedChannel channel;
+    channel.colormap = &vox::colormap("gray");
+    channel.low = 0.0;
+    channel.high = high;
+    return {channel};
+}
+
+// A sphere of `radius` (in the spacing's unit) at the volume's centre, 1000 inside, with a
+// linear ramp one coarsest voxel wide across the surface, so that trilinear interpolation
+// along every axis puts the 500 level on it.
+Volume sphere(std::int64_t nz, std::int64_t ny, std::int64_t nx, double radius,
+              std::array<double, 3> spacing = {1.0, 1.0, 1.0}) {
+    const double coarsest = std::max({spacing[0], spacing[1], spacing[2]});
+    return make_volume(
+        nz, ny, nx,
+        [&](std::int64_t z, std::int64_t y, std::int64_t x) {
+            const double dz = (double(z) - double(nz - 1) / 2.0) * spacing[0];
+            const double dy = (double(y) - double(ny - 1) / 2.0) * spacing[1];
+            const double dx = (double(x) - double(nx - 1) / 2.0) * spacing[2];
+            const double inside = (radius - std::sqrt(dx * dx + dy * dy + dz * dz)) / coarsest;
+            return std::clamp(500.0 + 1000.0 * inside, 0.0, 1000.0);
+        },
+        spacing);
+}
+
+std::int64_t count_at_least(const Image& image, int level) {
+    std::int64_t count = 0;
+    for (std::int64_t i = 0; i < image.width * image.height; ++i)
+        count += image.rgba[std::size_t(4 * i)] >= level;
+    return count;
+}
+
+// The bounding box (columns, rows) of pixels at least `level` in red.
+std::array<std::int64_t, 4> extent_of(const Image& image, int level) {
+    std::array<std::int64_t, 4> box{image.width, image.height, -1, -1};
+    for (std::int64_t y = 0; y < image.height; ++y) {
+        for (std::int64_t x = 0; x < image.width; ++x) {
+            if (image.pixel(x, y)[0] < level) continue;
+            box = {std::min(box[0], x), std::min(box[1], y), std::max(box[2], x),
+                   std::max(box[3], y)};
+        }
+    }
+    return box;
+}
+
+// The pixel size of an orthographic render at zoom 1 (header convention).
+double pixel_size(const Volume& volume, std::int64_t size) {
+    const auto& s = volume.spacing().zyx;
+    const auto& shape = volume.shape();
+    const double diagonal =
+        std::hypot(double(shape.x) * s[2], double(shape.y) * s[1], double(shape.z) * s[0]);
+    return diagonal / double(size);
+}
+
+TEST(Raycast, SphereMipSilhouetteHasTheExpectedArea) {
+    const double radius = 20.0;
+    const Volume volume = sphere(64, 64, 64, radius);
+    RenderOptions options;
+    options.width = options.height = 256;
+    const double pixel = pixel_size(volume, 256);
+    const double expected = std::numbers::pi * radius * radius / (pixel * pixel);
+    for (const auto& [azimuth, elevation] : {std::pair{320.0, 30.0}, {0.0, 0.0}, {45.0, 80.0}}) {
+        options.camera.azimuth = azimuth;
+        options.camera.elevation = elevation;
+        const Image image = vox::render_volume(volume, gray(1000.0), options);
+        EXPECT_NEAR(double(count_at_least(image, 128)), expected, 0.02 * expected)
+            << azimuth << "/" << elevation;
+    }
+}
+
+TEST(Raycast, IsosurfaceSilhouetteAndShading) {
+    const double radius = 20.0;
+    const Volume volume = sphere(64, 64, 64, radius);
+    RenderOptions options;
+    options.width = options.height = 256;
+    options.mode = RenderMode::isosurface;
+    options.iso_levels = {500.0};
+    const Image image = vox::render_volume(volume, gray(1000.0), options);
+    const double pixel = pixel_size(volume, 256);
+    const double expected = std::numbers::pi * radius * radius / (pixel * pixel);
+    std::int64_t hit = 0;
+    for (std::int64_t i = 0; i < image.width * image.height; ++i)
+        hit += image.rgba[std::size_t(4 * i)] > 0;
+    EXPECT_NEAR(double(hit), expected, 0.02 * expected);
+    // Facing the headlight at the centre, grazing at the rim: brighter in the middle.
+    const int centre = image.pixel(128, 128)[0];
+    const auto rim = double(radius * 0.95 / pixel);
+    EXPECT_GT(centre, 240);
+    EXPECT_LT(image.pixel(128 + std::int64_t(rim), 128)[0], centre - 60);
+}
+
+TEST(Raycast, UniformSlabCompositesToBeerLambert) {
+    // Rays along +Y (the front view) cross 101 voxels: the sample box [0, 100] is 100 long.
+    const Volume volume = make_volume(9, 101, 9, [](auto, auto, auto) { return 1000; });
+    RenderOptions options;
+    options.width = options.height = 64;
+    options.camera = vox::named_camera("front");
+    options.camera.zoom = 8.0;  // the middle of the slab fills the image
+    options.mode = RenderMode::dvr;
+    vox::TransferFunction transfer = vox::parse_transfer_function("points:0,0.02;1,0.02");
+    transfer.opacity_unit = 1.0;
+    for (const double distance : {0.5, 0.25, 1.0}) {
+        options.sample_distance = distance;
+        options.transfer = {transfer};
+        const Image image = vox::render_volume(volume, gray(1000.0), options);
+        const double alpha = 1.0 - std::pow(1.0 - 0.02, 100.0);
+        // White over black: the red channel is the accumulated opacity.
+        EXPECT_NEAR(image.pixel(32, 32)[0] / 255.0, alpha, 0.01 * alpha) << distance;
+    }
+}
+
+// Where the header's conventions put voxel (z, y, x) on a W x H orthographic image.
+std::array<double, 2> predicted_pixel(const Volume& volume, const vox::Camera& camera,
+                                      std::int64_t size, std::array<std::int64_t, 3> voxel) {
+    const auto& s = volume.spacing().zyx;
+    const auto& shape = volume.shape();
+    const double X = (double(voxel[2]) - double(shape.x - 1) / 2.0) * s[2];
+    const double Y = (double(voxel[1]) - double(shape.y - 1) / 2.0) * s[1];
+    const double Z = (double(voxel[0]) - double(shape.z - 1) / 2.0) * s[0];
+    const double az = camera.azimuth * std::numbers::pi / 180.0;
+    const double el = camera.elevation * std::numbers::pi / 180.0;
+    const std::array<double, 3> d{std::cos(el) * std::cos(az), std::cos(el) * std::sin(az),
+                                  std::sin(el)};
+    const std::array<double, 3> right{-std::sin(az), std::cos(az), 0.0};
+    const std::array<double, 3> up{d[1] * right[2] - d[2] * right[1],
+                                   d[2] * right[0] - d[0] * right[2],
+                                   d[0] * right[1] - d[1] * right[0]};
+    const double pixel = pixel_size(volume, size) / camera.zoom;
+    const double u = X * right[0] + Y * right[1] + Z * right[2];
+    const double v = X * up[0] + Y * up[1] + Z * up[2];
+    return {double(size) / 2.0 + u / pixel - 0.5, double(size) / 2.0 - v / pixel - 0.5};
+}
+
+std::array<std::int64_t, 2> brightest(const Image& image) {
+    std::array<std::int64_t, 2> best{0, 0};
+    int value = -1;
+    for (std::int64_t y = 0; y < image.height; ++y) {
+        for (std::int64_t x = 0; x < image.width; ++x) {
+            if (image.pixel(x, y)[0] > value) {
+                value = image.pixel(x, y)[0];
+                best = {x, y};
+            }
+        }
+    }
+    return best;
+}
+
+TEST(Raycast, MarkerVoxelLandsWhereTheConventionsSay) {
+    const std::array<std::int64_t, 3> marker{5, 20, 27};
+    const Volume volume =
+        make_volume(24, 33, 40,
+                    [&](std::int64_t z, std::int64_t y, std::int64_t x) {
+                        return z == marker[0] && y == marker[1] && x == marker[2] ? 1000 : 0;
+                    },
+                    {2.0, 1.0, 0.5});
+    RenderOptions options;
+    options.width = options.height = 160;
+    options.sample_distance = 0.25;
+    for (const auto& [azimuth, elevation] : {std::pair{320.0, 30.0},
+                                             {0.0, 0.0},
+                                             {-90.0, 0.0},
+                                             {90.0, 45.0},
+                                             {200.0, -60.0},
+                                             {-90.0, 90.0}}) {
+        options.camera.azimuth = azimuth;
+        options.camera.elevation = elevation;
+        const Image image = vox::render_volume(volume, gray(1000.0), options);
+        const auto expected = predicted_pixel(volume, options.camera, 160, marker);
+        const auto found = brightest(image);
+        EXPECT_NEAR(double(found[0]), expected[0], 1.0) << azimuth << "/" << elevation;
+        EXPECT_NEAR(double(found[1]), expected[1], 1.0) << azimuth << "/" << elevation;
+    }
+}
+
+TEST(Raycast, NamedViewsAndFlips) {
+    // front: X right, Z up. A marker at high x and high z lands top right.
+    const Volume volume = make_volume(16, 16, 16, [](std::int64_t z, std::int64_t, std::int64_t x) {
+        return z == 13 && x == 13 ? 1000 : 0;
+    });
+    RenderOptions options;
+    options.width = options.height = 64;
+    options.camera = vox::named_camera("front");
+    auto found = brightest(vox::render_volume(volume, gray(1000.0), options));
+    EXPECT_GT(found[0], 32);
+    EXPECT_LT(found[1], 32);
+    // Flipping x mirrors it to the left.
+    options.flip_xyz = {true, false, false};
+    found = brightest(vox::render_volume(volume, gray(1000.0), options));
+    EXPECT_LT(found[0], 32);
+    EXPECT_LT(found[1], 32);
+    VOX_EXPECT_THROW_MSG(vox::named_camera("diagonal"), vox::ValueError,
+                         "unknown view 'diagonal': use front, back, side, top, bottom or tutorial");
+}
+
+TEST(Raycast, PerspectiveMarkerAndCentre) {
+    const Volume volume =
+        make_volume(17, 17, 17, [](std::int64_t z, std::int64_t y, std::int64_t x) {
+            return z == 8 && y == 8 && x == 8 ? 1000 : 0;
+        });
+    RenderOptions options;
+    options.width = options.height = 65;
+    options.camera.projection = vox::ProjectionKind::perspective;
+    options.sample_distance = 0.25;
+    // The centre voxel is on the optical axis at any angle.
+    for (const double azimuth : {0.0, 130.0, 320.0}) {
+        options.camera.azimuth = azimuth;
+        const auto found = brightest(vox::render_volume(volume, gray(1000.0), options));
+        EXPECT_EQ(found[0], 32);
+        EXPECT_EQ(found[1], 32);
+    }
+}
+
+TEST(Raycast, AnisotropicSphereRendersRound) {
+    // 12 mm radius sampled at 2 mm in z and 0.5 mm in y and x.
+    const Volume volume = sphere(16, 64, 64, 12.0, {2.0, 0.5, 0.5});
+    RenderOptions options;
+    options.width = options.height = 200;
+    for (const char* view : {"front", "side", "top", "tutorial"}) {
+        options.camera = vox::named_camera(view);
+        const auto box = extent_of(vox::render_volume(volume, gray(1000.0), options), 128);
+        const double width = double(box[2] - box[0] + 1);
+        const double height = double(box[3] - box[1] + 1);
+        const double expected = 2.0 * 12.0 / pixel_size(volume, 200);
+        EXPECT_NEAR(width, height, 2.0) << view;
+        EXPECT_NEAR(width, expected, 2.0) << view;
+    }
+}
+
+TEST(Raycast, ClipPlaneRemovesExactlyItsHalfSpace) {
+    const Volume volume = make_volume(32, 32, 32, [](auto, auto, auto) { return 1000; });
+    RenderOptions options;
+    options.width = options.height = 128;
+    options.camera = vox::named_camera("top");  // X right, Y up
+    options.camera.zoom = 1.5;
+    // The tutorial's diagonal cut: remove X + Y > 0.
+    options.clip_planes = {vox::ClipPlane{{0.0, 0.0, 0.0}, {1.0, 1.0, 0.0}}};
+    const Image image = vox::render_volume(volume, gray(1000.0), options);
+    const double pixel = pixel_size(volume, 128) / 1.5;
+    const double half_box = 15.5 / pixel;  // voxel centres span [-15.5, 15.5]
+    for (std::int64_t y = 0; y < 128; ++y) {
+        for (std::int64_t x = 0; x < 128; ++x) {
+            const double u = double(x) + 0.5 - 64.0;  // X in pixels
+            const double v = 64.0 - double(y) - 0.5;  // Y in pixels
+            if (std::abs(u) > half_box - 1 || std::abs(v) > half_box - 1) continue;
+            const double side = (u + v) / std::sqrt(2.0);
+            if (side > 1.0) {
+                EXPECT_EQ(image.pixel(x, y)[0], 0) << x << "," << y;
+            } else if (side < -1.0) {
+                EXPECT_EQ(image.pixel(x, y)[0], 255) << x << "," << y;
+            }
+        }
+    }
+}
+
+TEST(Raycast, CropBoxKeepsOnlyItsVoxels) {
+    const Volume volume = make_volume(20, 20, 20, [](auto, auto, auto) { return 1000; });
+    RenderOptions options;
+    options.width = options.height = 100;
+    options.camera = vox::named_camera("top");
+    options.crop = std::array<std::array<std::int64_t, 3>, 2>{{{0, 0, 0}, {20, 20, 10}}};
+    const Image image = vox::render_volume(volume, gray(1000.0), options);
+    // x < 10 only: the left half of the box.
+    EXPECT_EQ(image.pixel(40, 50)[0], 255);
+    EXPECT_EQ(image.pixel(60, 50)[0], 0);
+}
+
+TEST(Raycast, TransparentBackgroundAndModes) {
+    const Volume volume = make_volume(8, 8, 8, [](auto z, auto, auto) { return 100 * z; });
+    RenderOptions options;
+    options.width = options.height = 32;
+    options.background = {0, 0, 0, 0};
+    const Image image = vox::render_volume(volume, gray(700.0), options);
+    EXPECT_EQ(image.pixel(0, 0)[3], 0);      // outside the box
+    EXPECT_EQ(image.pixel(16, 16)[3], 255);  // MIP inside is opaque
+    // Front view: rays along +Y see one z all the way, so MIP, MinIP and the average agree
+    // with the value at the pixel's height: z = 3.5 - 0.5 pixel for the pixel below centre.
+    options.camera = vox::named_camera("front");
+    const double z = 3.5 - 0.5 * pixel_size(volume, 32);
+    const int expected = vox::colormap("gray").at(100.0 * z / 700.0)[0];
+    for (const RenderMode mode : {RenderMode::mip, RenderMode::minip, RenderMode::average}) {
+        options.mode = mode;
+        EXPECT_EQ(vox::render_volume(volume, gray(700.0), options).pixel(16, 16)[0], expected);
+    }
+}
+
+TEST(Raycast, BadOptions) {
+    const Volume volume = make_volume(4, 4, 4, [](auto, auto, auto) { return 1; });
+    RenderOptions options;
+    options.width = 0;
+    VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
+                         "the image size must be 1 to 16384 pixels a side, got 0x512");
+    options.width = 16;
+    options.sample_distance = 0.0;
+    VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
+                         "the sample distance must be > 0 voxels, got 0");
+    options.sample_distance = 1.0;
+    options.mode = RenderMode::isosurface;
+    VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
+                         "an isosurface needs a level");
+    VOX_EXPECT_THROW_MSG(vox::parse_render_mode("xray"), vox::ValueError,
+                         "unknown render mode 'xray': use mip, minip, average, dvr or iso");
+    VOX_EXPECT_THROW_MSG(vox::parse_transfer_function("linear:0.5:2"), vox::ValueError,
+                         "transfer function 'linear:0.5:2': '2' is not a number in [0, 1]");
+}
+
+TEST(Raycast, TransferFunctions) {
+    EXPECT_DOUBLE_EQ(vox::parse_transfer_function("ramp").opacity(0.3), 0.3);
+    const auto linear = vox::parse_transfer_function("linear:0.2:0.6");
+    EXPECT_DOUBLE_EQ(linear.opacity(0.1), 0.0);
+    EXPECT_DOUBLE_EQ(linear.opacity(0.4), 0.5);
+    EXPECT_DOUBLE_EQ(linear.opacity(0.9), 1.0);
+    const auto step = vox::parse_transfer_function("step:0.5");
+    EXPECT_DOUBLE_EQ(step.opacity(0.49), 0.0);
+    EXPECT_DOUBLE_EQ(step.opacity(0.5), 1.0);
+}
+
+}  // namespace
