@@ -12,6 +12,7 @@
 #include "compare.h"
 #include "figures.h"
 #include "read_flags.h"
+#include "render.h"
 #include "terminal.h"
 #include "vox/error.h"
 #include "vox/parallel.h"
@@ -47,6 +48,8 @@ constexpr const char* kExamples = R"(Examples:
   voxscope channels sample:cells -o channels.png --index 30   one facet per channel
   voxscope project sample:cells -o mip.png --mode max   maximum intensity projection
   voxscope animate sample:cells -o cells.gif --axis z   step through the planes
+  voxscope render sample:cells -o cells3d.png --mode dvr   3D, the tutorial's view
+  voxscope turntable sample:cells -o spin.gif --mode mip   3D, all around
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
@@ -71,7 +74,8 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
                 message =
                     "unknown command '" + argument +
                     "'; the commands are info, convert, process, hist, compare, labels, "
-                    "slice, ortho, montage, channels, project, animate, ops, samples and formats";
+                    "slice, ortho, montage, channels, project, animate, render, turntable, ops, "
+                    "samples and formats";
                 break;
             }
         }
@@ -289,6 +293,13 @@ int main(int argc, char** argv) {
                               "Label each frame (default for --versions/--sweep)");
     animate_command->add_flag("--no-label", animate.no_label, "No frame labels");
 
+    RenderFlags render;
+    ReadFlags render_read;
+    CLI::App* render_command = add_render_command(app, render, render_read);
+    TurntableFlags turntable;
+    ReadFlags turntable_read;
+    CLI::App* turntable_command = add_turntable_command(app, turntable, turntable_read);
+
     app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
     app.add_subcommand("formats", "List the file formats voxscope reads and writes");
@@ -327,6 +338,9 @@ int main(int argc, char** argv) {
             return run_channels(channels, to_read_options(channels_read));
         if (project_command->parsed()) return run_project(project, to_read_options(project_read));
         if (animate_command->parsed()) return run_animate(animate, to_read_options(animate_read));
+        if (render_command->parsed()) return run_render(render, to_read_options(render_read));
+        if (turntable_command->parsed())
+            return run_turntable(turntable, to_read_options(turntable_read));
         if (app.got_subcommand("ops")) return run_ops();
         if (app.got_subcommand("formats")) return run_formats();
         return run_samples();

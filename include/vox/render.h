@@ -200,6 +200,12 @@ struct PanelBox {
 std::vector<PanelBox> figure_panel_boxes(const std::vector<Panel>& panels,
                                          const FigureOptions& options);
 
+/// Writes an image as it is (no margins or annotations) to a PNG file, atomically: RGB when
+/// every pixel is opaque, else RGBA. Encoded on all cores like figures.
+/// @throw ValueError for another extension than .png or an empty image; IoError if the
+/// file cannot be written.
+void write_image(const Image& image, const std::string& path);
+
 /// A "nice" scale-bar length (1, 2 or 5 times a power of ten) close to `target`.
 double nice_length(double target);
 

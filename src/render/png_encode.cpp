@@ -6,10 +6,13 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <vector>
 
+#include "source.h"
 #include "vox/error.h"
+#include "vox/render.h"
 
 namespace vox::render {
 namespace {
@@ -24,25 +27,22 @@ struct Band {
     std::size_t raw_size = 0;
 };
 
-// Filters rows [first, last) with the Sub filter (each byte minus the one three bytes to
-// its left), the cheapest filter that compresses smooth and noisy images well.
-std::vector<unsigned char> filter_rows(const std::uint32_t* pixels, int width,
-                                       std::size_t stride_bytes, int first, int last) {
-    const std::size_t row_size = 1 + 3 * std::size_t(width);
+// Filters rows [first, last) with the Sub filter (each byte minus the one a pixel to its
+// left), the cheapest filter that compresses smooth and noisy images well.
+std::vector<unsigned char> filter_rows(RowFetch fetch, int width, int channels, int first,
+                                       int last) {
+    const std::size_t row_bytes = std::size_t(channels) * std::size_t(width);
+    const std::size_t row_size = 1 + row_bytes;
     std::vector<unsigned char> raw(row_size * std::size_t(last - first));
+    std::vector<unsigned char> row(row_bytes);
     for (int y = first; y < last; ++y) {
-        const auto* row = reinterpret_cast<const std::uint32_t*>(
-            reinterpret_cast<const unsigned char*>(pixels) + std::size_t(y) * stride_bytes);
+        fetch(y, row.data());
         unsigned char* out = raw.data() + row_size * std::size_t(y - first);
         out[0] = 1;  // PNG filter type Sub
-        std::uint32_t left = 0;
-        for (int x = 0; x < width; ++x) {
-            const std::uint32_t pixel = row[x];
-            out[1 + 3 * x] = static_cast<unsigned char>((pixel >> 16) - (left >> 16));
-            out[2 + 3 * x] = static_cast<unsigned char>((pixel >> 8) - (left >> 8));
-            out[3 + 3 * x] = static_cast<unsigned char>(pixel - left);
-            left = pixel;
-        }
+        for (std::size_t i = 0; i < std::size_t(channels); ++i)
+            out[1 + i] = row[i];
+        for (std::size_t i = std::size_t(channels); i < row_bytes; ++i)
+            out[1 + i] = static_cast<unsigned char>(row[i] - row[i - std::size_t(channels)]);
     }
     return raw;
 }
@@ -75,9 +75,9 @@ struct WriteContext {
 
 }  // namespace
 
-void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::size_t stride_bytes,
-                    ByteSink sink, const std::string& path) {
-    const std::size_t row_size = 1 + 3 * std::size_t(width);
+void encode_png(int width, int height, int channels, RowFetch fetch, ByteSink sink,
+                const std::string& path) {
+    const std::size_t row_size = 1 + std::size_t(channels) * std::size_t(width);
     const int band_rows = int(std::max<std::size_t>(1, kBandBytes / row_size));
     const int band_count = (height + band_rows - 1) / band_rows;
     std::vector<Band> bands(static_cast<std::size_t>(band_count));
@@ -85,7 +85,7 @@ void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::siz
         for (std::int64_t b = begin; b < end; ++b) {
             const int first = int(b) * band_rows;
             const int last = std::min(height, first + band_rows);
-            deflate_band(filter_rows(pixels, width, stride_bytes, first, last), b + 1 == band_count,
+            deflate_band(filter_rows(fetch, width, channels, first, last), b + 1 == band_count,
                          bands[std::size_t(b)], path);
         }
     });
@@ -99,7 +99,10 @@ void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::siz
     for (int shift = 24; shift >= 0; shift -= 8)
         stream.push_back(static_cast<unsigned char>(adler >> shift));
 
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    // Errors come back as exceptions (with the file's name), so libpng prints nothing.
+    png_structp png = png_create_write_struct(
+        PNG_LIBPNG_VER_STRING, nullptr, [](png_structp p, png_const_charp) { png_longjmp(p, 1); },
+        [](png_structp, png_const_charp) {});
     png_infop info = png ? png_create_info_struct(png) : nullptr;
     if (!info) {
         png_destroy_write_struct(&png, nullptr);
@@ -126,8 +129,9 @@ void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::siz
             if (target->error) png_error(p, "write failed");
         },
         nullptr);
-    png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8,
+                 channels == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     // IDAT chunks of at most 1 MiB, as encoders usually split them.
     constexpr std::size_t kChunk = std::size_t(1) << 20;
@@ -139,4 +143,56 @@ void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::siz
     png_destroy_write_struct(&png, &info);
 }
 
+void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::size_t stride_bytes,
+                    ByteSink sink, const std::string& path) {
+    encode_png(
+        width, height, 3,
+        [&](int y, unsigned char* row) {
+            const auto* source = reinterpret_cast<const std::uint32_t*>(
+                reinterpret_cast<const unsigned char*>(pixels) + std::size_t(y) * stride_bytes);
+            for (int x = 0; x < width; ++x) {
+                row[3 * x] = static_cast<unsigned char>(source[x] >> 16);
+                row[3 * x + 1] = static_cast<unsigned char>(source[x] >> 8);
+                row[3 * x + 2] = static_cast<unsigned char>(source[x]);
+            }
+        },
+        sink, path);
+}
+
 }  // namespace vox::render
+
+namespace vox {
+
+void write_image(const Image& image, const std::string& path) {
+    if (!io::has_extension(path, ".png")) {
+        throw ValueError(fmt::format("cannot write an image to '{}': use .png", path));
+    }
+    if (image.width < 1 || image.height < 1 || image.width > 0x7FFFFFFF / 4 ||
+        image.height > 0x7FFFFFFF) {
+        throw ValueError(fmt::format("cannot write a {}x{} image", image.width, image.height));
+    }
+    bool opaque = true;
+    for (std::size_t i = 3; i < image.rgba.size() && opaque; i += 4)
+        opaque = image.rgba[i] == 255;
+    const int channels = opaque ? 3 : 4;
+    io::AtomicFile file(path);
+    render::encode_png(
+        int(image.width), int(image.height), channels,
+        [&](int y, unsigned char* row) {
+            const std::uint8_t* source = image.pixel(0, y);
+            if (channels == 4) {
+                std::memcpy(row, source, std::size_t(4 * image.width));
+                return;
+            }
+            for (std::int64_t x = 0; x < image.width; ++x) {
+                row[3 * x] = source[4 * x];
+                row[3 * x + 1] = source[4 * x + 1];
+                row[3 * x + 2] = source[4 * x + 2];
+            }
+        },
+        [&](const unsigned char* data, std::size_t size) { file.write(data, std::int64_t(size)); },
+        path);
+    file.commit();
+}
+
+}  // namespace vox

@@ -13,8 +13,12 @@ namespace vox::render {
 /// Receives consecutive bytes of the encoded file; throws to abort.
 using ByteSink = FunctionRef<void(const unsigned char* data, std::size_t size)>;
 
-/// Encodes an opaque image of 0x00RRGGBB pixels (Cairo's ARGB32 with a white background:
-/// alpha is ignored) as an 8-bit RGB PNG and passes the file to `sink`.
+/// Writes the raw bytes of row `y` (width x channels bytes, R G B [A]) into `row`. Called
+/// from several threads at once: it must only read shared data.
+using RowFetch = FunctionRef<void(int y, unsigned char* row)>;
+
+/// Encodes an 8-bit RGB (channels 3) or RGBA (channels 4) PNG of rows from `fetch` and
+/// passes the file to `sink`.
 ///
 /// Rows are Sub-filtered and deflated at zlib level 1 in bands of rows on all cores, as
 /// pigz does: each band ends on a byte boundary (Z_SYNC_FLUSH) so the bands concatenate
@@ -22,6 +26,11 @@ using ByteSink = FunctionRef<void(const unsigned char* data, std::size_t size)>;
 /// fixed by the image size, so the file is the same for any thread count. libpng writes the
 /// signature, IHDR, IDAT and IEND chunks with their CRCs.
 /// @throw IoError naming `path` if encoding fails; whatever `sink` throws.
+void encode_png(int width, int height, int channels, RowFetch fetch, ByteSink sink,
+                const std::string& path);
+
+/// encode_png() of an opaque image of 0x00RRGGBB pixels (Cairo's ARGB32 on a white
+/// background: alpha is ignored) as RGB.
 void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::size_t stride_bytes,
                     ByteSink sink, const std::string& path);
 

@@ -6,12 +6,14 @@
 #include <png.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <vector>
 
 #include "test_util.h"
 #include "vox/error.h"
 #include "vox/parallel.h"
+#include "vox/render.h"
 
 namespace {
 
@@ -106,6 +108,26 @@ TEST(PngEncode, SinkErrorsPassThrough) {
             image.pixels.data(), image.width, image.height, image.stride_pixels * 4,
             [](const unsigned char*, std::size_t) { throw vox::IoError("disk full"); }, "test.png"),
         vox::IoError);
+}
+
+TEST(PngEncode, WriteImageKeepsAlpha) {
+    vox::Image image = vox::Image::filled(3, 2, {10, 20, 30, 255});
+    image.pixel(2, 1)[3] = 0;
+    image.pixel(1, 0)[0] = 200;
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "vox_write_image_test.png").string();
+    vox::write_image(image, path);
+    png_image decoded{};
+    decoded.version = PNG_IMAGE_VERSION;
+    ASSERT_TRUE(png_image_begin_read_from_file(&decoded, path.c_str())) << decoded.message;
+    EXPECT_EQ(decoded.format & PNG_FORMAT_FLAG_ALPHA, PNG_FORMAT_FLAG_ALPHA);
+    decoded.format = PNG_FORMAT_RGBA;
+    std::vector<unsigned char> rgba(PNG_IMAGE_SIZE(decoded));
+    ASSERT_TRUE(png_image_finish_read(&decoded, nullptr, rgba.data(), 0, nullptr));
+    EXPECT_EQ(std::vector<unsigned char>(rgba.begin(), rgba.end()), image.rgba);
+    std::filesystem::remove(path);
+    VOX_EXPECT_THROW_MSG(vox::write_image(image, "x.jpg"), vox::ValueError,
+                         "cannot write an image to 'x.jpg': use .png");
 }
 
 }  // namespace
