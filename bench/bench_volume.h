@@ -11,6 +11,16 @@
 
 namespace vox::bench {
 
+/// A well-mixed 64-bit hash of a voxel's linear index (splitmix64's finaliser): repeatable
+/// noise for the bench volumes, the same in every run and for any thread count.
+inline std::uint64_t voxel_hash(std::int64_t index) {
+    std::uint64_t hash = std::uint64_t(index) * 0x9E3779B97F4A7C15ull;
+    hash ^= hash >> 31;
+    hash *= 0xBF58476D1CE4E5B9ull;
+    hash ^= hash >> 29;
+    return hash;
+}
+
 // Deterministic microscopy-like volume: noisy background, bright blocky structures.
 inline vox::Volume make_bench_volume(std::int64_t edge) {
     vox::Volume volume = vox::Volume::allocate({edge, edge, edge, 1}, vox::PixelType::u16);
@@ -20,11 +30,7 @@ inline vox::Volume make_bench_volume(std::int64_t edge) {
             for (std::int64_t y = 0; y < edge; ++y) {
                 std::uint16_t* row = view.row(z, y);
                 for (std::int64_t x = 0; x < edge; ++x) {
-                    std::uint64_t hash =
-                        std::uint64_t((z * edge + y) * edge + x) * 0x9E3779B97F4A7C15ull;
-                    hash ^= hash >> 31;
-                    hash *= 0xBF58476D1CE4E5B9ull;
-                    hash ^= hash >> 29;
+                    const std::uint64_t hash = vox::bench::voxel_hash((z * edge + y) * edge + x);
                     const int structure = ((x / 37 + y / 53 + z / 29) % 5 == 0) ? 20000 : 0;
                     row[x] = std::uint16_t(900 + int(hash & 0x3FF) + structure);
                 }

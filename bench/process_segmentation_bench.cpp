@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "bench_volume.h"
 #include "vox/parallel.h"
 #include "vox/segmentation.h"
 #include "vox/volume.h"
@@ -26,11 +27,7 @@ vox::Volume make_bench_volume(std::int64_t edge) {
             for (std::int64_t y = 0; y < edge; ++y) {
                 std::uint16_t* row = view.row(z, y);
                 for (std::int64_t x = 0; x < edge; ++x) {
-                    std::uint64_t hash =
-                        std::uint64_t((z * edge + y) * edge + x) * 0x9E3779B97F4A7C15ull;
-                    hash ^= hash >> 31;
-                    hash *= 0xBF58476D1CE4E5B9ull;
-                    hash ^= hash >> 29;
+                    const std::uint64_t hash = vox::bench::voxel_hash((z * edge + y) * edge + x);
                     const double dz = double(z % 24) - 12.0, dy = double(y % 20) - 10.0,
                                  dx = double(x % 28) - 14.0;
                     const double r = dz * dz / 64.0 + dy * dy / 49.0 + dx * dx / 100.0;

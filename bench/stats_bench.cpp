@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_volume.h"
 #include "vox/parallel.h"
 #include "vox/stats.h"
 #include "vox/volume.h"
@@ -25,11 +26,7 @@ vox::Volume make_bench_volume(std::int64_t edge) {
             for (std::int64_t y = 0; y < edge; ++y) {
                 std::uint16_t* row = view.row(z, y);
                 for (std::int64_t x = 0; x < edge; ++x) {
-                    std::uint64_t hash =
-                        std::uint64_t((z * edge + y) * edge + x) * 0x9E3779B97F4A7C15ull;
-                    hash ^= hash >> 31;
-                    hash *= 0xBF58476D1CE4E5B9ull;
-                    hash ^= hash >> 29;
+                    const std::uint64_t hash = vox::bench::voxel_hash((z * edge + y) * edge + x);
                     const int noise = int(hash & 0x3FF);
                     const int structure = ((x / 37 + y / 53 + z / 29) % 5 == 0)
                                               ? 20000 + int((hash >> 20) & 0x3FFF)

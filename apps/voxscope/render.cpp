@@ -194,6 +194,7 @@ vox::RenderOptions render_options(const RenderFlags& flags, const vox::Volume& v
     }
     options.background = parse_background(flags.background);
     options.box_outline = flags.box;
+    options.preview = flags.preview;
     return options;
 }
 
@@ -236,6 +237,8 @@ void add_flags(CLI::App& command, RenderFlags& flags, ReadFlags& read) {
     command.add_option("--background", flags.background,
                        "black (default), white, transparent or R,G,B");
     command.add_flag("--box", flags.box, "Draw the volume's box");
+    command.add_flag("--preview", flags.preview,
+                     "Fast preview: rays every 2x2 pixels, twice the sample distance");
     add_read_flags(command, read);
 }
 

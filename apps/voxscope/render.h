@@ -35,6 +35,7 @@ struct RenderFlags {
     std::string flip;                      // letters of x, y, z
     std::string background = "black";
     bool box = false;
+    bool preview = false;
 };
 
 /// Adds `render`: one frame to a PNG.

@@ -1,6 +1,8 @@
 // The CPU ray caster: rays per pixel in tiles over all cores, trilinear samples at a fixed
 // spacing along each ray, empty space skipped by a grid of 8^3-voxel bricks that know
-// their value range, front-to-back compositing with early ray termination.
+// their value range (and regions of 4^3 bricks above it, walked incrementally),
+// front-to-back compositing with early ray termination. A preview casts a quarter of the
+// rays with twice the step and scales the result up.
 #include <cairo.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -54,6 +56,8 @@ double radians(double degrees) {
 
 constexpr int kBrickShift = 3;  // bricks of 8^3 cells
 constexpr int kBrick = 1 << kBrickShift;
+// Regions of 4^3 bricks (32^3 cells): rays cross empty space a region at a time.
+constexpr int kRegionShift = 5;
 constexpr int kLutSize = 4096;  // mapped values t in [0, 1] -> colour and opacity
 // Front-to-back compositing stops when the ray is this opaque (the rest changes < 1/255).
 constexpr float kOpaque = 0.996F;
@@ -85,7 +89,43 @@ struct ChannelData {
     std::array<std::int64_t, 3> bricks{};  // per axis x, y, z
     std::vector<float> brick_min;
     std::vector<float> brick_max;
+    std::array<std::int64_t, 3> regions{};  // per axis x, y, z
+    std::vector<float> region_min;
+    std::vector<float> region_max;
+    std::vector<std::int32_t> brick_region;  // the region of each brick
 };
+
+// The region of each brick, as an index into the region grid.
+std::vector<std::int32_t> region_of_bricks(const ChannelData& channel) {
+    std::vector<std::int32_t> region(channel.brick_min.size());
+    constexpr int kShift = kRegionShift - kBrickShift;
+    std::size_t b = 0;
+    for (std::int64_t bz = 0; bz < channel.bricks[2]; ++bz)
+        for (std::int64_t by = 0; by < channel.bricks[1]; ++by)
+            for (std::int64_t bx = 0; bx < channel.bricks[0]; ++bx)
+                region[b++] = std::int32_t(((bz >> kShift) * channel.regions[1] + (by >> kShift)) *
+                                               channel.regions[0] +
+                                           (bx >> kShift));
+    return region;
+}
+
+// The regions' value ranges, from their bricks'.
+void compute_regions(ChannelData& channel) {
+    constexpr int kShift = kRegionShift - kBrickShift;
+    for (std::size_t a = 0; a < 3; ++a)
+        channel.regions[a] = (channel.bricks[a] + (1 << kShift) - 1) >> kShift;
+    const std::size_t count =
+        std::size_t(channel.regions[0] * channel.regions[1] * channel.regions[2]);
+    channel.region_min.assign(count, std::numeric_limits<float>::infinity());
+    channel.region_max.assign(count, -std::numeric_limits<float>::infinity());
+    channel.brick_region = region_of_bricks(channel);
+    const std::vector<std::int32_t>& region = channel.brick_region;
+    for (std::size_t b = 0; b < region.size(); ++b) {
+        const auto r = std::size_t(region[b]);
+        channel.region_min[r] = std::min(channel.region_min[r], channel.brick_min[b]);
+        channel.region_max[r] = std::max(channel.region_max[r], channel.brick_max[b]);
+    }
+}
 
 template <typename T>
 void compute_bricks(ChannelData& channel) {
@@ -187,6 +227,34 @@ Lut make_lut(const ResolvedChannel& display, const TransferFunction& transfer,
     return lut;
 }
 
+// A sample position in voxel coordinates (x, y, z), one SSE register where there is one:
+// stepping, clamping and splitting into cell and fraction then take one instruction each.
+#if defined(__SSE2__)
+using Point = __m128;
+Point make_point(float x, float y, float z) {
+    return _mm_setr_ps(x, y, z, 0.0F);
+}
+Point add(Point a, Point b) {
+    return _mm_add_ps(a, b);
+}
+std::array<float, 3> coords(Point p) {
+    alignas(16) float values[4];
+    _mm_store_ps(values, p);
+    return {values[0], values[1], values[2]};
+}
+#else
+using Point = std::array<float, 3>;
+Point make_point(float x, float y, float z) {
+    return {x, y, z};
+}
+Point add(Point a, Point b) {
+    return {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
+}
+std::array<float, 3> coords(Point p) {
+    return p;
+}
+#endif
+
 // Trilinear sampling of one channel in voxel coordinates (x, y, z), each within
 // [0, n - 1]. An axis of extent 1 samples its single plane.
 template <typename T>
@@ -195,7 +263,10 @@ struct Sampler {
     std::int64_t nx = 1, ny = 1, nz = 1;
     std::int64_t step_y = 0, step_z = 0;
     std::int64_t step_x = 1;
-    std::int64_t last_x = 0, last_y = 0, last_z = 0;  // largest base index per axis
+    std::int64_t plane = 0;  // nx * ny
+    // The largest base index per axis, as floats: clamping the position before rounding
+    // down is the same as clamping the index after, and cheaper.
+    float last_x = 0.0F, last_y = 0.0F, last_z = 0.0F;
 
     explicit Sampler(const Volume& voxels) {
         const auto view = voxels.view<T>();
@@ -206,21 +277,25 @@ struct Sampler {
         step_x = nx > 1 ? 1 : 0;
         step_y = ny > 1 ? nx : 0;
         step_z = nz > 1 ? nx * ny : 0;
-        last_x = std::max<std::int64_t>(nx - 2, 0);
-        last_y = std::max<std::int64_t>(ny - 2, 0);
-        last_z = std::max<std::int64_t>(nz - 2, 0);
+        plane = nx * ny;
+        last_x = float(std::max<std::int64_t>(nx - 2, 0));
+        last_y = float(std::max<std::int64_t>(ny - 2, 0));
+        last_z = float(std::max<std::int64_t>(nz - 2, 0));
     }
 
-    float operator()(float x, float y, float z) const {
-        const std::int64_t ix = std::min(std::int64_t(x), last_x);
-        const std::int64_t iy = std::min(std::int64_t(y), last_y);
-        const std::int64_t iz = std::min(std::int64_t(z), last_z);
-        const float fx = x - float(ix);
-        const float fy = y - float(iy);
-        const float fz = z - float(iz);
-        const T* p = data + (iz * ny + iy) * nx + ix;
-        const T* q = p + step_z;
+    float operator()(float x, float y, float z) const { return at(make_point(x, y, z)); }
+
+    float at(Point q) const {
 #if defined(__SSE2__)
+        // Positions are >= 0 (rays are clipped to the box), so truncation rounds down.
+        const __m128i cell =
+            _mm_cvttps_epi32(_mm_min_ps(q, _mm_setr_ps(last_x, last_y, last_z, 0.0F)));
+        const __m128 fraction = _mm_sub_ps(q, _mm_cvtepi32_ps(cell));
+        const std::int64_t ix = _mm_cvtsi128_si32(cell);
+        const std::int64_t iy = _mm_cvtsi128_si32(_mm_shuffle_epi32(cell, _MM_SHUFFLE(1, 1, 1, 1)));
+        const std::int64_t iz = _mm_cvtsi128_si32(_mm_shuffle_epi32(cell, _MM_SHUFFLE(2, 2, 2, 2)));
+        const T* p = data + iz * plane + iy * nx + ix;
+        const T* q0 = p + step_z;
         // The four rows' pairs along x, lerped at once: (y0 z0, y1 z0, y0 z1, y1 z1).
         __m128 left;
         __m128 right;
@@ -228,33 +303,44 @@ struct Sampler {
             if (step_x == 1) {
                 // Both voxels of a pair in one load, split with integer shifts.
                 constexpr int kBits = 8 * int(sizeof(T));
-                const __m128i pairs = _mm_setr_epi32(int(load_pair(p)), int(load_pair(p + step_y)),
-                                                     int(load_pair(q)), int(load_pair(q + step_y)));
+                const __m128i pairs =
+                    _mm_setr_epi32(int(load_pair(p)), int(load_pair(p + step_y)),
+                                   int(load_pair(q0)), int(load_pair(q0 + step_y)));
                 const __m128i mask = _mm_set1_epi32((1 << kBits) - 1);
                 left = _mm_cvtepi32_ps(_mm_and_si128(pairs, mask));
-                right = _mm_cvtepi32_ps(_mm_and_si128(_mm_srli_epi32(pairs, kBits), mask));
+                right = _mm_cvtepi32_ps(_mm_srli_epi32(pairs, kBits));
             } else {
-                left = corners(p, q, 0);
-                right = corners(p, q, step_x);
+                left = corners(p, q0, 0);
+                right = corners(p, q0, step_x);
             }
         } else {
-            left = corners(p, q, 0);
-            right = corners(p, q, step_x);
+            left = corners(p, q0, 0);
+            right = corners(p, q0, step_x);
         }
-        const __m128 rows = _mm_add_ps(left, _mm_mul_ps(_mm_set1_ps(fx), _mm_sub_ps(right, left)));
+        const __m128 fx = _mm_shuffle_ps(fraction, fraction, _MM_SHUFFLE(0, 0, 0, 0));
+        const __m128 fy = _mm_shuffle_ps(fraction, fraction, _MM_SHUFFLE(1, 1, 1, 1));
+        const __m128 rows = _mm_add_ps(left, _mm_mul_ps(fx, _mm_sub_ps(right, left)));
         // (c00, c01, c10, c11) -> lerp along y: (c00, c10) to (c01, c11).
         const __m128 first = _mm_shuffle_ps(rows, rows, _MM_SHUFFLE(2, 0, 2, 0));
         const __m128 second = _mm_shuffle_ps(rows, rows, _MM_SHUFFLE(3, 1, 3, 1));
-        const __m128 planes =
-            _mm_add_ps(first, _mm_mul_ps(_mm_set1_ps(fy), _mm_sub_ps(second, first)));
+        const __m128 planes = _mm_add_ps(first, _mm_mul_ps(fy, _mm_sub_ps(second, first)));
         const float c0 = _mm_cvtss_f32(planes);
         const float c1 = _mm_cvtss_f32(_mm_shuffle_ps(planes, planes, _MM_SHUFFLE(1, 1, 1, 1)));
+        const float fz = _mm_cvtss_f32(_mm_shuffle_ps(fraction, fraction, _MM_SHUFFLE(2, 2, 2, 2)));
         return c0 + fz * (c1 - c0);
 #else
+        const auto ix = std::int64_t(std::min(q[0], last_x));
+        const auto iy = std::int64_t(std::min(q[1], last_y));
+        const auto iz = std::int64_t(std::min(q[2], last_z));
+        const float fx = q[0] - float(ix);
+        const float fy = q[1] - float(iy);
+        const float fz = q[2] - float(iz);
+        const T* p = data + iz * plane + iy * nx + ix;
+        const T* q0 = p + step_z;
         const float c00 = float(p[0]) + fx * (float(p[step_x]) - float(p[0]));
         const float c01 = float(p[step_y]) + fx * (float(p[step_y + step_x]) - float(p[step_y]));
-        const float c10 = float(q[0]) + fx * (float(q[step_x]) - float(q[0]));
-        const float c11 = float(q[step_y]) + fx * (float(q[step_y + step_x]) - float(q[step_y]));
+        const float c10 = float(q0[0]) + fx * (float(q0[step_x]) - float(q0[0]));
+        const float c11 = float(q0[step_y]) + fx * (float(q0[step_y + step_x]) - float(q0[step_y]));
         const float c0 = c00 + fy * (c01 - c00);
         const float c1 = c10 + fy * (c11 - c10);
         return c0 + fz * (c1 - c0);
@@ -301,6 +387,11 @@ struct FrameSetup {
     std::vector<ClipPlane> clips;
     double step = 1.0;  // world units
     bool shading = false;
+    // The grid of rays: the image's pixels, or every other one's corner for a preview
+    // (ray (x, y) goes through the image point scale * (x + 0.5, y + 0.5)).
+    std::int64_t grid_width = 0;
+    std::int64_t grid_height = 0;
+    double grid_scale = 1.0;
 };
 
 Ray make_ray(const FrameSetup& frame, double column, double row) {
@@ -354,27 +445,10 @@ Ray make_ray(const FrameSetup& frame, double column, double row) {
     return ray;
 }
 
-// The brick of a sample position, and the ray parameter where the ray leaves it.
+// The brick and region grids' extents per axis (x, y, z).
 struct BrickWalk {
     std::array<std::int64_t, 3> bricks;
-    std::int64_t index(const std::array<float, 3>& q) const {
-        const std::int64_t bx = std::min(std::int64_t(q[0]) >> kBrickShift, bricks[0] - 1);
-        const std::int64_t by = std::min(std::int64_t(q[1]) >> kBrickShift, bricks[1] - 1);
-        const std::int64_t bz = std::min(std::int64_t(q[2]) >> kBrickShift, bricks[2] - 1);
-        return (bz * bricks[1] + by) * bricks[0] + bx;
-    }
-    double exit(const Ray& ray, const std::array<float, 3>& q) const {
-        double leave = std::numeric_limits<double>::infinity();
-        for (int a = 0; a < 3; ++a) {
-            const double d = ray.direction[a];
-            if (d == 0.0) continue;
-            const std::int64_t b =
-                std::min(std::int64_t(q[std::size_t(a)]) >> kBrickShift, bricks[a] - 1);
-            const double edge = double(d > 0.0 ? (b + 1) * kBrick : b * kBrick);
-            leave = std::min(leave, (edge - double(ray.origin[a])) / d);
-        }
-        return leave;
-    }
+    std::array<std::int64_t, 3> regions;
 };
 
 std::array<float, 3> position(const Ray& ray, double t) {
@@ -417,9 +491,10 @@ std::array<float, 2> shade(const Sampler<T>& sample, const std::array<float, 3>&
 struct ChannelFrame {
     const ChannelData* data = nullptr;
     Mapping mapping;
-    Lut lut;                              // dvr
-    std::vector<std::uint8_t> skippable;  // dvr, iso: bricks that cannot contribute
-    float level = 0.0F;                   // iso
+    Lut lut;                                     // dvr
+    std::vector<std::uint8_t> skippable;         // dvr, iso: bricks that cannot contribute
+    std::vector<std::uint8_t> skippable_region;  // dvr, iso: regions of skippable bricks
+    float level = 0.0F;                          // iso
     std::array<float, 3> surface_colour{1.0F, 1.0F, 1.0F};  // iso
 };
 
@@ -430,36 +505,118 @@ Pixel colour_of(const ChannelFrame& channel, float value) {
     return {colour[0] / 255.0F, colour[1] / 255.0F, colour[2] / 255.0F, 1.0F};
 }
 
+// Amanatides & Woo's traversal of a grid of cubic cells 2^shift voxels wide: the cell
+// the ray is in, and the ray parameter where it crosses into the next one, found
+// incrementally with no division or rounding per cell.
+struct GridWalk {
+    std::array<std::int64_t, 3> cell{};
+    std::array<std::int64_t, 3> extent{};
+    std::array<std::int64_t, 3> move{};
+    std::array<std::int64_t, 3> stride{};
+    std::array<double, 3> next{};   // ray parameter of the next cell plane per axis
+    std::array<double, 3> delta{};  // ray parameter between cell planes per axis
+    std::int64_t index = 0;
+
+    GridWalk(const Ray& ray, const std::array<double, 3>& inverse, const std::array<float, 3>& q,
+             int shift, const std::array<std::int64_t, 3>& cells)
+        : extent(cells), stride{1, cells[0], cells[0] * cells[1]} {
+        const double size = double(std::int64_t(1) << shift);
+        for (std::size_t a = 0; a < 3; ++a) {
+            cell[a] = std::clamp<std::int64_t>(std::int64_t(q[a]) >> shift, 0, extent[a] - 1);
+            index += cell[a] * stride[a];
+            const double d = ray.direction[a];
+            const double low = double(cell[a]) * size - double(ray.origin[a]);
+            if (d > 0.0) {
+                next[a] = (low + size) * inverse[a];
+                delta[a] = size * inverse[a];
+                move[a] = 1;
+            } else if (d < 0.0) {
+                next[a] = low * inverse[a];
+                delta[a] = -size * inverse[a];
+                move[a] = -1;
+            } else {
+                next[a] = std::numeric_limits<double>::infinity();
+            }
+        }
+    }
+    // The axis whose cell plane the ray crosses next.
+    std::size_t axis() const {
+        // Written for conditional moves: the comparisons are unpredictable.
+        std::size_t a = next[1] < next[0] ? 1 : 0;
+        a = next[2] < next[a] ? 2 : a;
+        return a;
+    }
+    void advance(std::size_t a) {
+        cell[a] += move[a];
+        if (cell[a] < 0 || cell[a] >= extent[a]) {
+            // Rounding left samples past the grid's edge: they belong to the edge cell.
+            cell[a] -= move[a];
+            next[a] = std::numeric_limits<double>::infinity();
+        } else {
+            index += move[a] * stride[a];
+            next[a] += delta[a];
+        }
+    }
+};
+
 // Walks the samples k = 0 .. count - 1 of a ray (at t0 + k * step) brick by brick:
 // visit(first, end, brick) gets each run of samples inside one brick, in order, and returns
-// false to stop the ray. Keeping the samples on one lattice per ray makes skipping exact:
-// a skipped brick changes nothing but the time.
-template <typename Visit>
+// false to stop the ray. Regions of 4^3 bricks for which skip_region(region) is true are
+// crossed in one step, their bricks unvisited. Keeping the samples on one lattice per ray
+// makes skipping exact: a skipped brick changes nothing but the time.
+template <typename SkipRegion, typename Visit>
 void walk_bricks(const Ray& ray, double step, std::int64_t count, const BrickWalk& walk,
-                 Visit&& visit) {
+                 SkipRegion&& skip_region, Visit&& visit) {
+    if (count <= 0) return;
+    std::array<double, 3> inverse{};
+    for (std::size_t a = 0; a < 3; ++a)
+        inverse[a] = ray.direction[a] != 0.0F ? 1.0 / double(ray.direction[a]) : 0.0;
+    const double inverse_step = 1.0 / step;
+    // The first sample after the ray leaves a cell whose next plane is `leave`.
+    const auto end_before = [&](double leave) {
+        const double last = (leave - ray.t0) * inverse_step;
+        if (last >= double(count)) return count;
+        // ceil() without SSE4.1's roundsd: truncation already rounds negatives up.
+        const auto truncated = std::int64_t(last);
+        return truncated + std::int64_t(double(truncated) < last);
+    };
+    GridWalk regions(ray, inverse, position(ray, ray.t0), kRegionShift, walk.regions);
     for (std::int64_t k = 0; k < count;) {
-        const auto q = position(ray, ray.t0 + double(k) * step);
-        const double leave = walk.exit(ray, q);
-        const std::int64_t end =
-            std::min(count, std::max(k + 1, std::int64_t(std::ceil((leave - ray.t0) / step))));
-        if (!visit(k, end, walk.index(q))) return;
-        k = end;
+        const std::size_t a = regions.axis();
+        // Samples before the ray leaves this region; none if it only clips a corner.
+        const std::int64_t region_end = end_before(regions.next[a]);
+        if (region_end > k) {
+            if (!skip_region(regions.index)) {
+                GridWalk bricks(ray, inverse, position(ray, ray.t0 + double(k) * step), kBrickShift,
+                                walk.bricks);
+                while (k < region_end) {
+                    const std::size_t b = bricks.axis();
+                    const std::int64_t end = std::min(region_end, end_before(bricks.next[b]));
+                    if (end > k) {
+                        if (!visit(k, end, bricks.index)) return;
+                        k = end;
+                    }
+                    bricks.advance(b);
+                }
+            }
+            k = region_end;
+        }
+        regions.advance(a);
     }
 }
 
-// Calls fn(value) for samples first .. end - 1, stepping the position incrementally;
-// fn returns false to stop early. Returns the number of samples taken.
+// Calls fn(value, position) for samples first .. end - 1, stepping the position
+// incrementally; fn returns false to stop early. Returns the number of samples taken.
 template <typename T, typename Fn>
 std::int64_t sample_run(const Sampler<T>& sample, const Ray& ray, double step, std::int64_t first,
                         std::int64_t end, Fn&& fn) {
-    auto q = position(ray, ray.t0 + double(first) * step);
-    const std::array<float, 3> delta{ray.direction[0] * float(step), ray.direction[1] * float(step),
-                                     ray.direction[2] * float(step)};
+    const auto start = position(ray, ray.t0 + double(first) * step);
+    Point q = make_point(start[0], start[1], start[2]);
+    const Point delta = make_point(ray.direction[0] * float(step), ray.direction[1] * float(step),
+                                   ray.direction[2] * float(step));
     for (std::int64_t k = first; k < end; ++k) {
-        if (!fn(sample(q[0], q[1], q[2]), q)) return k - first + 1;
-        q[0] += delta[0];
-        q[1] += delta[1];
-        q[2] += delta[2];
+        if (!fn(sample.at(q), q)) return k - first + 1;
+        q = add(q, delta);
     }
     return end - first;
 }
@@ -469,15 +626,25 @@ Pixel march(const Sampler<T>& sample, const ChannelFrame& channel, const FrameSe
             const Ray& ray) {
     const double step = frame.step;
     const auto count = std::int64_t(std::floor((ray.t1 - ray.t0) / step)) + 1;
-    const BrickWalk walk{channel.data->bricks};
+    const BrickWalk walk{channel.data->bricks, channel.data->regions};
     const std::vector<float>& brick_min = channel.data->brick_min;
     const std::vector<float>& brick_max = channel.data->brick_max;
     if constexpr (Mode == RenderMode::mip || Mode == RenderMode::minip) {
         constexpr bool kMax = Mode == RenderMode::mip;
-        float best =
-            kMax ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+        // Every value at or below the display's low maps to t = 0, so a MIP may start there:
+        // the colour is the same and bricks of background are skipped from the first one.
+        float best = kMax && std::isfinite(channel.mapping.low)
+                         ? channel.mapping.low
+                         : (kMax ? -1.0F : 1.0F) * std::numeric_limits<float>::infinity();
+        const std::vector<float>& region_min = channel.data->region_min;
+        const std::vector<float>& region_max = channel.data->region_max;
         walk_bricks(
-            ray, step, count, walk, [&](std::int64_t first, std::int64_t end, std::int64_t b) {
+            ray, step, count, walk,
+            [&](std::int64_t r) {
+                return kMax ? region_max[std::size_t(r)] <= best
+                            : region_min[std::size_t(r)] >= best;
+            },
+            [&](std::int64_t first, std::int64_t end, std::int64_t b) {
                 // Nothing in this brick can beat what the ray has.
                 if (kMax ? brick_max[std::size_t(b)] <= best : brick_min[std::size_t(b)] >= best)
                     return true;
@@ -498,26 +665,32 @@ Pixel march(const Sampler<T>& sample, const ChannelFrame& channel, const FrameSe
     } else if constexpr (Mode == RenderMode::dvr) {
         Pixel sum{0.0F, 0.0F, 0.0F, 0.0F};
         walk_bricks(
-            ray, step, count, walk, [&](std::int64_t first, std::int64_t end, std::int64_t b) {
+            ray, step, count, walk,
+            [&](std::int64_t r) { return channel.skippable_region[std::size_t(r)] != 0; },
+            [&](std::int64_t first, std::int64_t end, std::int64_t b) {
                 if (channel.skippable[std::size_t(b)]) return true;
-                sample_run(sample, ray, step, first, end,
-                           [&](float v, const std::array<float, 3>& q) {
-                               const auto& entry =
-                                   channel.lut.entries[std::size_t(channel.mapping.index(v))];
-                               if (entry[3] <= 0.0F) return true;
-                               float light = 1.0F;
-                               float highlight = 0.0F;
-                               if (frame.shading) {
-                                   const auto lighting = shade(sample, q, frame);
-                                   light = lighting[0];
-                                   highlight = lighting[1];
-                               }
-                               const float remaining = 1.0F - sum[3];
-                               for (std::size_t c = 0; c < 3; ++c)
-                                   sum[c] += remaining * (entry[c] * light + entry[3] * highlight);
-                               sum[3] += remaining * entry[3];
-                               return sum[3] < kOpaque;
-                           });
+                if (!frame.shading) {
+                    // A transparent entry is all zeros and adds nothing: no branch for it.
+                    sample_run(sample, ray, step, first, end, [&](float v, const Point&) {
+                        const auto& entry =
+                            channel.lut.entries[std::size_t(channel.mapping.index(v))];
+                        const float remaining = 1.0F - sum[3];
+                        for (std::size_t c = 0; c < 4; ++c)
+                            sum[c] += remaining * entry[c];
+                        return sum[3] < kOpaque;
+                    });
+                    return sum[3] < kOpaque;
+                }
+                sample_run(sample, ray, step, first, end, [&](float v, const Point& q) {
+                    const auto& entry = channel.lut.entries[std::size_t(channel.mapping.index(v))];
+                    if (entry[3] <= 0.0F) return true;
+                    const auto lighting = shade(sample, coords(q), frame);
+                    const float remaining = 1.0F - sum[3];
+                    for (std::size_t c = 0; c < 3; ++c)
+                        sum[c] += remaining * (entry[c] * lighting[0] + entry[3] * lighting[1]);
+                    sum[3] += remaining * entry[3];
+                    return sum[3] < kOpaque;
+                });
                 return sum[3] < kOpaque;
             });
         return sum;
@@ -525,37 +698,37 @@ Pixel march(const Sampler<T>& sample, const ChannelFrame& channel, const FrameSe
         const float level = channel.level;
         float previous = std::numeric_limits<float>::quiet_NaN();
         std::optional<std::array<float, 3>> hit;
-        walk_bricks(ray, step, count, walk,
-                    [&](std::int64_t first, std::int64_t end, std::int64_t b) {
-                        if (channel.skippable[std::size_t(b)]) {
-                            previous = std::numeric_limits<float>::quiet_NaN();
-                            return true;
-                        }
-                        if (std::isnan(previous) && first > 0) {
-                            // After a skipped brick: the sample before this run, for the
-                            // interpolation.
-                            const auto before = position(ray, ray.t0 + double(first - 1) * step);
-                            previous = sample(before[0], before[1], before[2]);
-                        }
-                        sample_run(sample, ray, step, first, end,
-                                   [&](float v, const std::array<float, 3>& q) {
-                                       if (v < level) {
-                                           previous = v;
-                                           return true;
-                                       }
-                                       // Linear interpolation between the samples that straddle the
-                                       // level.
-                                       float back = 0.0F;
-                                       if (previous < level && v > previous)
-                                           back = (v - level) / (v - previous);
-                                       const float t = float(step) * back;
-                                       hit = std::array<float, 3>{q[0] - t * ray.direction[0],
-                                                                  q[1] - t * ray.direction[1],
-                                                                  q[2] - t * ray.direction[2]};
-                                       return false;
-                                   });
-                        return !hit;
-                    });
+        std::int64_t sampled_to = 0;  // the samples before this one have been taken
+        walk_bricks(
+            ray, step, count, walk,
+            [&](std::int64_t r) { return channel.skippable_region[std::size_t(r)] != 0; },
+            [&](std::int64_t first, std::int64_t end, std::int64_t b) {
+                if (channel.skippable[std::size_t(b)]) return true;
+                if (first != sampled_to && first > 0) {
+                    // After skipped bricks: the sample before this run, for the
+                    // interpolation.
+                    const auto before = position(ray, ray.t0 + double(first - 1) * step);
+                    previous = sample(before[0], before[1], before[2]);
+                }
+                sample_run(sample, ray, step, first, end, [&](float v, const Point& point) {
+                    if (v < level) {
+                        previous = v;
+                        return true;
+                    }
+                    // Linear interpolation between the samples that straddle the
+                    // level.
+                    float back = 0.0F;
+                    if (previous < level && v > previous) back = (v - level) / (v - previous);
+                    const float t = float(step) * back;
+                    const auto q = coords(point);
+                    hit = std::array<float, 3>{q[0] - t * ray.direction[0],
+                                               q[1] - t * ray.direction[1],
+                                               q[2] - t * ray.direction[2]};
+                    return false;
+                });
+                sampled_to = end;
+                return !hit;
+            });
         if (!hit) return {0.0F, 0.0F, 0.0F, 0.0F};
         const auto lighting = shade(sample, *hit, frame);
         const auto& c = channel.surface_colour;
@@ -569,22 +742,25 @@ template <typename T>
 void render_channel(const ChannelFrame& channel, const FrameSetup& frame, RenderMode mode,
                     std::vector<Pixel>& pixels) {
     const Sampler<T> sample(channel.data->voxels);
-    const View& view = frame.view;
+    const std::int64_t width = frame.grid_width;
+    const std::int64_t height = frame.grid_height;
+    const double scale = frame.grid_scale;
     constexpr std::int64_t kTile = 16;
-    const std::int64_t tiles_x = (view.width + kTile - 1) / kTile;
-    const std::int64_t tiles_y = (view.height + kTile - 1) / kTile;
+    const std::int64_t tiles_x = (width + kTile - 1) / kTile;
+    const std::int64_t tiles_y = (height + kTile - 1) / kTile;
     auto run = [&](auto mode_constant) {
         constexpr RenderMode kMode = decltype(mode_constant)::value;
         parallel_for(0, tiles_x * tiles_y, 1, [&](std::int64_t begin, std::int64_t end) {
             for (std::int64_t tile = begin; tile < end; ++tile) {
                 const std::int64_t x0 = (tile % tiles_x) * kTile;
                 const std::int64_t y0 = (tile / tiles_x) * kTile;
-                for (std::int64_t y = y0; y < std::min(y0 + kTile, view.height); ++y) {
-                    for (std::int64_t x = x0; x < std::min(x0 + kTile, view.width); ++x) {
-                        const Ray ray = make_ray(frame, double(x) + 0.5, double(y) + 0.5);
+                for (std::int64_t y = y0; y < std::min(y0 + kTile, height); ++y) {
+                    for (std::int64_t x = x0; x < std::min(x0 + kTile, width); ++x) {
+                        const Ray ray =
+                            make_ray(frame, scale * (double(x) + 0.5), scale * (double(y) + 0.5));
                         if (!(ray.t1 >= ray.t0)) continue;
                         const Pixel add = march<T, kMode>(sample, channel, frame, ray);
-                        Pixel& out = pixels[std::size_t(y * view.width + x)];
+                        Pixel& out = pixels[std::size_t(y * width + x)];
                         // Channels add (saturating at the end), as in slices.
                         for (std::size_t c = 0; c < 3; ++c)
                             out[c] += add[c];
@@ -611,6 +787,55 @@ void render_channel(const ChannelFrame& channel, const FrameSetup& frame, Render
             run(std::integral_constant<RenderMode, RenderMode::isosurface>{});
             break;
     }
+}
+
+// A preview's premultiplied pixels (one per ray of the grid) scaled up bilinearly to the
+// image's size: the image point of pixel i's centre, i + 0.5, is grid position
+// (i + 0.5) / scale - 0.5, clamped to the grid at the borders.
+std::vector<Pixel> upscale(const std::vector<Pixel>& grid, const FrameSetup& frame) {
+    const std::int64_t width = frame.view.width;
+    const std::int64_t height = frame.view.height;
+    struct Tap {
+        std::int64_t first = 0;
+        std::int64_t second = 0;
+        float weight = 0.0F;  // of the second
+    };
+    const auto taps = [&](std::int64_t count, std::int64_t grid_count) {
+        std::vector<Tap> result(static_cast<std::size_t>(count));
+        for (std::int64_t i = 0; i < count; ++i) {
+            const double at =
+                std::clamp((double(i) + 0.5) / frame.grid_scale - 0.5, 0.0, double(grid_count - 1));
+            Tap& tap = result[std::size_t(i)];
+            tap.first = std::int64_t(at);
+            tap.second = std::min(tap.first + 1, grid_count - 1);
+            tap.weight = float(at - double(tap.first));
+        }
+        return result;
+    };
+    const std::vector<Tap> columns = taps(width, frame.grid_width);
+    const std::vector<Tap> rows = taps(height, frame.grid_height);
+    std::vector<Pixel> pixels(std::size_t(width * height));
+    parallel_for(0, height, 16, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t y = begin; y < end; ++y) {
+            const Tap& row = rows[std::size_t(y)];
+            const Pixel* above = grid.data() + row.first * frame.grid_width;
+            const Pixel* below = grid.data() + row.second * frame.grid_width;
+            for (std::int64_t x = 0; x < width; ++x) {
+                const Tap& column = columns[std::size_t(x)];
+                Pixel& out = pixels[std::size_t(y * width + x)];
+                for (std::size_t c = 0; c < 4; ++c) {
+                    const float top =
+                        above[column.first][c] +
+                        column.weight * (above[column.second][c] - above[column.first][c]);
+                    const float bottom =
+                        below[column.first][c] +
+                        column.weight * (below[column.second][c] - below[column.first][c]);
+                    out[c] = top + row.weight * (bottom - top);
+                }
+            }
+        }
+    });
+    return pixels;
 }
 
 View make_view(const Camera& camera, const std::array<double, 3>& extent, std::int64_t width,
@@ -725,6 +950,7 @@ VolumeRenderer::VolumeRenderer(const Volume& volume, std::vector<ResolvedChannel
             using T = typename decltype(tag)::type;
             compute_bricks<T>(data);
         });
+        compute_regions(data);
         m_impl->channels.push_back(std::move(data));
     }
     if (m_impl->channels.empty()) throw ValueError("no channel is visible");
@@ -790,8 +1016,13 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
     frame.clips = options.clip_planes;
     frame.view = make_view(camera, extent, options.width, options.height);
     const double finest = std::min({frame.spacing[0], frame.spacing[1], frame.spacing[2]});
-    frame.step = options.sample_distance * finest;
+    // A preview casts a quarter of the rays, with twice the step: about 8x fewer samples.
+    const double preview_scale = options.preview ? 2.0 : 1.0;
+    frame.step = options.sample_distance * finest * preview_scale;
     frame.shading = options.shading;
+    frame.grid_scale = preview_scale;
+    frame.grid_width = options.preview ? (options.width + 1) / 2 : options.width;
+    frame.grid_height = options.preview ? (options.height + 1) / 2 : options.height;
 
     const std::size_t channel_count = m_impl->channels.size();
     auto per_channel = [&](const auto& list, std::size_t i, const char* what) {
@@ -801,7 +1032,7 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
         }
         return list.size() == 1 ? list.front() : list[i];
     };
-    std::vector<Pixel> pixels(std::size_t(options.width * options.height), Pixel{});
+    std::vector<Pixel> pixels(std::size_t(frame.grid_width * frame.grid_height), Pixel{});
     for (std::size_t i = 0; i < channel_count; ++i) {
         const ChannelData& data = m_impl->channels[i];
         ChannelFrame channel;
@@ -836,11 +1067,21 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
             for (std::size_t b = 0; b < data.brick_max.size(); ++b)
                 channel.skippable[b] = data.brick_max[b] < channel.level;
         }
+        if (!channel.skippable.empty()) {
+            // A region is skippable when all its bricks are.
+            channel.skippable_region.assign(data.region_min.size(), 1);
+            for (std::size_t b = 0; b < channel.skippable.size(); ++b) {
+                if (!channel.skippable[b])
+                    channel.skippable_region[std::size_t(data.brick_region[b])] = 0;
+            }
+        }
         visit(data.voxels.pixel_type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             render_channel<T>(channel, frame, options.mode, pixels);
         });
     }
+
+    if (options.preview) pixels = upscale(pixels, frame);
 
     // Over the background, to straight-alpha RGBA8.
     Image image = Image::filled(options.width, options.height, options.background);

@@ -353,4 +353,92 @@ TEST(Raycast, TransferFunctions) {
     EXPECT_DOUBLE_EQ(step.opacity(0.5), 1.0);
 }
 
+// The brick walk (empty-space skipping) must never skip the brick a lone marker is in,
+// whatever the ray's direction: every octant, the axes and the poles. MIP starts at the
+// display's low, so a background just below it is skipped from the first brick and must
+// stay black, with the marker where it was.
+TEST(Raycast, BrickWalkFindsALoneMarkerFromEveryDirection) {
+    const auto marker = [](int background) {
+        return make_volume(40, 40, 40, [=](std::int64_t z, std::int64_t y, std::int64_t x) {
+            return z == 29 && y == 11 && x == 23 ? 1000 : background;
+        });
+    };
+    const Volume zero = marker(0);
+    const Volume below_low = marker(199);
+    vox::ResolvedChannel channel = gray(1000.0).front();
+    channel.low = 200.0;
+    RenderOptions options;
+    options.width = options.height = 128;
+    const std::pair<double, double> views[] = {
+        {0.0, 0.0},   {90.0, 0.0},    {180.0, 0.0},  {270.0, 0.0},   {-90.0, 90.0}, {-90.0, -90.0},
+        {37.0, 23.0}, {143.0, -61.0}, {229.0, 47.0}, {311.0, -12.0}, {320.0, 30.0}};
+    for (const RenderMode mode : {RenderMode::mip, RenderMode::isosurface}) {
+        options.mode = mode;
+        options.iso_levels = {300.0};
+        for (const auto& [azimuth, elevation] : views) {
+            options.camera.azimuth = azimuth;
+            options.camera.elevation = elevation;
+            const Image image = vox::render_volume(zero, {channel}, options);
+            // Where the conventions put the marker: the marker is found there.
+            const auto at = predicted_pixel(zero, options.camera, 128, {29, 11, 23});
+            const auto found = brightest(image);
+            EXPECT_NEAR(double(found[0]), at[0], 1.0) << azimuth << "/" << elevation;
+            EXPECT_NEAR(double(found[1]), at[1], 1.0) << azimuth << "/" << elevation;
+            EXPECT_GT(image.pixel(found[0], found[1])[0], 60) << azimuth << "/" << elevation;
+            if (mode == RenderMode::mip) {
+                // Background just below the display's low: all of it maps to black, the
+                // marker (blended with a brighter background) is found at the same pixel.
+                const Image skipped = vox::render_volume(below_low, {channel}, options);
+                EXPECT_EQ(brightest(skipped), found) << azimuth << "/" << elevation;
+                EXPECT_GE(skipped.pixel(found[0], found[1])[0], image.pixel(found[0], found[1])[0]);
+                // Only the marker's neighbourhood is lit, not the box's thousands of pixels.
+                EXPECT_LE(count_at_least(skipped, 1), 30) << azimuth << "/" << elevation;
+            }
+        }
+    }
+}
+
+// A preview casts a quarter of the rays with twice the step and scales up: same size,
+// same silhouette (within the half-resolution edge), same composited brightness.
+TEST(Raycast, PreviewMatchesTheFullFrame) {
+    const double radius = 20.0;
+    const Volume volume = sphere(64, 64, 64, radius);
+    RenderOptions options;
+    options.width = options.height = 256;
+    options.preview = true;
+    const double pixel = pixel_size(volume, 256);
+    const double expected = std::numbers::pi * radius * radius / (pixel * pixel);
+    const Image preview = vox::render_volume(volume, gray(1000.0), options);
+    ASSERT_EQ(preview.width, 256);
+    ASSERT_EQ(preview.height, 256);
+    EXPECT_NEAR(double(count_at_least(preview, 128)), expected, 0.03 * expected);
+    EXPECT_EQ(preview.pixel(128, 128)[0], 255);
+    EXPECT_EQ(preview.pixel(2, 2)[0], 0);
+    // Not shifted: the silhouette's box matches the full frame's within a pixel.
+    options.preview = false;
+    const auto full_box = extent_of(vox::render_volume(volume, gray(1000.0), options), 128);
+    const auto preview_box = extent_of(preview, 128);
+    for (std::size_t i = 0; i < 4; ++i)
+        EXPECT_NEAR(double(preview_box[i]), double(full_box[i]), 1.0) << i;
+
+    // Beer-Lambert through a slab: the doubled step is opacity-corrected.
+    const Volume slab = make_volume(9, 101, 9, [](auto, auto, auto) { return 1000; });
+    options.width = 63;  // odd: the last column of rays serves one column of pixels
+    options.height = 64;
+    options.camera = vox::named_camera("front");
+    options.camera.zoom = 8.0;
+    options.mode = RenderMode::dvr;
+    vox::TransferFunction transfer = vox::parse_transfer_function("points:0,0.02;1,0.02");
+    transfer.opacity_unit = 1.0;
+    options.transfer = {transfer};
+    options.preview = true;
+    const Image composited = vox::render_volume(slab, gray(1000.0), options);
+    ASSERT_EQ(composited.width, 63);
+    const double alpha = 1.0 - std::pow(1.0 - 0.02, 100.0);
+    for (const std::int64_t x : {20, 31, 42})  // the slab spans about columns 9 to 53
+        EXPECT_NEAR(composited.pixel(x, 32)[0] / 255.0, alpha, 0.01 * alpha) << x;
+    EXPECT_EQ(composited.pixel(0, 32)[0], 0);
+    EXPECT_EQ(composited.pixel(62, 32)[0], 0);
+}
+
 }  // namespace
