@@ -102,6 +102,27 @@ struct ClipPlane {
     std::array<double, 3> normal{1.0, 0.0, 0.0};
 };
 
+/// How a frame is computed. Both give the same picture within a few grey levels.
+enum class RenderMethod : std::uint8_t {
+    /// Shear-warp where it is implemented and faster (previews, and frames whose pixels
+    /// are at most 1.25 voxels), the ray caster elsewhere.
+    automatic,
+    /// One ray per pixel (perspective, isosurfaces and shading always use it).
+    ray_cast,
+    /// Shear-warp (Lacroute & Levoy 1994): slices along the axis most parallel to the view
+    /// are resampled bilinearly into an intermediate image (one pixel per voxel; finer
+    /// where the screen's pixels are under 0.8 voxel, as coarse as them over 1.25), composited
+    /// front to back, and the
+    /// image is warped to the screen bilinearly. Orthographic MIP, MinIP, average and
+    /// unshaded DVR only; other options, and zoomed-in views whose intermediate image would
+    /// exceed about 4 times the screen's pixels, fall back to the ray caster. Samples lie on
+    /// planes across that axis, sample_distance (in voxels of the finest spacing) apart
+    /// along it and trilinear between slices, so along a ray they are up to sqrt(3) times
+    /// farther apart than the ray caster's; DVR opacity is corrected for the actual
+    /// distance. Edges are slightly softer than the ray caster's.
+    shear_warp,
+};
+
 /// Everything about a frame besides the volume and its channel display.
 struct RenderOptions {
     std::int64_t width = 512;
@@ -130,8 +151,11 @@ struct RenderOptions {
     /// through the centres of 2x2 pixel blocks) with twice `sample_distance`, about 8 times
     /// fewer samples, and the result is scaled up bilinearly to width x height. Opacity is
     /// corrected for the longer step, so a preview has the frame's brightness, with softer
-    /// edges. The box outline is drawn at full size.
+    /// edges. The box outline is drawn at full size. Shear-warp instead takes every other
+    /// slice into an intermediate image sized for pixels twice as large.
     bool preview = false;
+    /// The algorithm; automatic picks the fastest one that implements the options.
+    RenderMethod method = RenderMethod::automatic;
 };
 
 /// A volume prepared for rendering many frames (the viewer's orbit, a turntable): keeps

@@ -22,6 +22,7 @@
 #include <type_traits>
 
 #include "cairo_image.h"
+#include "shear_warp.h"
 #include "vox/error.h"
 #include "vox/parallel.h"
 #include "vox/pixel_type.h"
@@ -93,6 +94,8 @@ struct ChannelData {
     std::vector<float> region_min;
     std::vector<float> region_max;
     std::vector<std::int32_t> brick_region;  // the region of each brick
+    // The shear-warp path's x-major copy, built the first time slices run along x.
+    std::unique_ptr<shear_warp::XMajorCache> x_major = std::make_unique<shear_warp::XMajorCache>();
 };
 
 // The region of each brick, as an index into the region grid.
@@ -1019,10 +1022,33 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
     // A preview casts a quarter of the rays, with twice the step: about 8x fewer samples.
     const double preview_scale = options.preview ? 2.0 : 1.0;
     frame.step = options.sample_distance * finest * preview_scale;
+    // Shear-warp where it is implemented (orthographic MIP, MinIP, average, unshaded DVR).
+    bool fast = options.method != RenderMethod::ray_cast && shear_warp::applies(options);
+    shear_warp::Frame warp_frame;
+    if (fast) {
+        warp_frame.right = frame.view.right;
+        warp_frame.up = frame.view.up;
+        warp_frame.forward = frame.view.forward;
+        warp_frame.pixel = frame.view.pixel;
+        warp_frame.width = options.width;
+        warp_frame.height = options.height;
+        warp_frame.spacing = frame.spacing;
+        warp_frame.centre = frame.centre;
+        warp_frame.sign = frame.sign;
+        warp_frame.low = frame.low;
+        warp_frame.high = frame.high;
+        warp_frame.clips = frame.clips;
+        warp_frame.sample_distance = options.sample_distance;
+        warp_frame.preview = options.preview;
+        fast = shear_warp::worthwhile(warp_frame) &&
+               (options.method == RenderMethod::shear_warp || shear_warp::preferred(warp_frame));
+        if (fast) frame.step = shear_warp::sample_step(warp_frame);
+    }
     frame.shading = options.shading;
-    frame.grid_scale = preview_scale;
-    frame.grid_width = options.preview ? (options.width + 1) / 2 : options.width;
-    frame.grid_height = options.preview ? (options.height + 1) / 2 : options.height;
+    const bool upscaled = options.preview && !fast;  // shear-warp warps to full size
+    frame.grid_scale = upscaled ? 2.0 : 1.0;
+    frame.grid_width = upscaled ? (options.width + 1) / 2 : options.width;
+    frame.grid_height = upscaled ? (options.height + 1) / 2 : options.height;
 
     const std::size_t channel_count = m_impl->channels.size();
     auto per_channel = [&](const auto& list, std::size_t i, const char* what) {
@@ -1075,13 +1101,29 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
                     channel.skippable_region[std::size_t(data.brick_region[b])] = 0;
             }
         }
+        if (fast) {
+            shear_warp::Channel warp_channel;
+            warp_channel.voxels = &data.voxels;
+            warp_channel.display = &data.display;
+            warp_channel.low = channel.mapping.low;
+            warp_channel.scale = channel.mapping.scale;
+            warp_channel.gamma = channel.mapping.gamma;
+            warp_channel.bricks = data.bricks;
+            warp_channel.brick_min = data.brick_min.data();
+            warp_channel.brick_max = data.brick_max.data();
+            warp_channel.skippable = channel.skippable.data();
+            warp_channel.lut = channel.lut.entries.data();
+            warp_channel.cache = data.x_major.get();
+            shear_warp::render_channel(warp_channel, warp_frame, options.mode, pixels);
+            continue;
+        }
         visit(data.voxels.pixel_type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             render_channel<T>(channel, frame, options.mode, pixels);
         });
     }
 
-    if (options.preview) pixels = upscale(pixels, frame);
+    if (upscaled) pixels = upscale(pixels, frame);
 
     // Over the background, to straight-alpha RGBA8.
     Image image = Image::filled(options.width, options.height, options.background);
@@ -1096,9 +1138,10 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
         for (std::size_t c = 0; c < 3; ++c) {
             const float value =
                 std::min(1.0F, pixel[c] + under * float(options.background[c]) / 255.0F);
-            out[c] = std::uint8_t(std::lround(255.0F * std::min(1.0F, value / total)));
+            // Non-negative: adding 0.5 and truncating rounds as lround(), faster.
+            out[c] = std::uint8_t(255.0F * std::min(1.0F, value / total) + 0.5F);
         }
-        out[3] = std::uint8_t(std::lround(255.0F * total));
+        out[3] = std::uint8_t(255.0F * std::min(1.0F, total) + 0.5F);
     }
     if (options.box_outline) draw_box(image, frame.view, extent);
     return image;
