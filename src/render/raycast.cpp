@@ -883,7 +883,10 @@ std::array<double, 2> project(const View& view, const Vec3& point) {
 }
 
 // The box's 12 edges (at the outer faces of the voxels) drawn with Cairo, antialiased.
-void draw_box(Image& image, const View& view, const std::array<double, 3>& extent) {
+// The three edges from voxel (0, 0, 0) are labelled x, y and z at their far ends (red, green,
+// blue, as in the position indicator), so the axes (and any flips) can be read off.
+void draw_box(Image& image, const View& view, const std::array<double, 3>& extent,
+              const std::array<double, 3>& sign) {
     const render::Surface surface = render::surface_of(image);
     const render::Context context(cairo_create(surface.get()));
     cairo_t* cr = context.get();
@@ -903,6 +906,35 @@ void draw_box(Image& image, const View& view, const std::array<double, 3>& exten
         }
     }
     cairo_stroke(cr);
+    // Voxel 0 along each axis is at -extent / 2, or at +extent / 2 when the axis is flipped.
+    const Vec3 origin{-0.5 * sign[0] * extent[0], -0.5 * sign[1] * extent[1],
+                      -0.5 * sign[2] * extent[2]};
+    const auto centre = project(view, Vec3{0.0, 0.0, 0.0});
+    constexpr const char* kNames[3] = {"x", "y", "z"};
+    constexpr double kColours[3][3] = {{1.0, 0.35, 0.35}, {0.35, 1.0, 0.35}, {0.45, 0.65, 1.0}};
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, 13.0);
+    for (std::size_t a = 0; a < 3; ++a) {
+        Vec3 end = origin;
+        end[a] = -origin[a];
+        auto at = project(view, end);
+        const auto start = project(view, origin);
+        // An edge seen end-on has no direction to label.
+        if (std::hypot(at[0] - start[0], at[1] - start[1]) < 16.0) continue;
+        // A little beyond the edge's end, away from the box's centre, inside the image.
+        const double dx = at[0] - centre[0];
+        const double dy = at[1] - centre[1];
+        const double length = std::max(1e-9, std::hypot(dx, dy));
+        cairo_text_extents_t text;
+        cairo_text_extents(cr, kNames[a], &text);
+        at[0] = std::clamp(at[0] + 10.0 * dx / length - text.width / 2.0, 2.0,
+                           double(image.width) - text.width - 2.0);
+        at[1] = std::clamp(at[1] + 10.0 * dy / length + text.height / 2.0, text.height + 2.0,
+                           double(image.height) - 2.0);
+        cairo_set_source_rgb(cr, kColours[a][0], kColours[a][1], kColours[a][2]);
+        cairo_move_to(cr, at[0], at[1]);
+        cairo_show_text(cr, kNames[a]);
+    }
     render::copy_back(surface.get(), image);
 }
 
@@ -1143,7 +1175,7 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
         }
         out[3] = std::uint8_t(255.0F * std::min(1.0F, total) + 0.5F);
     }
-    if (options.box_outline) draw_box(image, frame.view, extent);
+    if (options.box_outline) draw_box(image, frame.view, extent, frame.sign);
     return image;
 }
 

@@ -327,6 +327,38 @@ TEST(Raycast, TransparentBackgroundAndModes) {
     }
 }
 
+TEST(Raycast, BoxOutlineAndAxisLabels) {
+    // An empty volume seen from the top: only the box (X right, Y up) and its labels show.
+    const Volume volume = make_volume(8, 40, 40, [](auto, auto, auto) { return 0; });
+    RenderOptions options;
+    options.width = options.height = 128;
+    options.camera = vox::named_camera("top");
+    options.box_outline = true;
+    const Image image = vox::render_volume(volume, gray(1.0), options);
+    // The box's left edge (X = -20) is a vertical white line.
+    const double pixel = pixel_size(volume, 128);
+    const auto left = std::int64_t(std::floor(64.0 - 20.0 / pixel));
+    int white = 0;
+    for (std::int64_t y = 50; y < 78; ++y)
+        white += std::max({image.pixel(left, y)[0], image.pixel(left - 1, y)[0]}) > 100;
+    EXPECT_GE(white, 26);
+    // "x" in red near the far end of the x edge (bottom right), "y" in green (top left).
+    auto count = [&](int channel, std::int64_t x0, std::int64_t y0) {
+        int hits = 0;
+        for (std::int64_t y = std::max<std::int64_t>(0, y0 - 14);
+             y < std::min<std::int64_t>(128, y0 + 14); ++y)
+            for (std::int64_t x = std::max<std::int64_t>(0, x0 - 14);
+                 x < std::min<std::int64_t>(128, x0 + 14); ++x) {
+                const std::uint8_t* p = image.pixel(x, y);
+                hits += p[channel] > 150 && p[(channel + 1) % 3] < 140;
+            }
+        return hits;
+    };
+    const auto right = std::int64_t(64.0 + 20.0 / pixel);
+    EXPECT_GT(count(0, right, 64 + std::int64_t(20.0 / pixel)), 3);
+    EXPECT_GT(count(1, left, 64 - std::int64_t(20.0 / pixel)), 3);
+}
+
 TEST(Raycast, BadOptions) {
     const Volume volume = make_volume(4, 4, 4, [](auto, auto, auto) { return 1; });
     RenderOptions options;
