@@ -1072,8 +1072,9 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
         warp_frame.clips = frame.clips;
         warp_frame.sample_distance = options.sample_distance;
         warp_frame.preview = options.preview;
-        fast = shear_warp::worthwhile(warp_frame) &&
-               (options.method == RenderMethod::shear_warp || shear_warp::preferred(warp_frame));
+        fast =
+            shear_warp::worthwhile(warp_frame) && (options.method == RenderMethod::shear_warp ||
+                                                   shear_warp::preferred(warp_frame, options.mode));
         if (fast) frame.step = shear_warp::sample_step(warp_frame);
     }
     frame.shading = options.shading;
