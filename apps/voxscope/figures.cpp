@@ -13,7 +13,6 @@
 #include "vox/render.h"
 
 namespace voxscope {
-namespace {
 
 std::vector<std::string> split(const std::string& text, char separator) {
     std::vector<std::string> parts;
@@ -34,6 +33,8 @@ double parse_number(const std::string& text, const std::string& flag) {
     }
     return value;
 }
+
+namespace {
 
 // "image", "dtype", "LOW:HIGH" or "pLOW:HIGH" (percentiles).
 vox::DisplayRange parse_range(const std::string& text) {

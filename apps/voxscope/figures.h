@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +26,12 @@ struct DisplayFlags {
     bool colorbar = false;
     bool no_scale_bar = false;
 };
+
+/// The parts of `text` between `separator`s ("a,,b" gives "a", "", "b"; "" gives "").
+std::vector<std::string> split(const std::string& text, char separator);
+
+/// `text` as a number. @throw vox::ValueError "FLAG: 'TEXT' is not a number".
+double parse_number(const std::string& text, const std::string& flag);
 
 /// The display mapping the flags ask for on `volume`: its default mapping with --cmap,
 /// --range, --gamma and --channels applied.

@@ -16,21 +16,10 @@
 namespace voxscope {
 namespace {
 
-std::vector<std::string> split(const std::string& text, char separator) {
-    std::vector<std::string> parts;
-    std::size_t begin = 0;
-    while (begin <= text.size()) {
-        const std::size_t end = std::min(text.find(separator, begin), text.size());
-        parts.push_back(text.substr(begin, end - begin));
-        begin = end + 1;
-    }
-    return parts;
-}
-
+// A finite number: angles, sizes and coordinates have no use for inf or NaN.
 double number(const std::string& text, const std::string& flag) {
-    double value = 0.0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    const double value = parse_number(text, flag);
+    if (!std::isfinite(value)) {
         throw vox::ValueError(fmt::format("{}: '{}' is not a number", flag, text));
     }
     return value;
