@@ -1,7 +1,6 @@
 #include "render.h"
 
 #include <cctype>
-#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>

@@ -17,28 +17,18 @@ import subprocess
 import sys
 import tempfile
 
-import nibabel
 import numpy as np
 from PIL import Image
 
-RADIUS = 20.0        # physical units (mm)
-SPACING_ZYX = (2.0, 1.0, 0.5)
+from sphere_volume import RADIUS, SPACING_ZYX, sphere_distance, write_nifti
+
 GREEN = (0, 255, 0)
 
 
 def write_sphere(path):
-    shape = tuple(int(round(2.6 * RADIUS / s)) | 1 for s in SPACING_ZYX)
-    centre = [(n - 1) / 2 for n in shape]
-    z, y, x = np.indices(shape, dtype=float)
-    distance = np.sqrt(((z - centre[0]) * SPACING_ZYX[0]) ** 2 +
-                       ((y - centre[1]) * SPACING_ZYX[1]) ** 2 +
-                       ((x - centre[2]) * SPACING_ZYX[2]) ** 2)
-    volume = (distance <= RADIUS).astype(np.uint8)
-    image = nibabel.Nifti1Image(volume.transpose(2, 1, 0),
-                                np.diag([SPACING_ZYX[2], SPACING_ZYX[1], SPACING_ZYX[0], 1.0]))
-    image.header.set_xyzt_units("mm")
-    nibabel.save(image, path)
-    return shape
+    distance = sphere_distance()
+    write_nifti((distance <= RADIUS).astype(np.uint8), path)
+    return distance.shape
 
 
 def green_discs(pixels):

@@ -15,28 +15,19 @@ import subprocess
 import sys
 import tempfile
 
-import nibabel
 import numpy as np
 from PIL import Image, ImageSequence
 
-RADIUS = 20.0
-SPACING_ZYX = (2.0, 1.0, 0.5)
+from sphere_volume import RADIUS, SPACING_ZYX, sphere_distance, write_nifti
 
 
 def write_sphere(path):
-    shape = tuple(int(round(2.6 * RADIUS / s)) | 1 for s in SPACING_ZYX)
-    centre = [(n - 1) / 2 for n in shape]
-    z, y, x = np.indices(shape, dtype=float)
-    distance = np.sqrt(((z - centre[0]) * SPACING_ZYX[0]) ** 2 +
-                       ((y - centre[1]) * SPACING_ZYX[1]) ** 2 +
-                       ((x - centre[2]) * SPACING_ZYX[2]) ** 2)
+    """Writes the sphere and returns the length of the volume's physical diagonal."""
+    distance = sphere_distance()
     # A linear ramp one coarsest voxel wide, so the half level lies on the sphere.
     volume = np.clip(0.5 + (RADIUS - distance) / max(SPACING_ZYX), 0, 1) * 1000
-    image = nibabel.Nifti1Image(volume.astype(np.uint16).transpose(2, 1, 0),
-                                np.diag([SPACING_ZYX[2], SPACING_ZYX[1], SPACING_ZYX[0], 1.0]))
-    image.header.set_xyzt_units("mm")
-    nibabel.save(image, path)
-    extent = [n * s for n, s in zip(shape, SPACING_ZYX)]
+    write_nifti(volume.astype(np.uint16), path)
+    extent = [n * s for n, s in zip(distance.shape, SPACING_ZYX)]
     return float(np.sqrt(sum(e * e for e in extent)))
 
 
