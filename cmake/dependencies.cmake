@@ -16,6 +16,7 @@ find_package(TIFF REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(pugixml REQUIRED)
 find_package(GDCM REQUIRED)
+find_package(meshoptimizer REQUIRED)  # mesh decimation
 
 if(VOX_BUILD_APPS)
   find_package(CLI11 REQUIRED)

@@ -11,6 +11,8 @@
 #include "vox/display.h"
 #include "vox/error.h"
 #include "vox/render.h"
+#include "vox/segmentation.h"
+#include "vox/stats.h"
 
 namespace voxscope {
 
@@ -32,6 +34,21 @@ double parse_number(const std::string& text, const std::string& flag) {
         throw vox::ValueError(fmt::format("{}: '{}' is not a number", flag, text));
     }
     return value;
+}
+
+double parse_level(const std::string& text, const vox::Volume& channel) {
+    if (text == "otsu") return vox::threshold_otsu(channel);
+    const bool percentile = !text.empty() && text.front() == 'p';
+    const double value = parse_number(percentile ? text.substr(1) : text, "--level");
+    if (!std::isfinite(value)) {
+        throw vox::ValueError(fmt::format("--level: '{}' is not a number", text));
+    }
+    if (!percentile) return value;
+    if (value < 0 || value > 100) {
+        throw vox::ValueError(fmt::format("--level: percentile {} is outside [0, 100]", value));
+    }
+    const std::vector<double> qs{value};
+    return vox::percentiles(channel, qs).front();
 }
 
 namespace {

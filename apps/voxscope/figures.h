@@ -33,6 +33,10 @@ std::vector<std::string> split(const std::string& text, char separator);
 /// `text` as a number. @throw vox::ValueError "FLAG: 'TEXT' is not a number".
 double parse_number(const std::string& text, const std::string& flag);
 
+/// An iso level of one channel: a value, a percentile ("p99") or "otsu" (Otsu's threshold).
+/// @throw vox::ValueError naming --level for a bad number or a percentile outside [0, 100].
+double parse_level(const std::string& text, const vox::Volume& channel);
+
 /// The display mapping the flags ask for on `volume`: its default mapping with --cmap,
 /// --range, --gamma and --channels applied.
 /// @throw vox::ValueError for a malformed list or value, naming the flag.

@@ -11,6 +11,8 @@
 #include "commands.h"
 #include "compare.h"
 #include "figures.h"
+#include "mesh.h"
+#include "points.h"
 #include "read_flags.h"
 #include "render.h"
 #include "terminal.h"
@@ -50,6 +52,8 @@ constexpr const char* kExamples = R"(Examples:
   voxscope animate sample:cells -o cells.gif --axis z   step through the planes
   voxscope render sample:cells -o cells3d.png --mode dvr   3D, the tutorial's view
   voxscope turntable sample:cells -o spin.gif --mode mip   3D, all around
+  voxscope mesh sample:cells --channel 1 --level otsu -o nuclei.ply --smooth 10   a surface
+  voxscope points slices/ --range 0:100 -o shell.ply   the slice-stack shell as points
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
@@ -74,8 +78,8 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
                 message =
                     "unknown command '" + argument +
                     "'; the commands are info, convert, process, hist, compare, labels, "
-                    "slice, ortho, montage, channels, project, animate, render, turntable, ops, "
-                    "samples and formats";
+                    "slice, ortho, montage, channels, project, animate, render, turntable, mesh, "
+                    "points, ops, samples and formats";
                 break;
             }
         }
@@ -300,6 +304,13 @@ int main(int argc, char** argv) {
     ReadFlags turntable_read;
     CLI::App* turntable_command = add_turntable_command(app, turntable, turntable_read);
 
+    MeshFlags mesh;
+    ReadFlags mesh_read;
+    CLI::App* mesh_command = add_mesh_command(app, mesh, mesh_read);
+    PointsFlags points;
+    ReadFlags points_read;
+    CLI::App* points_command = add_points_command(app, points, points_read);
+
     app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
     app.add_subcommand("formats", "List the file formats voxscope reads and writes");
@@ -341,6 +352,8 @@ int main(int argc, char** argv) {
         if (render_command->parsed()) return run_render(render, to_read_options(render_read));
         if (turntable_command->parsed())
             return run_turntable(turntable, to_read_options(turntable_read));
+        if (mesh_command->parsed()) return run_mesh(mesh, to_read_options(mesh_read));
+        if (points_command->parsed()) return run_points(points, to_read_options(points_read));
         if (app.got_subcommand("ops")) return run_ops();
         if (app.got_subcommand("formats")) return run_formats();
         return run_samples();

@@ -8,8 +8,6 @@
 #include "vox/animate.h"
 #include "vox/error.h"
 #include "vox/render.h"
-#include "vox/segmentation.h"
-#include "vox/stats.h"
 #include "vox/volume_render.h"
 
 namespace voxscope {
@@ -101,20 +99,6 @@ std::array<std::array<std::int64_t, 3>, 2> parse_crop(const std::string& text) {
             fmt::format("--crop: expected Z0:Z1,Y0:Y1,X0:X1 voxel ranges, got '{}'", text));
     }
     return box;
-}
-
-// The iso level of one channel: a value, a percentile (p99) or otsu.
-double parse_level(const std::string& text, const vox::Volume& channel) {
-    if (text == "otsu") return vox::threshold_otsu(channel);
-    if (!text.empty() && text.front() == 'p') {
-        const double q = number(text.substr(1), "--level");
-        if (q < 0 || q > 100) {
-            throw vox::ValueError(fmt::format("--level: percentile {} is outside [0, 100]", q));
-        }
-        const std::vector<double> qs{q};
-        return vox::percentiles(channel, qs).front();
-    }
-    return number(text, "--level");
 }
 
 vox::RenderOptions render_options(const RenderFlags& flags, const vox::Volume& volume,
