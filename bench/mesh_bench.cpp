@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -73,7 +74,8 @@ double nuclei_level() {
 void run_isosurface(benchmark::State& state, const vox::Volume& volume, double level) {
     std::size_t triangles = 0;
     for (auto _ : state) {
-        const vox::Mesh mesh = vox::isosurface(volume, {.level = level});
+        const vox::Mesh mesh = vox::isosurface(
+            volume, {.level = level, .normals = std::getenv("VOX_BENCH_NO_NORMALS") == nullptr});
         triangles = mesh.triangle_count();
         benchmark::DoNotOptimize(mesh.positions.data());
     }

@@ -18,6 +18,8 @@
 #include <mutex>
 #include <type_traits>
 
+#include <sys/mman.h>
+
 #include <fmt/format.h>
 
 #ifdef __SSE2__
@@ -373,6 +375,22 @@ inline float inverse_sqrt(float x) {
 #endif
 }
 
+// Resizes a large output array with transparent huge pages requested first: the first touch
+// of a fresh 100 MB mesh otherwise costs tens of thousands of page faults.
+template <typename T>
+void resize_on_huge_pages(std::vector<T>& array, std::int64_t size) {
+    array.reserve(std::size_t(size));
+#ifdef MADV_HUGEPAGE
+    constexpr std::uintptr_t kHugePage = std::uintptr_t(1) << 21;
+    const auto begin = reinterpret_cast<std::uintptr_t>(array.data());
+    const std::uintptr_t end = begin + std::uintptr_t(size) * sizeof(T);
+    const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+    const std::uintptr_t last = end & ~(kHugePage - 1);
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
+    array.resize(std::size_t(size));
+}
+
 class Extractor {
 public:
     template <typename T>
@@ -495,10 +513,13 @@ Mesh Extractor::run(const Grid<T>& grid, double level, const std::array<double, 
     };
 
     // Pass 2: count each row's vertices (crossed edges) and its cell row's triangles.
+    // Each plane keeps its active cells' table entries, in order, for pass 3.
     std::vector<RowCounts> counts(static_cast<std::size_t>(rows));
+    std::vector<std::vector<std::uint16_t>> plane_entries(static_cast<std::size_t>(nz));
     parallel_for(0, nz, 1, [&](std::int64_t z0, std::int64_t z1) {
         CellRow cell;
         for (std::int64_t z = z0; z < z1; ++z) {
+            std::vector<std::uint16_t>& entries = plane_entries[std::size_t(z)];
             for (std::int64_t y = 0; y < ny; ++y) {
                 build_cell_row(cell, z, y);
                 RowCounts& c = counts[std::size_t(z * ny + y)];
@@ -511,6 +532,7 @@ Mesh Extractor::run(const Grid<T>& grid, double level, const std::array<double, 
                     for (Word a = cell.active[w]; a; a &= a - 1) {
                         const std::int64_t x = w * 64 + std::countr_zero(a);
                         const int entry = cell_entry(z, y, x);
+                        entries.push_back(std::uint16_t(entry));
                         c.triangles += table.triangle_count[std::size_t(entry)];
                         c.centres += table.centre_count[std::size_t(entry)];
                     }
@@ -535,33 +557,34 @@ Mesh Extractor::run(const Grid<T>& grid, double level, const std::array<double, 
                         vertex_count));
     }
     Mesh mesh;
-    mesh.positions.resize(std::size_t(vertex_count));
-    if (want_normals) mesh.normals.resize(std::size_t(vertex_count));
-    mesh.triangles.resize(std::size_t(triangle_base.back()));
+    resize_on_huge_pages(mesh.positions, vertex_count);
+    if (want_normals) resize_on_huge_pages(mesh.normals, vertex_count);
+    resize_on_huge_pages(mesh.triangles, triangle_base.back());
 
     const double pad = grid.padded ? 1.0 : 0.0;
-    // Central differences (one-sided at the border) in physical units, by multiplication.
-    const double half_inverse[3] = {0.5 / spacing_zyx[2], 0.5 / spacing_zyx[1],
-                                    0.5 / spacing_zyx[0]};
+    // Central differences (one-sided at the border) in physical units, by multiplication;
+    // in float where the values' differences are exact in float (8- and 16-bit integers).
+    using Real = std::conditional_t<std::is_integral_v<T> && sizeof(T) <= 2, float, double>;
+    const Real half_inverse[3] = {Real(0.5 / spacing_zyx[2]), Real(0.5 / spacing_zyx[1]),
+                                  Real(0.5 / spacing_zyx[0])};
     const std::int64_t extent[3] = {nx, ny, nz};
     const std::int64_t stride[3] = {grid.stride_x, grid.stride_y, grid.stride_z};
-    const auto gradient_at = [&](std::int64_t z, std::int64_t y, std::int64_t x, double* g) {
+    const auto gradient_at = [&](std::int64_t z, std::int64_t y, std::int64_t x, Real* g) {
         const T* voxel = grid.origin + z * grid.stride_z + y * grid.stride_y + x * grid.stride_x;
         if (x > 0 && y > 0 && z > 0 && x + 1 < nx && y + 1 < ny && z + 1 < nz) {
             for (int a = 0; a < 3; ++a)
-                g[a] = (double(voxel[stride[a]]) - double(voxel[-stride[a]])) * half_inverse[a];
+                g[a] = (Real(voxel[stride[a]]) - Real(voxel[-stride[a]])) * half_inverse[a];
             return;
         }
         const std::int64_t index[3] = {x, y, z};
         for (int a = 0; a < 3; ++a) {
             const bool has_before = index[a] > 0, has_after = index[a] + 1 < extent[a];
-            const double after = double(voxel[has_after ? stride[a] : 0]);
-            const double before = double(voxel[has_before ? -stride[a] : 0]);
+            const Real after = Real(voxel[has_after ? stride[a] : 0]);
+            const Real before = Real(voxel[has_before ? -stride[a] : 0]);
             // One-sided differences span one voxel, central ones two.
-            g[a] = (after - before) * half_inverse[a] * (has_before && has_after ? 1.0 : 2.0);
+            g[a] = (after - before) * half_inverse[a] * Real(has_before && has_after ? 1 : 2);
         }
     };
-    // The vertex on the edge from (z, y, x) one voxel along `axis` (0 x, 1 y, 2 z).
     // The vertex on the edge from (z, y, x) one voxel along `axis` (0 x, 1 y, 2 z): its
     // position and its unnormalised outward normal.
     const auto edge_vertex = [&](std::int64_t z, std::int64_t y, std::int64_t x, int axis,
@@ -575,11 +598,12 @@ Mesh Extractor::run(const Grid<T>& grid, double level, const std::array<double, 
         position[1] = float((double(y) + (axis == 1 ? t : 0.0) - pad) * spacing_zyx[1]);
         position[2] = float((double(z) + (axis == 2 ? t : 0.0) - pad) * spacing_zyx[0]);
         if (!want_normals) return;
-        double g0[3], g1[3];
+        Real g0[3], g1[3];
         gradient_at(z, y, x, g0);
         gradient_at(z1, y1, x1, g1);
+        const Real weight = Real(t);
         for (int k = 0; k < 3; ++k)
-            normal[k] = float(-(g0[k] + t * (g1[k] - g0[k])));  // outward: toward lower values
+            normal[k] = float(-(g0[k] + weight * (g1[k] - g0[k])));  // outward: toward lower values
     };
     const auto store_vertex = [&](std::int64_t index, const float* position, const float* normal) {
         mesh.positions[std::size_t(index)] = {position[0], position[1], position[2]};
@@ -628,6 +652,7 @@ Mesh Extractor::run(const Grid<T>& grid, double level, const std::array<double, 
     parallel_for(0, nz, 1, [&](std::int64_t z0, std::int64_t z1) {
         CellRow cell;
         for (std::int64_t z = z0; z < z1; ++z) {
+            const std::uint16_t* next_entry = plane_entries[std::size_t(z)].data();
             for (std::int64_t y = 0; y < ny; ++y) {
                 build_cell_row(cell, z, y);
                 const std::int64_t row_index = z * ny + y;
@@ -665,7 +690,7 @@ Mesh Extractor::run(const Grid<T>& grid, double level, const std::array<double, 
                 for (std::int64_t w = 0; w < words; ++w) {
                     for (Word a = cell.active[w]; a; a &= a - 1) {
                         const std::int64_t x = w * 64 + std::countr_zero(a);
-                        const int entry = cell_entry(z, y, x);
+                        const int entry = *next_entry++;
                         std::uint32_t ids[16];
                         for (int k = 0; k < table.centre_count[std::size_t(entry)]; ++k) {
                             ids[12 + k] = std::uint32_t(next_centre);
