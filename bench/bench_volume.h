@@ -4,6 +4,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "vox/parallel.h"
 #include "vox/samples.h"
@@ -56,6 +58,19 @@ inline const vox::Volume& cells() {
 inline void report(benchmark::State& state, const vox::Volume& volume) {
     state.SetItemsProcessed(state.iterations() * volume.shape().values());
     state.SetBytesProcessed(state.iterations() * volume.size_bytes());
+}
+
+/// The main() of a benchmark whose compare script needs its data: `--dump=FOLDER` calls
+/// dump(FOLDER) and returns its status; anything else runs the benchmarks.
+template <typename Dump>
+int run_benchmarks(int argc, char** argv, Dump dump) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view argument = argv[i];
+        if (argument.starts_with("--dump=")) return dump(std::string(argument.substr(7)));
+    }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    return 0;
 }
 
 }  // namespace vox::bench

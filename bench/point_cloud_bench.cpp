@@ -88,20 +88,13 @@ BENCHMARK(BM_shell_points_resize)->Unit(benchmark::kMillisecond)->UseRealTime();
 }  // namespace
 
 int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg.starts_with("--dump=")) {
-            const std::string path(arg.substr(7));
-            const vox::Volume& volume = bench_volume();
-            std::FILE* file = std::fopen(path.c_str(), "wb");
-            if (file == nullptr) return 1;
-            const auto voxels = std::size_t(volume.shape().voxels());
-            const bool ok =
-                std::fwrite(volume.view<std::uint8_t>().origin, 1, voxels, file) == voxels;
-            return std::fclose(file) == 0 && ok ? 0 : 1;
-        }
-    }
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    return 0;
+    // --dump=PATH writes the volume's voxels (raw u8) for compare_points.py.
+    return vox::bench::run_benchmarks(argc, argv, [](const std::string& path) {
+        const vox::Volume& volume = bench_volume();
+        std::FILE* file = std::fopen(path.c_str(), "wb");
+        if (file == nullptr) return 1;
+        const auto voxels = std::size_t(volume.shape().voxels());
+        const bool ok = std::fwrite(volume.view<std::uint8_t>().origin, 1, voxels, file) == voxels;
+        return std::fclose(file) == 0 && ok ? 0 : 1;
+    });
 }

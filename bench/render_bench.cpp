@@ -4,7 +4,6 @@
 // same data (written with --dump=FOLDER) and prints the ratios.
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -100,15 +99,9 @@ BENCHMARK(BM_animate_60_gif)->Unit(benchmark::kMillisecond)->UseRealTime();
 }  // namespace
 
 int main(int argc, char** argv) {
-    // --dump=FOLDER writes the inputs for compare_render.py and exits.
-    for (int i = 1; i < argc; ++i) {
-        if (std::strncmp(argv[i], "--dump=", 7) == 0) {
-            const std::string folder = argv[i] + 7;
-            vox::write_volume(big(), folder + "/big.npy");
-            return 0;
-        }
-    }
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    return 0;
+    // --dump=FOLDER writes the inputs for compare_render.py.
+    return vox::bench::run_benchmarks(argc, argv, [](const std::string& folder) {
+        vox::write_volume(big(), folder + "/big.npy");
+        return 0;
+    });
 }
