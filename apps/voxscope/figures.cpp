@@ -36,6 +36,21 @@ double parse_number(const std::string& text, const std::string& flag) {
     return value;
 }
 
+vox::Volume single_channel(const vox::Volume& volume, std::int64_t channel,
+                           const std::string& input) {
+    const std::int64_t channels = volume.shape().c;
+    if (channel >= channels) {
+        throw vox::ValueError(
+            fmt::format("--channel {} is out of range: the volume has {}", channel, channels));
+    }
+    if (channel >= 0) return volume.channel(channel);
+    if (channels > 1) {
+        throw vox::ValueError(
+            fmt::format("'{}' has {} channels: choose one with --channel", input, channels));
+    }
+    return volume;
+}
+
 double parse_level(const std::string& text, const vox::Volume& channel) {
     if (text == "otsu") return vox::threshold_otsu(channel);
     const bool percentile = !text.empty() && text.front() == 'p';

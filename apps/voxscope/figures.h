@@ -33,6 +33,12 @@ std::vector<std::string> split(const std::string& text, char separator);
 /// `text` as a number. @throw vox::ValueError "FLAG: 'TEXT' is not a number".
 double parse_number(const std::string& text, const std::string& flag);
 
+/// The channel a single-channel command works on: `channel` (-1: not given), or the only
+/// one. @throw vox::ValueError if `channel` is out of range, or not given for a
+/// multichannel volume (naming `input`).
+vox::Volume single_channel(const vox::Volume& volume, std::int64_t channel,
+                           const std::string& input);
+
 /// An iso level of one channel: a value, a percentile ("p99") or "otsu" (Otsu's threshold).
 /// @throw vox::ValueError naming --level for a bad number or a percentile outside [0, 100].
 double parse_level(const std::string& text, const vox::Volume& channel);

@@ -12,21 +12,6 @@
 namespace voxscope {
 namespace {
 
-// The single channel to mesh: --channel, or the only one.
-vox::Volume choose_channel(const vox::Volume& volume, const MeshFlags& flags) {
-    const std::int64_t channels = volume.shape().c;
-    if (flags.channel >= channels) {
-        throw vox::ValueError(fmt::format("--channel {} is out of range: the volume has {}",
-                                          flags.channel, channels));
-    }
-    if (flags.channel >= 0) return volume.channel(flags.channel);
-    if (channels > 1) {
-        throw vox::ValueError(
-            fmt::format("'{}' has {} channels: choose one with --channel", flags.input, channels));
-    }
-    return volume;
-}
-
 std::string unit_suffix(const std::string& unit, int power) {
     if (unit.empty()) return " (voxels: no spacing)";
     return power == 1 ? " " + unit : fmt::format(" {}{}", unit, power == 2 ? "²" : "³");
@@ -116,7 +101,8 @@ int run_mesh(const MeshFlags& flags, const vox::ReadOptions& read_options) {
             "--close applies to --level surfaces; label surfaces are always closed");
     }
 
-    const vox::Volume channel = choose_channel(vox::open_volume(flags.input, read_options), flags);
+    const vox::Volume channel =
+        single_channel(vox::open_volume(flags.input, read_options), flags.channel, flags.input);
     const bool normals = !flags.no_normals;
     vox::Mesh mesh;
     nlohmann::ordered_json report;

@@ -97,17 +97,8 @@ int run_points(const PointsFlags& flags, const vox::ReadOptions& read_options) {
     options.slice_thickness = flags.slice_thickness;
     options.xy_scale = flags.xy_scale;
 
-    vox::Volume volume = vox::open_volume(flags.input, read_options);
-    if (flags.channel >= 0) {
-        if (flags.channel >= volume.shape().c) {
-            throw vox::ValueError(fmt::format("--channel {} is out of range: the volume has {}",
-                                              flags.channel, volume.shape().c));
-        }
-        volume = volume.channel(flags.channel);
-    } else if (volume.shape().c > 1) {
-        throw vox::ValueError(fmt::format("'{}' has {} channels: choose one with --channel",
-                                          flags.input, volume.shape().c));
-    }
+    const vox::Volume volume =
+        single_channel(vox::open_volume(flags.input, read_options), flags.channel, flags.input);
 
     const vox::PointCloud cloud = vox::shell_points(volume, options);
     vox::MeshWriteOptions write_options;

@@ -801,21 +801,24 @@ std::map<std::int64_t, Box> label_boxes(const Volume& labels, std::optional<std:
             const Shape& shape = labels.shape();
             parallel_for(0, shape.z, 1, [&](std::int64_t z0, std::int64_t z1) {
                 std::map<std::int64_t, Box> local;
+                Box* last = nullptr;
+                std::int64_t last_label = 0;
                 for (std::int64_t z = z0; z < z1; ++z) {
                     for (std::int64_t y = 0; y < shape.y; ++y) {
                         const T* row = view.row(z, y);
                         for (std::int64_t x = 0; x < shape.x; ++x) {
                             const T value = row[x * view.strides[2]];
                             if (value == 0 || (only && std::int64_t(value) != *only)) continue;
-                            auto [it, inserted] = local.try_emplace(
-                                std::int64_t(value), Box{{z, y, x}, {z + 1, y + 1, x + 1}});
-                            if (!inserted) {
-                                Box& box = it->second;
-                                const std::int64_t index[3] = {z, y, x};
-                                for (int a = 0; a < 3; ++a) {
-                                    box.begin[a] = std::min(box.begin[a], index[a]);
-                                    box.end[a] = std::max(box.end[a], index[a] + 1);
-                                }
+                            // Labels come in runs along a row: look the map up once per run.
+                            if (last == nullptr || std::int64_t(value) != last_label) {
+                                last_label = std::int64_t(value);
+                                last = &local.try_emplace(last_label, Box{{z, y, x}, {z, y, x}})
+                                            .first->second;
+                            }
+                            const std::int64_t index[3] = {z, y, x};
+                            for (int a = 0; a < 3; ++a) {
+                                last->begin[a] = std::min(last->begin[a], index[a]);
+                                last->end[a] = std::max(last->end[a], index[a] + 1);
                             }
                         }
                     }
