@@ -3,11 +3,44 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace vox {
+
+/// std::allocator, except that `resize(n)` and `vector(n)` leave new elements
+/// default-initialised (for the arrays of numbers below: not written) instead of zeroed. A
+/// mesh extractor sizes arrays of tens of millions of entries and then writes every one on
+/// all cores; zeroing them first would be a serial pass over memory for nothing.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+    template <typename U>
+    struct rebind {
+        using other = DefaultInitAllocator<U>;
+    };
+    DefaultInitAllocator() noexcept = default;
+    template <typename U>
+    DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+
+    template <typename U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+/// The array type of Mesh and PointCloud: a std::vector whose `resize(n)` does not zero
+/// the new entries (write them before reading them); `resize(n, value)` fills as usual.
+template <typename T>
+using MeshArray = std::vector<T, DefaultInitAllocator<T>>;
 
 /// An indexed triangle mesh in physical coordinates.
 ///
@@ -17,10 +50,10 @@ namespace vox {
 /// Triangles wind counterclockwise seen from outside (right-hand normals point outward).
 /// `normals` and `colors` are empty or hold one entry per vertex.
 struct Mesh {
-    std::vector<std::array<float, 3>> positions;
-    std::vector<std::array<float, 3>> normals;
-    std::vector<std::array<std::uint8_t, 3>> colors;
-    std::vector<std::array<std::uint32_t, 3>> triangles;
+    MeshArray<std::array<float, 3>> positions;
+    MeshArray<std::array<float, 3>> normals;
+    MeshArray<std::array<std::uint8_t, 3>> colors;
+    MeshArray<std::array<std::uint32_t, 3>> triangles;
     /// Length unit of the positions ("µm"); empty when the source had no spacing.
     std::string unit;
 
@@ -32,9 +65,9 @@ struct Mesh {
 /// Points in physical coordinates (x, y, z), as Mesh's positions; `normals` and `colors`
 /// are empty or hold one entry per point.
 struct PointCloud {
-    std::vector<std::array<float, 3>> positions;
-    std::vector<std::array<float, 3>> normals;
-    std::vector<std::array<std::uint8_t, 3>> colors;
+    MeshArray<std::array<float, 3>> positions;
+    MeshArray<std::array<float, 3>> normals;
+    MeshArray<std::array<std::uint8_t, 3>> colors;
     std::string unit;
 
     std::size_t size() const { return positions.size(); }

@@ -114,7 +114,7 @@ std::string one_line(std::string_view text) {
 // --- validation (before the file is created, so a bad mesh never replaces a good file) ---
 
 template <typename T>
-void check_per_vertex(const std::string& path, const std::vector<T>& values, std::size_t vertices,
+void check_per_vertex(const std::string& path, const MeshArray<T>& values, std::size_t vertices,
                       std::string_view what) {
     if (!values.empty() && values.size() != vertices) {
         throw ValueError(fmt::format("cannot write '{}': {} {} for {} vertices (need 0 or {})",
@@ -170,8 +170,8 @@ std::string ply_header(bool ascii, const std::string& unit, std::size_t vertices
     return header;
 }
 
-void write_ply_vertices(io::AtomicFile& file, bool ascii, const std::vector<Vec3>& positions,
-                        const std::vector<Vec3>& normals, const std::vector<Rgb>& colors,
+void write_ply_vertices(io::AtomicFile& file, bool ascii, const MeshArray<Vec3>& positions,
+                        const MeshArray<Vec3>& normals, const MeshArray<Rgb>& colors,
                         const VertexLayout& layout) {
     const std::int64_t count = std::int64_t(positions.size());
     const Vec3* position = positions.data();
@@ -222,7 +222,7 @@ void write_ply_vertices(io::AtomicFile& file, bool ascii, const std::vector<Vec3
 }
 
 void write_ply_faces(io::AtomicFile& file, bool ascii,
-                     const std::vector<std::array<std::uint32_t, 3>>& triangles) {
+                     const MeshArray<std::array<std::uint32_t, 3>>& triangles) {
     const std::int64_t count = std::int64_t(triangles.size());
     const auto* triangle = triangles.data();
     if (ascii) {
@@ -287,8 +287,8 @@ void write_stl(io::AtomicFile& file, const Mesh& mesh) {
 
 // --- OBJ ---
 
-void write_obj_vertices(io::AtomicFile& file, const std::vector<Vec3>& positions,
-                        const std::vector<Vec3>& normals, const std::vector<Rgb>& colors,
+void write_obj_vertices(io::AtomicFile& file, const MeshArray<Vec3>& positions,
+                        const MeshArray<Vec3>& normals, const MeshArray<Rgb>& colors,
                         const VertexLayout& layout) {
     const std::int64_t count = std::int64_t(positions.size());
     const Vec3* position = positions.data();

@@ -56,8 +56,8 @@ Adjacency vertex_adjacency(const Mesh& mesh) {
 }
 
 // One umbrella step: target = source + factor * (mean of neighbours - source).
-void umbrella_step(const Adjacency& adjacency, const std::vector<Vec3>& source,
-                   std::vector<Vec3>& target, double factor) {
+void umbrella_step(const Adjacency& adjacency, const MeshArray<Vec3>& source,
+                   MeshArray<Vec3>& target, double factor) {
     parallel_for(0, std::int64_t(source.size()), kGrain, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t vertex = begin; vertex < end; ++vertex) {
             const auto v = std::size_t(vertex);
@@ -112,7 +112,7 @@ void drop_unused_vertices(Mesh& mesh) {
             v = remap[v];
 }
 
-void vertex_normals(const Mesh& mesh, std::vector<Vec3>& normals) {
+void vertex_normals(const Mesh& mesh, MeshArray<Vec3>& normals) {
     const mesh_internal::VertexTriangles incidence = mesh_internal::vertex_triangles(mesh);
     const auto& p = mesh.positions;
     normals.resize(p.size());
@@ -158,15 +158,15 @@ void smooth_taubin(Mesh& mesh, int iterations, double lambda, double mu) {
 
     const Adjacency adjacency = vertex_adjacency(mesh);
     // Work on copies so that an interrupt leaves the mesh as it was.
-    std::vector<Vec3> current = mesh.positions;
-    std::vector<Vec3> next(current.size());
+    MeshArray<Vec3> current = mesh.positions;
+    MeshArray<Vec3> next(current.size());
     for (int iteration = 0; iteration < iterations; ++iteration) {
         umbrella_step(adjacency, current, next, lambda);
         umbrella_step(adjacency, next, current, mu);
     }
     std::swap(mesh.positions, current);
     if (!mesh.normals.empty()) {
-        std::vector<Vec3> normals;
+        MeshArray<Vec3> normals;
         try {
             vertex_normals(mesh, normals);
         } catch (...) {
@@ -193,7 +193,7 @@ void decimate(Mesh& mesh, const DecimateOptions& options) {
     static_assert(sizeof(std::array<std::uint32_t, 3>) == 3 * sizeof(unsigned int));
     static_assert(sizeof(Vec3) == 3 * sizeof(float));
     // meshoptimizer needs room for index_count indices whatever the target.
-    std::vector<std::array<std::uint32_t, 3>> simplified(mesh.triangles.size());
+    MeshArray<std::array<std::uint32_t, 3>> simplified(mesh.triangles.size());
     const std::size_t kept_index_count =
         meshopt_simplify(simplified.front().data(), mesh.triangles.front().data(), index_count,
                          mesh.positions.front().data(), mesh.positions.size(), sizeof(Vec3),
@@ -226,7 +226,7 @@ std::int64_t keep_largest_component(Mesh& mesh) {
 
 void compute_vertex_normals(Mesh& mesh) {
     mesh_internal::check_triangle_indices(mesh, "compute_vertex_normals");
-    std::vector<Vec3> normals;
+    MeshArray<Vec3> normals;
     vertex_normals(mesh, normals);
     mesh.normals = std::move(normals);
 }

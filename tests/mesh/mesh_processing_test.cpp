@@ -68,7 +68,7 @@ Mesh icosphere(int levels, double radius, Vec3 centre = {0.0f, 0.0f, 0.0f}) {
                                   float(centre[1] + radius * p[1]),
                                   float(centre[2] + radius * p[2])});
     }
-    mesh.triangles = faces;
+    mesh.triangles.assign(faces.begin(), faces.end());
     return mesh;
 }
 
@@ -159,7 +159,7 @@ void smooth_laplacian(Mesh& mesh, int steps, double lambda) {
         }
     }
     for (int step = 0; step < steps; ++step) {
-        std::vector<Vec3> next = mesh.positions;
+        vox::MeshArray<Vec3> next = mesh.positions;
         for (std::size_t v = 0; v < next.size(); ++v) {
             for (int k = 0; k < 3; ++k) {
                 double mean = 0.0;

@@ -20,6 +20,7 @@ using vox::PointCloud;
 using vox::ShellOptions;
 using vox::Volume;
 using Point = std::array<float, 3>;
+using Points = vox::MeshArray<Point>;
 
 ShellOptions range(double lower, double upper) {
     ShellOptions options;
@@ -30,15 +31,15 @@ ShellOptions range(double lower, double upper) {
 
 // The shell by definition: a mask voxel with one of its 6 neighbours outside the mask or
 // the volume, visited in (x, y, z) order, scaled as the header says.
-std::vector<Point> reference_shell(const Volume& volume, double lower, double upper,
-                                   double scale_xy, double scale_z) {
+Points reference_shell(const Volume& volume, double lower, double upper, double scale_xy,
+                       double scale_z) {
     const vox::Shape& shape = volume.shape();
     auto in = [&](std::int64_t z, std::int64_t y, std::int64_t x) {
         if (z < 0 || y < 0 || x < 0 || z >= shape.z || y >= shape.y || x >= shape.x) return false;
         const double value = volume.value_at(z, y, x, 0);
         return lower <= value && value <= upper;
     };
-    std::vector<Point> points;
+    Points points;
     for (std::int64_t x = 0; x < shape.x; ++x)
         for (std::int64_t y = 0; y < shape.y; ++y)
             for (std::int64_t z = 0; z < shape.z; ++z)
@@ -67,7 +68,7 @@ TEST(ShellPoints, HoleAddsItsSixNeighbours) {
         [](auto z, auto y, auto x, auto) { return z == 2 && y == 2 && x == 2 ? 0 : 9; });
     const PointCloud cloud = vox::shell_points(volume, range(5, 10));
     EXPECT_EQ(cloud.size(), std::size_t(125 - 27 + 6));
-    const std::vector<Point> expected = reference_shell(volume, 5, 10, 1, 1);
+    const Points expected = reference_shell(volume, 5, 10, 1, 1);
     EXPECT_EQ(cloud.positions, expected);
     EXPECT_NE(std::find(expected.begin(), expected.end(), Point{2, 2, 1}), expected.end());
     EXPECT_EQ(std::find(expected.begin(), expected.end(), Point{2, 2, 2}), expected.end());
@@ -126,7 +127,7 @@ TEST(ShellPoints, ResizeIsBilinearWithHalfPixelCentres) {
     options.resize = std::array<std::int64_t, 2>{1, 4};
     const PointCloud cloud = vox::shell_points(volume, options);
     // Default scale: spacing times old / new extent (x: 2 * 2 / 4).
-    EXPECT_EQ(cloud.positions, (std::vector<Point>{{1, 0, 0}, {2, 0, 0}}));
+    EXPECT_EQ(cloud.positions, (Points{{1, 0, 0}, {2, 0, 0}}));
     EXPECT_EQ(cloud.unit, "mm");
     // Integer volumes hold the rounded sample, as cv2.resize on u8: exactly 25 here.
     options.lower = options.upper = 25;
@@ -189,7 +190,7 @@ TYPED_TEST_SUITE(ShellPointsTyped, PixelTypes);
 TYPED_TEST(ShellPointsTyped, MatchesTheDefinitionInSortedOrder) {
     const Volume volume = random_volume<TypeParam>(7);
     const PointCloud cloud = vox::shell_points(volume, range(5, 8));
-    const std::vector<Point> expected = reference_shell(volume, 5, 8, 1, 1);
+    const Points expected = reference_shell(volume, 5, 8, 1, 1);
     ASSERT_GT(expected.size(), 1000u);
     EXPECT_EQ(cloud.positions, expected);
     EXPECT_TRUE(std::is_sorted(cloud.positions.begin(), cloud.positions.end()));
@@ -202,7 +203,7 @@ TEST(ShellPoints, FloatBoundsAndNotANumber) {
     const Volume volume = vox::test::make_line<float>(
         {0.1f, std::numeric_limits<float>::quiet_NaN(), 0.3f, -0.5f, 0.1f});
     const PointCloud cloud = vox::shell_points(volume, range(0.0, 0.1));
-    EXPECT_EQ(cloud.positions, (std::vector<Point>{{0, 0, 0}, {4, 0, 0}}));
+    EXPECT_EQ(cloud.positions, (Points{{0, 0, 0}, {4, 0, 0}}));
 }
 
 TEST(ShellPoints, StridedViewsGiveTheSameShell) {
