@@ -47,11 +47,13 @@ std::vector<unsigned char> filter_rows(RowFetch fetch, int width, int channels, 
     return raw;
 }
 
-// Raw deflate (no zlib header) of one band; the last band finishes the stream.
+// Raw deflate (no zlib header) of one band; the last band finishes the stream. Z_RLE (matches
+// at distance one only) after the Sub filter: on the figures' flat margins and noisy planes
+// it was both faster and 6-8% smaller than level 1's hashed matches (ortho, montage).
 void deflate_band(const std::vector<unsigned char>& raw, bool last, Band& band,
                   const std::string& path) {
     z_stream stream{};
-    if (deflateInit2(&stream, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    if (deflateInit2(&stream, 1, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK) {
         throw IoError(fmt::format("cannot write '{}': out of memory for the PNG encoder", path));
     }
     band.deflated.resize(deflateBound(&stream, uLong(raw.size())) + 16);
