@@ -213,6 +213,13 @@ private:
 /// @throw LimitError if the memory cannot be had.
 std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t bytes);
 
+/// Bytes of freed large buffers (8 MiB and more) held for reuse. Up to two are kept and
+/// handed out again to allocations of the same size, which then skip the kernel's zeroing
+/// of fresh pages; an allocation of another size frees them first.
+std::int64_t buffer_cache_bytes();
+/// Returns the held buffers to the system (a long-lived process going idle).
+void release_buffer_cache();
+
 /// The largest volume allocate() accepts, in bytes. The default is 80% of the
 /// machine's physical memory.
 std::int64_t memory_limit();

@@ -137,6 +137,60 @@ TEST(VolumeTest, CopyPacksAViewAndKeepsMetadata) {
     EXPECT_FALSE(view.contiguous().shares_memory_with(volume));
 }
 
+TEST(VolumeTest, CopyOfAPackedVolumeCopiesEveryBlock) {
+    // 9 MiB and a bit: copied in 4 MiB blocks, the last one short.
+    const Shape shape{37, 256, 250, 2};
+    const Volume volume = make_volume<std::uint16_t>(shape, [](auto z, auto y, auto x, auto c) {
+        return double((z * 7919 + y * 104729 + x * 31 + c * 17) % 65536);
+    });
+    const Volume packed = volume.copy();
+    EXPECT_FALSE(packed.shares_memory_with(volume));
+    EXPECT_EQ(test::values_of(packed), test::values_of(volume));
+}
+
+TEST(VolumeTest, FreedLargeBuffersAreReusedForTheSameSize) {
+    release_buffer_cache();
+    EXPECT_EQ(buffer_cache_bytes(), 0);
+    const std::int64_t bytes = std::int64_t(9) << 20;  // held as 10 MiB (2 MiB pages)
+    auto first = allocate_buffer(bytes);
+    std::byte* const address = first.get();
+    address[bytes - 1] = std::byte{0x5A};
+    first.reset();
+    EXPECT_EQ(buffer_cache_bytes(), std::int64_t(10) << 20);
+
+    auto again = allocate_buffer(bytes);
+    EXPECT_EQ(again.get(), address);
+    EXPECT_EQ(buffer_cache_bytes(), 0);
+    again.reset();
+
+    // A volume asked to be zeroed is zeroed, even in a reused buffer.
+    {
+        const Volume zeroed = Volume::allocate({9, 512, 1024, 1}, PixelType::u16);
+        EXPECT_EQ(buffer_cache_bytes(), 0);
+        const auto view = zeroed.view<std::uint16_t>();
+        EXPECT_EQ(view(8, 511, 1023), 0);
+    }
+    EXPECT_EQ(buffer_cache_bytes(), std::int64_t(10) << 20);
+
+    // Another size frees what is held before allocating, so the peak does not grow.
+    auto other = allocate_buffer(std::int64_t(12) << 20);
+    EXPECT_EQ(buffer_cache_bytes(), 0);
+    other.reset();
+
+    // At most two buffers are held; small ones never are.
+    auto a = allocate_buffer(bytes);
+    auto b = allocate_buffer(bytes);
+    auto c = allocate_buffer(bytes);
+    auto small = allocate_buffer(1000);
+    a.reset();
+    b.reset();
+    c.reset();
+    small.reset();
+    EXPECT_EQ(buffer_cache_bytes(), std::int64_t(20) << 20);
+    release_buffer_cache();
+    EXPECT_EQ(buffer_cache_bytes(), 0);
+}
+
 TEST(VolumeTest, CropAndStepKeepTheAffineInWorldPlace) {
     Volume volume = coded_volume();
     // index (x, y, z) -> world: scale (0.5, 2, 3) and origin (10, 20, 30).

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -67,6 +68,21 @@ void for_planes(const Shape& shape, std::int64_t c_begin, std::int64_t c_end, Bo
     });
 }
 
+// target[x] = table[source[x]], through a small buffer copied out in blocks. A load whose
+// address has the same low 12 bits as a pending store waits for it (4K aliasing); with
+// the output written directly, some placements of the table made this loop 1.5x slower.
+template <typename T, typename O>
+void lookup_row(const T* source, O* target, int64_t count, const O* table) {
+    constexpr int64_t kBlock = 1024;
+    alignas(64) O block[kBlock];
+    for (int64_t start = 0; start < count; start += kBlock) {
+        const int64_t length = std::min(kBlock, count - start);
+        for (int64_t x = 0; x < length; ++x)
+            block[x] = table[source[start + x]];
+        std::memcpy(target + start, block, std::size_t(length) * sizeof(O));
+    }
+}
+
 // out(c) = fn(in(c)) for channels [c_begin, c_end), through a table for 8/16-bit input.
 template <typename T, typename O, typename Fn>
 void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end, Fn&& fn) {
@@ -88,8 +104,7 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
                 const int64_t step = src.strides[2];
                 const O* lut = table.data() - kLow;
                 if (step == 1) {
-                    for (int64_t x = 0; x < shape.x; ++x)
-                        d[x] = lut[s[x]];
+                    lookup_row(s, d, shape.x, lut);
                 } else {
                     for (int64_t x = 0; x < shape.x; ++x)
                         d[x] = lut[s[x * step]];
