@@ -12,6 +12,7 @@ pkg_check_modules(libwebp REQUIRED IMPORTED_TARGET libwebp)
 pkg_check_modules(libwebpmux REQUIRED IMPORTED_TARGET libwebpmux)
 find_package(GIF 5 REQUIRED)
 pkg_check_modules(libpng REQUIRED IMPORTED_TARGET libpng)  # fast PNG encoding of figures
+pkg_check_modules(libisal REQUIRED IMPORTED_TARGET libisal)  # ISA-L igzip: the PNG bands' deflate
 find_package(TIFF REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(pugixml REQUIRED)

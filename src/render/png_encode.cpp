@@ -1,13 +1,16 @@
-// Parallel PNG encoding: deflate bands of filtered rows on all cores, frame with libpng.
+// Parallel PNG encoding: deflate bands of filtered rows on all cores (ISA-L), frame with
+// libpng.
 #include "png_encode.h"
 
 #include <fmt/format.h>
+#include <isa-l/igzip_lib.h>
 #include <png.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <vector>
 
 #include "source.h"
@@ -47,26 +50,44 @@ std::vector<unsigned char> filter_rows(RowFetch fetch, int width, int channels, 
     return raw;
 }
 
-// Raw deflate (no zlib header) of one band; the last band finishes the stream. Z_RLE (matches
-// at distance one only) after the Sub filter: on the figures' flat margins and noisy planes
-// it was both faster and 6-8% smaller than level 1's hashed matches (ortho, montage).
+// Raw deflate (no zlib header) of one band with ISA-L's igzip at level 1; the last band
+// finishes the stream, the others end with a sync flush on a byte boundary. On the figures
+// it was 4-6 times faster than zlib's level 1 with Z_RLE, and as small or smaller.
 void deflate_band(const std::vector<unsigned char>& raw, bool last, Band& band,
                   const std::string& path) {
-    z_stream stream{};
-    if (deflateInit2(&stream, 1, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK) {
-        throw IoError(fmt::format("cannot write '{}': out of memory for the PNG encoder", path));
+    // The stream's state (80 KiB) and level 1's hash tables (276 KiB), kept per thread.
+    struct Encoder {
+        isal_zstream stream;
+        std::vector<std::uint8_t> level_buffer = std::vector<std::uint8_t>(ISAL_DEF_LVL1_DEFAULT);
+    };
+    thread_local const std::unique_ptr<Encoder> encoder = std::make_unique<Encoder>();
+    isal_zstream& stream = encoder->stream;
+    isal_deflate_init(&stream);
+    stream.level = 1;
+    stream.level_buf = encoder->level_buffer.data();
+    stream.level_buf_size = std::uint32_t(encoder->level_buffer.size());
+    stream.end_of_stream = last ? 1 : 0;
+    stream.flush = SYNC_FLUSH;
+    stream.next_in = const_cast<std::uint8_t*>(raw.data());
+    stream.avail_in = std::uint32_t(raw.size());
+    // Room for incompressible data in stored blocks; grown if ever short.
+    band.deflated.resize(raw.size() + raw.size() / 8 + 4096);
+    std::size_t written = 0;
+    for (;;) {
+        stream.next_out = band.deflated.data() + written;
+        stream.avail_out = std::uint32_t(band.deflated.size() - written);
+        if (isal_deflate(&stream) != COMP_OK) {
+            throw IoError(fmt::format("cannot write '{}': PNG compression failed", path));
+        }
+        written = band.deflated.size() - stream.avail_out;
+        if (stream.avail_out > 0) break;
+        band.deflated.resize(2 * band.deflated.size());
     }
-    band.deflated.resize(deflateBound(&stream, uLong(raw.size())) + 16);
-    stream.next_in = const_cast<Bytef*>(raw.data());
-    stream.avail_in = uInt(raw.size());
-    stream.next_out = band.deflated.data();
-    stream.avail_out = uInt(band.deflated.size());
-    const int status = deflate(&stream, last ? Z_FINISH : Z_SYNC_FLUSH);
-    const bool done = last ? status == Z_STREAM_END : (status == Z_OK && stream.avail_in == 0);
-    band.deflated.resize(band.deflated.size() - stream.avail_out);
-    deflateEnd(&stream);
-    if (!done) throw IoError(fmt::format("cannot write '{}': PNG compression failed", path));
-    band.adler = adler32_z(1, raw.data(), raw.size());
+    if (stream.avail_in != 0 || (last && stream.internal_state.state != ZSTATE_END)) {
+        throw IoError(fmt::format("cannot write '{}': PNG compression failed", path));
+    }
+    band.deflated.resize(written);
+    band.adler = isal_adler32(1, raw.data(), raw.size());
     band.raw_size = raw.size();
 }
 
