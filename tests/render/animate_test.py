@@ -187,6 +187,28 @@ class Versions(unittest.TestCase):
 
 
 @unittest.skipIf(VOXSCOPE is None, "needs voxscope")
+class ManyFrames(unittest.TestCase):
+    def test_order_and_exact_grays_across_windows(self):
+        # 37 planes, each one gray over noise of 40 levels (over 16 colours, so palettes are
+        # spread over 256 entries): frames are encoded in windows of up to 16 on the pool,
+        # two windows at once, and must come out in order with every pixel exact.
+        rng = np.random.default_rng(3)
+        volume = (rng.integers(0, 40, size=(37, 20, 30)) + 6 * np.arange(37)[:, None, None])
+        volume = volume.astype(np.uint8)
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "many.npy")
+            np.save(path, volume)
+            out = os.path.join(folder, "many.gif")
+            result = voxscope("animate", path, "-o", out, "--range", "0:255")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            frames = gif_frames(out)
+        self.assertEqual(len(frames), 37)
+        for z, frame in enumerate(frames):
+            self.assertTrue((frame[..., 0] == volume[z]).all(), f"frame {z}")
+            self.assertTrue((frame[..., 2] == volume[z]).all(), f"frame {z}")
+
+
+@unittest.skipIf(VOXSCOPE is None, "needs voxscope")
 class Indicator(unittest.TestCase):
     def test_slice_with_indicator(self):
         with tempfile.TemporaryDirectory() as folder:
