@@ -13,6 +13,10 @@
 #include <type_traits>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "value_counts.h"
 #include "vox/parallel.h"
 #include "vox/stats.h"
@@ -68,18 +72,55 @@ void for_planes(const Shape& shape, std::int64_t c_begin, std::int64_t c_end, Bo
     });
 }
 
+// Outputs of at least this size that are not the input are written with non-temporal
+// stores: they skip reading each target line first (a third less memory traffic), and an
+// output this large would not stay in cache anyway.
+constexpr int64_t kStreamBytes = int64_t(4) << 20;
+
+// memcpy with non-temporal stores where the target is 16-byte aligned. The writer issues
+// a store fence before other threads read the target.
+void stream_copy(void* target, const void* source, std::size_t bytes) {
+    auto* out = static_cast<char*>(target);
+    const auto* in = static_cast<const char*>(source);
+#ifdef __SSE2__
+    const std::size_t head = std::min(bytes, (16 - std::uintptr_t(out) % 16) % 16);
+    std::memcpy(out, in, head);
+    std::size_t at = head;
+    for (; at + 16 <= bytes; at += 16) {
+        _mm_stream_si128(reinterpret_cast<__m128i*>(out + at),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + at)));
+    }
+    std::memcpy(out + at, in + at, bytes - at);
+#else
+    std::memcpy(out, in, bytes);
+#endif
+}
+
+void store_fence() {
+#ifdef __SSE2__
+    _mm_sfence();
+#endif
+}
+
 // target[x] = table[source[x]], through a small buffer copied out in blocks. A load whose
 // address has the same low 12 bits as a pending store waits for it (4K aliasing); with
-// the output written directly, some placements of the table made this loop 1.5x slower.
+// the output written directly, some placements of the table made this loop 1.5-2x
+// slower. With `stream`, blocks go out with non-temporal stores (measured at 512^3: an
+// allocating gamma 40 -> 29 ms).
 template <typename T, typename O>
-void lookup_row(const T* source, O* target, int64_t count, const O* table) {
+void lookup_row(const T* source, O* target, int64_t count, const O* table, bool stream) {
     constexpr int64_t kBlock = 1024;
     alignas(64) O block[kBlock];
     for (int64_t start = 0; start < count; start += kBlock) {
         const int64_t length = std::min(kBlock, count - start);
         for (int64_t x = 0; x < length; ++x)
             block[x] = table[source[start + x]];
-        std::memcpy(target + start, block, std::size_t(length) * sizeof(O));
+        const std::size_t bytes = std::size_t(length) * sizeof(O);
+        if (stream) {
+            stream_copy(target + start, block, bytes);
+        } else {
+            std::memcpy(target + start, block, bytes);
+        }
     }
 }
 
@@ -97,6 +138,7 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
             for (int64_t i = b; i < e; ++i)
                 table[std::size_t(i)] = fn(T(i + kLow));
         });
+        const bool stream = !in.shares_memory_with(out) && out.size_bytes() >= kStreamBytes;
         for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
             for (int64_t y = 0; y < shape.y; ++y) {
                 const T* s = src.row(z, y, c);
@@ -104,12 +146,13 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
                 const int64_t step = src.strides[2];
                 const O* lut = table.data() - kLow;
                 if (step == 1) {
-                    lookup_row(s, d, shape.x, lut);
+                    lookup_row(s, d, shape.x, lut, stream);
                 } else {
                     for (int64_t x = 0; x < shape.x; ++x)
                         d[x] = lut[s[x * step]];
                 }
             }
+            if (stream) store_fence();
         });
     } else {
         for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
