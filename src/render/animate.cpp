@@ -323,20 +323,13 @@ public:
         m_halves[m_filling].frames[m_count] = frame;
         if (++m_count == m_window) {
             write_encoded();
-            // The caller draws the next frames while this half encodes.
-            const int half = m_filling;
-            const std::size_t count = m_count;
-            m_group->run([this, half, count] { encode(m_halves[half], count); });
-            m_encoding = {half, count};
-            m_filling ^= 1;
-            m_count = 0;
+            start_encoding();  // the caller draws the next frames meanwhile
         }
     }
 
     void finish() override {
         write_encoded();
-        encode(m_halves[m_filling], m_count);
-        m_encoding = {m_filling, m_count};
+        start_encoding();
         write_encoded();
         int error = 0;
         const int status = EGifCloseFile(m_gif, &error);
@@ -363,6 +356,16 @@ private:
             for (std::int64_t i = begin; i < end; ++i)
                 encode_gif_frame(half.frames[std::size_t(i)], half.encoded[std::size_t(i)]);
         });
+    }
+
+    // Encodes the filling half in the background and starts filling the other.
+    void start_encoding() {
+        const int half = m_filling;
+        const std::size_t count = m_count;
+        m_group->run([this, half, count] { encode(m_halves[half], count); });
+        m_encoding = {half, count};
+        m_filling ^= 1;
+        m_count = 0;
     }
 
     // Waits for the half being encoded, then writes its frames in order.
