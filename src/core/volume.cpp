@@ -101,7 +101,7 @@ public:
             m_held = 0;
         }
         for (const Entry& entry : stale)
-            free(entry);
+            free_entry(entry);
         return nullptr;
     }
 
@@ -122,7 +122,7 @@ public:
                 m_held += bytes;
             }
         }
-        if (evicted.memory != nullptr) free(evicted);
+        if (evicted.memory != nullptr) free_entry(evicted);
     }
 
     void release() {
@@ -133,7 +133,7 @@ public:
             m_held = 0;
         }
         for (const Entry& entry : stale)
-            free(entry);
+            free_entry(entry);
     }
 
     std::int64_t held_bytes() {
@@ -151,7 +151,7 @@ private:
     // No single buffer over a quarter of the allocation limit is held.
     static constexpr double kMaxHeldFraction = 0.25;
 
-    static void free(const Entry& entry) {
+    static void free_entry(const Entry& entry) {
         ASAN_UNPOISON_MEMORY_REGION(entry.memory, entry.bytes);
         delete_huge_buffer(entry.memory);
     }

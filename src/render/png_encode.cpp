@@ -52,7 +52,8 @@ std::vector<unsigned char> filter_rows(RowFetch fetch, int width, int channels, 
 
 // Raw deflate (no zlib header) of one band with ISA-L's igzip at level 1; the last band
 // finishes the stream, the others end with a sync flush on a byte boundary. On the figures
-// it was 4-6 times faster than zlib's level 1 with Z_RLE, and as small or smaller.
+// it was 4-6 times faster than zlib's level 1 with Z_RLE, for files from 2.5% larger
+// (ortho) to 19% smaller (montage).
 void deflate_band(const std::vector<unsigned char>& raw, bool last, Band& band,
                   const std::string& path) {
     // The stream's state (80 KiB) and level 1's hash tables (276 KiB), kept per thread.
