@@ -1,0 +1,12 @@
+// Instruction-set dispatch at load time for a few hot loops.
+#pragma once
+
+// VOX_AVX2_CLONE gives a function an AVX2 clone beside the baseline one, and the loader picks
+// the one the CPU runs (GCC's target_clones, an ifunc). Used only where 32-byte vectors were
+// measured to help, and only on loops whose results cannot depend on the clone (integer
+// arithmetic, min and max).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VOX_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define VOX_AVX2_CLONE
+#endif
