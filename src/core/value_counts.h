@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <type_traits>
@@ -92,18 +91,8 @@ public:
             const std::int64_t end = std::min(n, begin + kChunk);
             std::int64_t i = begin;
             if (stride == 1) {
-                if constexpr (sizeof(T) == 2) {
-                    // One 64-bit load for four values: the load ports are busy enough with
-                    // the counters (5% faster than a load per value, on one core).
-                    for (; i + 4 <= end; i += 4) {
-                        std::uint64_t four;
-                        std::memcpy(&four, data + i, sizeof four);
-                        ++l0[index(T(four))];
-                        ++l1[index(T(four >> 16))];
-                        ++l0[index(T(four >> 32))];
-                        ++l1[index(T(four >> 48))];
-                    }
-                }
+                // A load per value: one 64-bit load split into four was 5% faster on an AMD
+                // Zen 4 core but 22% slower on an Intel Xeon (0.84 against 0.66 ns per value).
                 for (; i + kLanes <= end; i += kLanes) {
                     ++l0[index(data[i])];
                     ++l1[index(data[i + 1])];
