@@ -3,8 +3,36 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace vox::render {
+
+namespace {
+
+// One row to Cairo's premultiplied native-endian ARGB. An opaque row (most rows of every
+// figure) only swaps red and blue, which vectorises; the rest premultiply per pixel.
+void premultiply_row(const std::uint8_t* rgba, std::int64_t width, std::uint32_t* argb) {
+    std::uint8_t alpha = 255;
+    for (std::int64_t x = 0; x < width; ++x)
+        alpha &= rgba[4 * x + 3];
+    if (alpha == 255) {
+        for (std::int64_t x = 0; x < width; ++x) {
+            std::uint32_t v;  // little-endian: A B G R from the high byte down
+            std::memcpy(&v, rgba + 4 * x, 4);
+            argb[x] = (v & 0xFF00FF00U) | ((v & 0xFFU) << 16) | ((v >> 16) & 0xFFU);
+        }
+        return;
+    }
+    for (std::int64_t x = 0; x < width; ++x) {
+        const std::uint8_t* p = rgba + 4 * x;
+        const std::uint32_t a = p[3];
+        auto premultiply = [a](std::uint32_t v) { return (v * a + 127) / 255; };
+        argb[x] =
+            (a << 24) | (premultiply(p[0]) << 16) | (premultiply(p[1]) << 8) | premultiply(p[2]);
+    }
+}
+
+}  // namespace
 
 Surface surface_of(const Image& image) {
     Surface surface(
@@ -13,14 +41,8 @@ Surface surface_of(const Image& image) {
     unsigned char* data = cairo_image_surface_get_data(surface.get());
     const int stride = cairo_image_surface_get_stride(surface.get());
     for (std::int64_t y = 0; y < image.height; ++y) {
-        auto* row = reinterpret_cast<std::uint32_t*>(data + y * stride);
-        for (std::int64_t x = 0; x < image.width; ++x) {
-            const std::uint8_t* p = image.pixel(x, y);
-            const std::uint32_t a = p[3];
-            auto premultiply = [a](std::uint32_t v) { return (v * a + 127) / 255; };
-            row[x] = (a << 24) | (premultiply(p[0]) << 16) | (premultiply(p[1]) << 8) |
-                     premultiply(p[2]);
-        }
+        premultiply_row(image.pixel(0, y), image.width,
+                        reinterpret_cast<std::uint32_t*>(data + y * stride));
     }
     cairo_surface_mark_dirty(surface.get());
     return surface;
