@@ -59,11 +59,21 @@ bool index_exactly(const Image& frame, IndexedFrame& out) {
     const std::int64_t pixels = frame.width * frame.height;
     out.indices.resize(std::size_t(pixels));
     const std::uint8_t* rgba = frame.rgba.data();
+    // Grays (the default colormap) skip the hash: a 256-entry table by level, filled from the
+    // hash path so that palette order stays first-seen order.
+    constexpr std::uint16_t kUnseen = 0xFFFF;
+    std::array<std::uint16_t, 256> gray_index;
+    gray_index.fill(kUnseen);
     std::uint32_t last_key = 0;
     std::uint8_t last_index = 0;
     for (std::int64_t i = 0; i < pixels; ++i, rgba += 4) {
+        const std::uint8_t red = rgba[0];
+        if (red == rgba[1] && red == rgba[2] && gray_index[red] != kUnseen) {
+            out.indices[std::size_t(i)] = std::uint8_t(gray_index[red]);
+            continue;
+        }
         const std::uint32_t key =
-            ((std::uint32_t(rgba[0]) << 16) | (std::uint32_t(rgba[1]) << 8) | rgba[2]) + 1;
+            ((std::uint32_t(red) << 16) | (std::uint32_t(rgba[1]) << 8) | rgba[2]) + 1;
         if (key != last_key) {
             // Fibonacci hashing (Knuth, TAOCP vol. 3, 6.4).
             std::uint32_t slot = (key * 2654435769U) >> 22;
@@ -77,6 +87,7 @@ bool index_exactly(const Image& frame, IndexedFrame& out) {
             }
             last_key = key;
             last_index = values[slot];
+            if (red == rgba[1] && red == rgba[2]) gray_index[red] = last_index;
         }
         out.indices[std::size_t(i)] = last_index;
     }
