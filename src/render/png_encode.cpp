@@ -45,14 +45,18 @@ std::span<const unsigned char> filter_rows(RowFetch fetch, int width, int channe
     const std::size_t size = row_size * std::size_t(last - first);
     if (raw.size() < size) raw.resize(size);
     if (row.size() < row_bytes) row.resize(row_bytes);
+    // Plain pointers: stores through unsigned char may alias a thread_local vector's own
+    // pointer, which would keep the loop from vectorising.
+    unsigned char* const rows = raw.data();
+    unsigned char* const in = row.data();
     for (int y = first; y < last; ++y) {
-        fetch(y, row.data());
-        unsigned char* out = raw.data() + row_size * std::size_t(y - first);
+        fetch(y, in);
+        unsigned char* out = rows + row_size * std::size_t(y - first);
         out[0] = 1;  // PNG filter type Sub
         for (std::size_t i = 0; i < std::size_t(channels); ++i)
-            out[1 + i] = row[i];
+            out[1 + i] = in[i];
         for (std::size_t i = std::size_t(channels); i < row_bytes; ++i)
-            out[1 + i] = static_cast<unsigned char>(row[i] - row[i - std::size_t(channels)]);
+            out[1 + i] = static_cast<unsigned char>(in[i] - in[i - std::size_t(channels)]);
     }
     return {raw.data(), size};
 }
