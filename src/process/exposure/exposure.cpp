@@ -76,6 +76,10 @@ void for_planes(const Shape& shape, std::int64_t c_begin, std::int64_t c_end, Bo
 // stores: they skip reading each target line first (a third less memory traffic), and an
 // output this large would not stay in cache anyway.
 constexpr int64_t kStreamBytes = int64_t(4) << 20;
+// In place, the target lines were just read, so streaming only pays once the volume is far
+// larger than the caches: in place gamma at 512^3 took 52 ms with cached stores and 27.6 with
+// non-temporal ones, but the 16 MB cells 1.43 against 1.63 ms (two Intel Xeon cores).
+constexpr int64_t kStreamInPlaceBytes = int64_t(64) << 20;
 
 // memcpy with non-temporal stores where the target is 16-byte aligned. The writer issues
 // a store fence before other threads read the target.
@@ -138,7 +142,8 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
             for (int64_t i = b; i < e; ++i)
                 table[std::size_t(i)] = fn(T(i + kLow));
         });
-        const bool stream = !in.shares_memory_with(out) && out.size_bytes() >= kStreamBytes;
+        const bool stream =
+            out.size_bytes() >= (in.shares_memory_with(out) ? kStreamInPlaceBytes : kStreamBytes);
         for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
             for (int64_t y = 0; y < shape.y; ++y) {
                 const T* s = src.row(z, y, c);
