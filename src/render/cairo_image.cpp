@@ -2,6 +2,7 @@
 #include "cairo_image.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -46,6 +47,47 @@ Surface surface_of(const Image& image) {
     }
     cairo_surface_mark_dirty(surface.get());
     return surface;
+}
+
+bool blit_opaque(cairo_t* cr, const Image& image, double x, double y) {
+    cairo_surface_t* target = cairo_get_target(cr);
+    if (cairo_surface_get_type(target) != CAIRO_SURFACE_TYPE_IMAGE ||
+        cairo_image_surface_get_format(target) != CAIRO_FORMAT_ARGB32 ||
+        cairo_get_operator(cr) != CAIRO_OPERATOR_OVER || x != std::floor(x) || y != std::floor(y) ||
+        x < 0.0 || y < 0.0) {
+        return false;
+    }
+    cairo_matrix_t matrix;
+    cairo_get_matrix(cr, &matrix);
+    if (matrix.xx != 1.0 || matrix.yy != 1.0 || matrix.xy != 0.0 || matrix.yx != 0.0 ||
+        matrix.x0 != 0.0 || matrix.y0 != 0.0) {
+        return false;
+    }
+    const double right = x + double(image.width);
+    const double bottom = y + double(image.height);
+    double clip_x0, clip_y0, clip_x1, clip_y1;
+    cairo_clip_extents(cr, &clip_x0, &clip_y0, &clip_x1, &clip_y1);
+    if (x < clip_x0 || y < clip_y0 || right > clip_x1 || bottom > clip_y1 ||
+        right > cairo_image_surface_get_width(target) ||
+        bottom > cairo_image_surface_get_height(target)) {
+        return false;
+    }
+    std::uint8_t alpha = 255;
+    for (std::size_t i = 3; i < image.rgba.size(); i += 4)
+        alpha &= image.rgba[i];
+    if (alpha != 255) return false;
+    cairo_surface_flush(target);
+    unsigned char* data = cairo_image_surface_get_data(target);
+    const int stride = cairo_image_surface_get_stride(target);
+    const auto left = std::int64_t(x);
+    const auto top = std::int64_t(y);
+    for (std::int64_t row = 0; row < image.height; ++row) {
+        auto* out = reinterpret_cast<std::uint32_t*>(data + (top + row) * stride) + left;
+        premultiply_row(image.pixel(0, row), image.width, out);
+    }
+    cairo_surface_mark_dirty_rectangle(target, int(left), int(top), int(image.width),
+                                       int(image.height));
+    return true;
 }
 
 void copy_back(cairo_surface_t* surface, Image& image) {

@@ -149,6 +149,11 @@ void draw_text(cairo_t* cr, const std::string& text, double x, double y, double 
 
 void draw_image(cairo_t* cr, const Image& image, const Placement& place) {
     if (image.width == 0 || image.height == 0) return;
+    // Most panels of a PNG figure: no surface of their own, no compositing.
+    if (place.width == double(image.width) && place.height == double(image.height) &&
+        render::blit_opaque(cr, image, place.x, place.y)) {
+        return;
+    }
     const Surface surface = surface_of(image);
     cairo_save(cr);
     cairo_rectangle(cr, place.x, place.y, place.width, place.height);
