@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "vox/parallel.h"
+
 namespace vox::render {
 
 namespace {
@@ -72,19 +74,27 @@ bool blit_opaque(cairo_t* cr, const Image& image, double x, double y) {
         bottom > cairo_image_surface_get_height(target)) {
         return false;
     }
-    std::uint8_t alpha = 255;
-    for (std::size_t i = 3; i < image.rgba.size(); i += 4)
-        alpha &= image.rgba[i];
-    if (alpha != 255) return false;
+    // Opaque when the AND of every pixel (as a little-endian word) has alpha 255.
+    std::uint32_t all = 0xFFFFFFFFU;
+    for (std::size_t i = 0; i + 4 <= image.rgba.size(); i += 4) {
+        std::uint32_t pixel;
+        std::memcpy(&pixel, image.rgba.data() + i, 4);
+        all &= pixel;
+    }
+    if ((all >> 24) != 255) return false;
     cairo_surface_flush(target);
     unsigned char* data = cairo_image_surface_get_data(target);
     const int stride = cairo_image_surface_get_stride(target);
     const auto left = std::int64_t(x);
     const auto top = std::int64_t(y);
-    for (std::int64_t row = 0; row < image.height; ++row) {
-        auto* out = reinterpret_cast<std::uint32_t*>(data + (top + row) * stride) + left;
-        premultiply_row(image.pixel(0, row), image.width, out);
-    }
+    parallel_for(0, image.height, std::max<std::int64_t>(1, 65536 / image.width),
+                 [&](std::int64_t begin, std::int64_t end) {
+                     for (std::int64_t row = begin; row < end; ++row) {
+                         auto* out =
+                             reinterpret_cast<std::uint32_t*>(data + (top + row) * stride) + left;
+                         premultiply_row(image.pixel(0, row), image.width, out);
+                     }
+                 });
     cairo_surface_mark_dirty_rectangle(target, int(left), int(top), int(image.width),
                                        int(image.height));
     return true;
