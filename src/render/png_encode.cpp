@@ -130,7 +130,13 @@ void encode_png(int width, int height, int channels, RowFetch fetch, ByteSink si
         }
     });
     // One zlib stream: header (deflate, 32 KiB window, fastest), the bands, Adler-32.
-    std::vector<unsigned char> stream = {0x78, 0x01};
+    std::size_t stream_size = 2 + 4;
+    for (const Band& band : bands)
+        stream_size += band.deflated_size;
+    std::vector<unsigned char> stream;
+    stream.reserve(stream_size);
+    stream.push_back(0x78);
+    stream.push_back(0x01);
     uLong adler = 1;
     for (const Band& band : bands) {
         stream.insert(stream.end(), band.deflated.get(), band.deflated.get() + band.deflated_size);

@@ -2,6 +2,7 @@
 // ndimage/_filters.py and src/ni_filters.c: NI_Correlate1D, symmetric-kernel path).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
 #include <type_traits>
 #include <vector>
@@ -39,32 +40,44 @@ std::vector<double> half_kernel(double sigma, std::int64_t radius) {
 // clones round every operation alike and give identical results.
 VOX_AVX2_CLONE void correlate_symmetric(const double* centre, std::int64_t step, std::int64_t count,
                                         const double* w, std::int64_t r, double* out) {
-    // Unaligned vectors of four that may alias double (as immintrin's __m256d_u): one AVX
-    // register each in the AVX2 clone, two SSE ones otherwise.
-    using Double4 = double __attribute__((vector_size(32), aligned(8), may_alias));
-    const auto at = [](const double* p) { return reinterpret_cast<const Double4*>(p); };
+    // Vectors of four: one AVX register each in the AVX2 clone, two SSE ones otherwise.
+    // Loads and stores go through memcpy, which compiles to unaligned vector moves.
+    using Double4 = double __attribute__((vector_size(32)));
+    const auto load = [](Double4& v, const double* p) { std::memcpy(&v, p, sizeof v); };
     constexpr std::int64_t kBlock = 16;
     std::int64_t k = 0;
     for (; k + kBlock <= count; k += kBlock) {
-        const Double4* c = at(centre + k);
-        Double4 s0 = c[0] * w[0];
-        Double4 s1 = c[1] * w[0];
-        Double4 s2 = c[2] * w[0];
-        Double4 s3 = c[3] * w[0];
+        Double4 s0, s1, s2, s3;
+        load(s0, centre + k);
+        load(s1, centre + k + 4);
+        load(s2, centre + k + 8);
+        load(s3, centre + k + 12);
+        s0 *= w[0];
+        s1 *= w[0];
+        s2 *= w[0];
+        s3 *= w[0];
         for (std::int64_t j = r; j >= 1; --j) {
-            const Double4* lo = at(centre + k - j * step);
-            const Double4* hi = at(centre + k + j * step);
+            const double* lo = centre + k - j * step;
+            const double* hi = centre + k + j * step;
+            Double4 l0, l1, l2, l3, h0, h1, h2, h3;
+            load(l0, lo);
+            load(l1, lo + 4);
+            load(l2, lo + 8);
+            load(l3, lo + 12);
+            load(h0, hi);
+            load(h1, hi + 4);
+            load(h2, hi + 8);
+            load(h3, hi + 12);
             const double wj = w[j];
-            s0 += (lo[0] + hi[0]) * wj;
-            s1 += (lo[1] + hi[1]) * wj;
-            s2 += (lo[2] + hi[2]) * wj;
-            s3 += (lo[3] + hi[3]) * wj;
+            s0 += (l0 + h0) * wj;
+            s1 += (l1 + h1) * wj;
+            s2 += (l2 + h2) * wj;
+            s3 += (l3 + h3) * wj;
         }
-        auto* o = reinterpret_cast<Double4*>(out + k);
-        o[0] = s0;
-        o[1] = s1;
-        o[2] = s2;
-        o[3] = s3;
+        std::memcpy(out + k, &s0, sizeof s0);
+        std::memcpy(out + k + 4, &s1, sizeof s1);
+        std::memcpy(out + k + 8, &s2, sizeof s2);
+        std::memcpy(out + k + 12, &s3, sizeof s3);
     }
     for (; k < count; ++k) {
         double sum = centre[k] * w[0];
