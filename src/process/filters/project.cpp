@@ -113,8 +113,8 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
                          Sum total;
                          if constexpr (std::is_integral_v<T> && sizeof(T) <= 2) {
                              // Integer sums are exact in any order: a row of up to 65536
-                             // 8- or 16-bit values adds up in 32 bits, four times the SIMD
-                             // lanes of numpy's 64-bit pairwise sum.
+                             // 8- or 16-bit values adds up in 32 bits, twice the SIMD lanes
+                             // of 64 bits, and without a pass through a buffer.
                              total = n <= 65536 ? Sum(small_sum(row, n)) : exact_sum<Sum>(row, n);
                          } else {
                              for (std::int64_t i = 0; i < n; ++i)
