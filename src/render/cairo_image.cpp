@@ -2,6 +2,7 @@
 #include "cairo_image.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -18,9 +19,9 @@ void premultiply_row(const std::uint8_t* rgba, std::int64_t width, std::uint32_t
     std::uint8_t alpha = 255;
     for (std::int64_t x = 0; x < width; ++x)
         alpha &= rgba[4 * x + 3];
-    if (alpha == 255) {
+    if (alpha == 255 && std::endian::native == std::endian::little) {
         for (std::int64_t x = 0; x < width; ++x) {
-            std::uint32_t v;  // little-endian: A B G R from the high byte down
+            std::uint32_t v;  // A B G R from the high byte down
             std::memcpy(&v, rgba + 4 * x, 4);
             argb[x] = (v & 0xFF00FF00U) | ((v & 0xFFU) << 16) | ((v >> 16) & 0xFFU);
         }
@@ -74,14 +75,16 @@ bool blit_opaque(cairo_t* cr, const Image& image, double x, double y) {
         bottom > cairo_image_surface_get_height(target)) {
         return false;
     }
-    // Opaque when the AND of every pixel (as a little-endian word) has alpha 255.
+    // Opaque when the AND of every pixel, read as a word, has alpha (byte 3) 255.
     std::uint32_t all = 0xFFFFFFFFU;
     for (std::size_t i = 0; i + 4 <= image.rgba.size(); i += 4) {
         std::uint32_t pixel;
         std::memcpy(&pixel, image.rgba.data() + i, 4);
         all &= pixel;
     }
-    if ((all >> 24) != 255) return false;
+    std::uint8_t bytes[4];
+    std::memcpy(bytes, &all, 4);
+    if (bytes[3] != 255) return false;
     cairo_surface_flush(target);
     unsigned char* data = cairo_image_surface_get_data(target);
     const int stride = cairo_image_surface_get_stride(target);
