@@ -68,6 +68,7 @@ int run_benchmarks(int argc, char** argv, Dump dump) {
         const std::string_view argument = argv[i];
         if (argument.starts_with("--dump=")) return dump(std::string(argument.substr(7)));
     }
+    vox::keep_freed_memory();  // as the voxscope command does
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     return 0;

@@ -19,6 +19,7 @@
 #include "vox/error.h"
 #include "vox/parallel.h"
 #include "vox/version.h"
+#include "vox/volume.h"
 
 using namespace voxscope;
 
@@ -96,6 +97,8 @@ void print_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Steps, frames and figures free buffers that the next one allocates again.
+    vox::keep_freed_memory();
     CLI::App app{"voxscope: explore 3D images fast", "voxscope"};
     app.footer(kExamples);
     app.require_subcommand(1);

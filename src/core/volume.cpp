@@ -3,10 +3,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -196,6 +201,22 @@ std::int64_t buffer_cache_bytes() {
 
 void release_buffer_cache() {
     buffer_cache().release();
+#if defined(__GLIBC__)
+    ::malloc_trim(0);
+#endif
+}
+
+void keep_freed_memory(std::int64_t bytes) {
+#if defined(__GLIBC__)
+    // Setting either value turns off glibc's own sliding thresholds, so both are set: the
+    // mmap threshold at that sliding scheme's ceiling, the trim threshold as asked.
+    constexpr int kMmapThreshold = 32 << 20;
+    ::mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+    ::mallopt(M_TRIM_THRESHOLD,
+              int(std::clamp<std::int64_t>(bytes, 0, std::numeric_limits<int>::max())));
+#else
+    (void)bytes;
+#endif
 }
 
 std::string_view axis_name(Axis axis) {

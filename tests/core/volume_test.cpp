@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "test_util.h"
 
@@ -146,6 +151,32 @@ TEST(VolumeTest, CopyOfAPackedVolumeCopiesEveryBlock) {
     const Volume packed = volume.copy();
     EXPECT_FALSE(packed.shares_memory_with(volume));
     EXPECT_EQ(test::values_of(packed), test::values_of(volume));
+}
+
+// The test needs glibc's own heap: a sanitizer's allocator ignores these settings.
+#if defined(__SANITIZE_ADDRESS__)
+#define VOX_TEST_SANITIZED_MALLOC
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VOX_TEST_SANITIZED_MALLOC
+#endif
+#endif
+
+TEST(VolumeTest, KeptFreedMemoryStaysMappedUntilReleased) {
+#if defined(__GLIBC__) && !defined(VOX_TEST_SANITIZED_MALLOC)
+    keep_freed_memory(std::int64_t(64) << 20);
+    // A 4 MiB block, above glibc's default mmap threshold: by default it would go back to
+    // the kernel when freed.
+    constexpr std::size_t kBytes = std::size_t(4) << 20;
+    auto block = std::make_unique<std::byte[]>(kBytes);
+    block[kBytes - 1] = std::byte{1};
+    block.reset();
+    EXPECT_GE(mallinfo2().fordblks, kBytes);
+    release_buffer_cache();  // also trims the heap
+    EXPECT_LT(mallinfo2().keepcost, kBytes);
+#else
+    GTEST_SKIP() << "needs glibc's allocator";
+#endif
 }
 
 TEST(VolumeTest, FreedLargeBuffersAreReusedForTheSameSize) {
