@@ -17,6 +17,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "table_lookup.h"
 #include "value_counts.h"
 #include "vox/parallel.h"
 #include "vox/stats.h"
@@ -117,8 +118,7 @@ void lookup_row(const T* source, O* target, int64_t count, const O* table, bool 
     alignas(64) O block[kBlock];
     for (int64_t start = 0; start < count; start += kBlock) {
         const int64_t length = std::min(kBlock, count - start);
-        for (int64_t x = 0; x < length; ++x)
-            block[x] = table[source[start + x]];
+        detail::lookup_values(source + start, block, length, table);
         const std::size_t bytes = std::size_t(length) * sizeof(O);
         if (stream) {
             stream_copy(target + start, block, bytes);
@@ -137,7 +137,7 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
     if constexpr (kSmallInt<T>) {
         constexpr int64_t kLow = std::numeric_limits<T>::min();
         constexpr int64_t kSize = int64_t(std::numeric_limits<T>::max()) - kLow + 1;
-        std::vector<O> table(kSize);
+        std::vector<O> table(kSize + detail::kTableSlack);
         parallel_for(0, kSize, 4096, [&](int64_t b, int64_t e) {
             for (int64_t i = b; i < e; ++i)
                 table[std::size_t(i)] = fn(T(i + kLow));
