@@ -171,6 +171,35 @@ TEST(MapPlane, LookupAndDirectPathsAgree) {
             ASSERT_EQ(rgb_at(image, x, y), direct[(y * 128 + x) % 6]) << x << ", " << y;
 }
 
+TEST(MapPlane, TablesKeptBetweenPlanesFollowTheDisplay) {
+    // Planes large enough for the 16-bit table, mapped again and again with displays that
+    // differ in one field each: a kept table must never serve another display.
+    const Volume plane = test::make_volume<std::uint16_t>(
+        {1, 128, 128, 1}, [](auto, auto y, auto x, auto) { return (y * 128 + x) * 3; });
+    const std::vector<DisplayMapping> displays = {
+        one_channel("gray", DisplayRange::values(0, 49151)),
+        one_channel("gray", DisplayRange::values(0, 20000)),
+        one_channel("gray", DisplayRange::values(100, 20000)),
+        one_channel("gray", DisplayRange::values(100, 20000), 0.5),
+        one_channel("labels", DisplayRange::values(100, 20000), 0.5),
+    };
+    for (int round = 0; round < 2; ++round) {
+        for (const DisplayMapping& display : displays) {
+            const std::vector<ResolvedChannel> channels = resolve_mapping(plane, display);
+            const Image image = map_plane(plane, Axis::z, channels);
+            const ResolvedChannel& channel = channels[0];
+            for (const std::int64_t x : {0, 1, 40, 127}) {
+                const double value = plane.value_at(0, 77, x);
+                // The reference: a 1-voxel plane, coloured per voxel without a table.
+                const Volume one = test::make_line<std::uint16_t>({std::uint16_t(value)});
+                ASSERT_EQ(rgb_at(image, x, 77), map_line(one, display)[0])
+                    << channel.low << ".." << channel.high << " gamma " << channel.gamma << " at "
+                    << x;
+            }
+        }
+    }
+}
+
 TEST(MapPlane, DtypeRange) {
     EXPECT_EQ(map_line(test::make_line<std::uint16_t>({0, 32768, 65535}),
                        one_channel("gray", DisplayRange::dtype())),
