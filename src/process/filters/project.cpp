@@ -91,9 +91,11 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
     using Out = typename Types<T>::Out;
     const Shape& shape = in.shape;
     const std::int64_t n = shape.x;
+    constexpr bool kSmallInteger = std::is_integral_v<T> && sizeof(T) <= 2;
     parallel_for(0, shape.c * shape.z * shape.y, std::max<std::int64_t>(1, 8192 / n),
                  [&](std::int64_t begin, std::int64_t end) {
-                     std::vector<Sum> sums(static_cast<std::size_t>(n));
+                     // 8- and 16-bit rows are summed without this buffer.
+                     std::vector<Sum> sums(kSmallInteger ? 0 : static_cast<std::size_t>(n));
                      std::vector<Out> squares(static_cast<std::size_t>(n));
                      for (std::int64_t item = begin; item < end; ++item) {
                          const std::int64_t c = item / (shape.z * shape.y);
@@ -111,7 +113,7 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
                              continue;
                          }
                          Sum total;
-                         if constexpr (std::is_integral_v<T> && sizeof(T) <= 2) {
+                         if constexpr (kSmallInteger) {
                              // Integer sums are exact in any order: a row of up to 65536
                              // 8- or 16-bit values adds up in 32 bits, twice the SIMD lanes
                              // of 64 bits, and without a pass through a buffer.
