@@ -225,7 +225,7 @@ void release_buffer_cache();
 /// allocations, for a process that makes figures or volumes again and again (a viewer, a
 /// batch, a benchmark). By default glibc returns a freed block of a few MiB to the kernel,
 /// which must then zero every page again on its next first touch: on a virtual machine
-/// that cost about 1.8 us per 4 KiB page, 5 ms of an 18 ms orthogonal view. Blocks under
+/// that cost about 1.8 us per 4 KiB page, 4 ms of an 18 ms orthogonal view. Blocks under
 /// 32 MiB (glibc's own ceiling for this) come from the reused heap; volumes above 8 MiB
 /// are kept by the buffer cache instead. Call it once, early, from the program's main().
 /// A no-op with other C libraries.

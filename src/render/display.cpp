@@ -110,7 +110,7 @@ std::vector<std::uint8_t> make_lookup(const ChannelScale& scale) {
 
 // The tables of the last few displays, shared: a montage, an animation or a viewer maps
 // many planes with one display, and a 16-bit table costs up to 65536 evaluations (about
-// 0.1 ms, as long as colouring a 256^2 plane).
+// 45 us in the montage and GIF benches, near the 65 us of colouring a 256^2 plane).
 template <typename T>
 std::shared_ptr<const std::vector<std::uint8_t>> shared_lookup(const ChannelScale& scale) {
     struct Entry {
