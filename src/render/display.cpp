@@ -131,6 +131,9 @@ std::shared_ptr<const std::vector<std::uint8_t>> shared_lookup(const ChannelScal
     }
     auto table = std::make_shared<const std::vector<std::uint8_t>>(make_lookup<T>(scale));
     const std::lock_guard lock(mutex);
+    // Frames mapped at once may all have built this table: keep one copy.
+    for (const Entry& entry : entries)
+        if (same(entry.scale)) return entry.table;
     if (entries.size() == kKept) entries.erase(entries.begin());
     entries.push_back({scale, table});
     return table;
