@@ -514,7 +514,7 @@ void check(cairo_status_t status, Sink& sink, const std::string& path) {
     }
 }
 
-// Encodes a drawn ARGB32 surface as an RGB PNG on all cores (render::encode_png_rgb):
+// Encodes a drawn ARGB32 surface as a gray or RGB PNG on all cores (render::encode_png_rgb):
 // figures are written interactively, and Cairo's own writer (zlib level 6, one core) takes
 // several times longer on noisy microscopy images for a few % of size.
 void write_png(cairo_surface_t* surface, Sink& sink, const std::string& path) {

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -108,6 +109,32 @@ void deflate_band(std::span<const unsigned char> raw, bool last, Band& band,
     band.raw_size = raw.size();
 }
 
+// True when every pixel of rows of 0x00RRGGBB pixels has R == G == B.
+bool all_gray(const std::uint32_t* pixels, int width, int height, std::size_t stride_bytes) {
+    // Rows in blocks on all cores; a coloured pixel stops every block still to start.
+    constexpr int kRows = 32;
+    std::atomic<bool> coloured{false};
+    parallel_for(0, (height + kRows - 1) / kRows, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t block = begin; block < end; ++block) {
+            if (coloured.load(std::memory_order_relaxed)) return;
+            const int last = std::min(height, int(block + 1) * kRows);
+            for (int y = int(block) * kRows; y < last; ++y) {
+                const auto* row = reinterpret_cast<const std::uint32_t*>(
+                    reinterpret_cast<const unsigned char*>(pixels) + std::size_t(y) * stride_bytes);
+                // R ^ G and G ^ B in the low 16 bits; a branch-free OR so that it vectorises.
+                std::uint32_t differences = 0;
+                for (int x = 0; x < width; ++x)
+                    differences |= (row[x] ^ (row[x] >> 8)) & 0xFFFFU;
+                if (differences != 0) {
+                    coloured.store(true, std::memory_order_relaxed);
+                    return;
+                }
+            }
+        }
+    });
+    return !coloured.load();
+}
+
 struct WriteContext {
     ByteSink* sink = nullptr;
     std::exception_ptr error;
@@ -117,6 +144,10 @@ struct WriteContext {
 
 void encode_png(int width, int height, int channels, RowFetch fetch, ByteSink sink,
                 const std::string& path) {
+    if (channels < 1 || channels > 4) {
+        throw ValueError(
+            fmt::format("cannot write '{}': a PNG has 1 to 4 channels, not {}", path, channels));
+    }
     const std::size_t row_size = 1 + std::size_t(channels) * std::size_t(width);
     const int band_rows = int(std::max<std::size_t>(1, kBandBytes / row_size));
     const int band_count = (height + band_rows - 1) / band_rows;
@@ -175,9 +206,10 @@ void encode_png(int width, int height, int channels, RowFetch fetch, ByteSink si
             if (target->error) png_error(p, "write failed");
         },
         nullptr);
-    png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8,
-                 channels == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    constexpr int kColorTypes[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
+                                   PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
+    png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8, kColorTypes[channels - 1],
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     // IDAT chunks of at most 1 MiB, as encoders usually split them.
     constexpr std::size_t kChunk = std::size_t(1) << 20;
@@ -191,11 +223,25 @@ void encode_png(int width, int height, int channels, RowFetch fetch, ByteSink si
 
 void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::size_t stride_bytes,
                     ByteSink sink, const std::string& path) {
+    const auto source_row = [&](int y) {
+        return reinterpret_cast<const std::uint32_t*>(
+            reinterpret_cast<const unsigned char*>(pixels) + std::size_t(y) * stride_bytes);
+    };
+    if (all_gray(pixels, width, height, stride_bytes)) {
+        encode_png(
+            width, height, 1,
+            [&](int y, unsigned char* row) {
+                const std::uint32_t* source = source_row(y);
+                for (int x = 0; x < width; ++x)
+                    row[x] = static_cast<unsigned char>(source[x]);
+            },
+            sink, path);
+        return;
+    }
     encode_png(
         width, height, 3,
         [&](int y, unsigned char* row) {
-            const auto* source = reinterpret_cast<const std::uint32_t*>(
-                reinterpret_cast<const unsigned char*>(pixels) + std::size_t(y) * stride_bytes);
+            const std::uint32_t* source = source_row(y);
             for (int x = 0; x < width; ++x) {
                 row[3 * x] = static_cast<unsigned char>(source[x] >> 16);
                 row[3 * x + 1] = static_cast<unsigned char>(source[x] >> 8);
@@ -218,22 +264,39 @@ void write_image(const Image& image, const std::string& path) {
         throw ValueError(fmt::format("cannot write a {}x{} image", image.width, image.height));
     }
     bool opaque = true;
-    for (std::size_t i = 3; i < image.rgba.size() && opaque; i += 4)
-        opaque = image.rgba[i] == 255;
-    const int channels = opaque ? 3 : 4;
+    bool gray = true;
+    for (std::size_t i = 0; i < image.rgba.size() && (opaque || gray); i += 4) {
+        opaque = opaque && image.rgba[i + 3] == 255;
+        gray = gray && image.rgba[i] == image.rgba[i + 1] && image.rgba[i] == image.rgba[i + 2];
+    }
+    // Gray, gray + alpha, RGB or RGBA: the fewest channels that keep every pixel.
+    const int channels = (gray ? 1 : 3) + (opaque ? 0 : 1);
     io::AtomicFile file(path);
     render::encode_png(
         int(image.width), int(image.height), channels,
         [&](int y, unsigned char* row) {
             const std::uint8_t* source = image.pixel(0, y);
-            if (channels == 4) {
-                std::memcpy(row, source, std::size_t(4 * image.width));
-                return;
-            }
-            for (std::int64_t x = 0; x < image.width; ++x) {
-                row[3 * x] = source[4 * x];
-                row[3 * x + 1] = source[4 * x + 1];
-                row[3 * x + 2] = source[4 * x + 2];
+            const std::int64_t width = image.width;
+            switch (channels) {
+                case 1:
+                    for (std::int64_t x = 0; x < width; ++x)
+                        row[x] = source[4 * x];
+                    break;
+                case 2:
+                    for (std::int64_t x = 0; x < width; ++x) {
+                        row[2 * x] = source[4 * x];
+                        row[2 * x + 1] = source[4 * x + 3];
+                    }
+                    break;
+                case 3:
+                    for (std::int64_t x = 0; x < width; ++x) {
+                        row[3 * x] = source[4 * x];
+                        row[3 * x + 1] = source[4 * x + 1];
+                        row[3 * x + 2] = source[4 * x + 2];
+                    }
+                    break;
+                default:
+                    std::memcpy(row, source, std::size_t(4 * width));
             }
         },
         [&](const unsigned char* data, std::size_t size) { file.write(data, std::int64_t(size)); },

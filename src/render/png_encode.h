@@ -17,8 +17,8 @@ using ByteSink = FunctionRef<void(const unsigned char* data, std::size_t size)>;
 /// from several threads at once: it must only read shared data.
 using RowFetch = FunctionRef<void(int y, unsigned char* row)>;
 
-/// Encodes an 8-bit RGB (channels 3) or RGBA (channels 4) PNG of rows from `fetch` and
-/// passes the file to `sink`.
+/// Encodes an 8-bit gray (channels 1), gray + alpha (2), RGB (3) or RGBA (4) PNG of rows
+/// from `fetch` and passes the file to `sink`.
 ///
 /// Rows are Sub-filtered and deflated at zlib level 1 in bands of rows on all cores, as
 /// pigz does: each band ends on a byte boundary (Z_SYNC_FLUSH) so the bands concatenate
@@ -30,7 +30,8 @@ void encode_png(int width, int height, int channels, RowFetch fetch, ByteSink si
                 const std::string& path);
 
 /// encode_png() of an opaque image of 0x00RRGGBB pixels (Cairo's ARGB32 on a white
-/// background: alpha is ignored) as RGB.
+/// background: alpha is ignored): as gray when every pixel is gray, a third of the data to
+/// filter and deflate (a gray-mapped figure), otherwise as RGB.
 void encode_png_rgb(const std::uint32_t* pixels, int width, int height, std::size_t stride_bytes,
                     ByteSink sink, const std::string& path);
 

@@ -1,5 +1,6 @@
 // The parallel PNG encoder: files decode (libpng's reader) to exactly the pixels given,
-// across band boundaries, and are the same bytes for any thread count.
+// across band boundaries, in the fewest channels that keep them, and are the same bytes
+// for any thread count.
 #include "png_encode.h"
 
 #include <gtest/gtest.h>
@@ -27,6 +28,17 @@ std::vector<unsigned char> encode(const std::vector<std::uint32_t>& pixels, int 
         },
         "test.png");
     return file;
+}
+
+// The file's own format (PNG_FORMAT_FLAG_COLOR, PNG_FORMAT_FLAG_ALPHA).
+png_uint_32 stored_format(const std::vector<unsigned char>& file) {
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    EXPECT_TRUE(png_image_begin_read_from_memory(&image, file.data(), file.size()))
+        << image.message;
+    const png_uint_32 format = image.format;
+    png_image_free(&image);
+    return format;
 }
 
 std::vector<unsigned char> decode_rgb(const std::vector<unsigned char>& file, int& width,
@@ -62,12 +74,11 @@ struct TestImage {
     }
 };
 
-TEST(PngEncode, DecodesToThePixelsAcrossBands) {
-    const TestImage image;
+// Every pixel of `image` equals the decoded RGB.
+void expect_pixels(const TestImage& image, const std::vector<unsigned char>& file) {
     int width = 0;
     int height = 0;
-    const auto rgb = decode_rgb(
-        encode(image.pixels, image.width, image.height, image.stride_pixels * 4), width, height);
+    const auto rgb = decode_rgb(file, width, height);
     ASSERT_EQ(width, image.width);
     ASSERT_EQ(height, image.height);
     for (int y = 0; y < height; ++y) {
@@ -81,12 +92,45 @@ TEST(PngEncode, DecodesToThePixelsAcrossBands) {
     }
 }
 
+std::vector<unsigned char> encode(const TestImage& image) {
+    return encode(image.pixels, image.width, image.height, image.stride_pixels * 4);
+}
+
+TEST(PngEncode, DecodesToThePixelsAcrossBands) {
+    const TestImage image;
+    const auto file = encode(image);
+    EXPECT_EQ(stored_format(file), png_uint_32(PNG_FORMAT_RGB));
+    expect_pixels(image, file);
+}
+
+// A gray-mapped figure is stored as gray (a third of the data to deflate) and decodes to
+// the same pixels; one coloured pixel anywhere, even the last, makes it RGB.
+TEST(PngEncode, GrayImagesAreStoredAsGray) {
+    TestImage image;
+    // The row padding stays coloured: it must not count.
+    for (int y = 0; y < image.height; ++y) {
+        for (int x = 0; x < image.width; ++x) {
+            std::uint32_t& pixel = image.pixels[std::size_t(y) * image.stride_pixels + x];
+            pixel = 0xFF000000U | (pixel & 0xFFU) * 0x010101U;
+        }
+    }
+    const auto gray = encode(image);
+    EXPECT_EQ(stored_format(gray), png_uint_32(PNG_FORMAT_GRAY));
+    expect_pixels(image, gray);
+
+    image.pixels[std::size_t(image.height - 1) * image.stride_pixels + 300] ^= 0x000100U;
+    const auto colour = encode(image);
+    EXPECT_EQ(stored_format(colour), png_uint_32(PNG_FORMAT_RGB));
+    expect_pixels(image, colour);
+    EXPECT_GT(colour.size(), gray.size() * 2);
+}
+
 TEST(PngEncode, SameBytesForAnyThreadCount) {
     const TestImage image;
     vox::set_thread_count(1);
-    const auto one = encode(image.pixels, image.width, image.height, image.stride_pixels * 4);
+    const auto one = encode(image);
     vox::set_thread_count(0);
-    const auto all = encode(image.pixels, image.width, image.height, image.stride_pixels * 4);
+    const auto all = encode(image);
     EXPECT_EQ(one, all);
 }
 
@@ -108,6 +152,36 @@ TEST(PngEncode, SinkErrorsPassThrough) {
             image.pixels.data(), image.width, image.height, image.stride_pixels * 4,
             [](const unsigned char*, std::size_t) { throw vox::IoError("disk full"); }, "test.png"),
         vox::IoError);
+}
+
+// Writes `image` with write_image(), checks that it reads back as the same RGBA pixels, and
+// returns the format stored in the file.
+png_uint_32 write_and_read_back(const vox::Image& image) {
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "vox_write_image_channels.png").string();
+    vox::write_image(image, path);
+    png_image decoded{};
+    decoded.version = PNG_IMAGE_VERSION;
+    EXPECT_TRUE(png_image_begin_read_from_file(&decoded, path.c_str())) << decoded.message;
+    const png_uint_32 stored = decoded.format;
+    decoded.format = PNG_FORMAT_RGBA;
+    std::vector<unsigned char> rgba(PNG_IMAGE_SIZE(decoded));
+    EXPECT_TRUE(png_image_finish_read(&decoded, nullptr, rgba.data(), 0, nullptr));
+    EXPECT_EQ(rgba, image.rgba);
+    std::filesystem::remove(path);
+    return stored;
+}
+
+TEST(PngEncode, WriteImageStoresTheFewestChannels) {
+    vox::Image image = vox::Image::filled(3, 2, {40, 40, 40, 255});
+    image.pixel(1, 1)[0] = image.pixel(1, 1)[1] = image.pixel(1, 1)[2] = 7;
+    EXPECT_EQ(write_and_read_back(image), png_uint_32(PNG_FORMAT_GRAY));
+    image.pixel(2, 0)[3] = 100;
+    EXPECT_EQ(write_and_read_back(image), png_uint_32(PNG_FORMAT_GA));
+    image.pixel(0, 1)[2] = 41;
+    EXPECT_EQ(write_and_read_back(image), png_uint_32(PNG_FORMAT_RGBA));
+    image.pixel(2, 0)[3] = 255;
+    EXPECT_EQ(write_and_read_back(image), png_uint_32(PNG_FORMAT_RGB));
 }
 
 TEST(PngEncode, WriteImageKeepsAlpha) {
