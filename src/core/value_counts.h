@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -97,12 +98,7 @@ public:
                 // volume, the halves at 0.38 (one Intel Xeon core; equal on the cells). A
                 // 64-bit load split into four values was slower again (0.84).
                 const std::int64_t half = (end - begin) / 2;
-                const T* first = data + begin;
-                const T* second = first + half;
-                for (std::int64_t k = 0; k < half; ++k) {
-                    ++l0[index(first[k])];
-                    ++l1[index(second[k])];
-                }
+                count_halves(data + begin, half, l0, l1);
                 i = begin + 2 * half;
             }
             for (; i < end; ++i)
@@ -158,6 +154,19 @@ private:
 
     static Unsigned index(T value) { return Unsigned(Unsigned(value) ^ kSignBit); }
 
+    // Counts first[0, half) into l0 and first[half, 2 half) into l1. Out of line, so that
+    // the loop's few values stay in registers whatever the caller keeps live: spilled to
+    // the stack, they cost a load per value and the 512^3 histogram 27 -> 40 ms.
+    [[gnu::noinline]] static void count_halves(const T* first, std::int64_t half, std::uint32_t* l0,
+                                               std::uint32_t* l1) {
+        const T* second = first + half;
+        const T* const first_end = second;
+        for (; first != first_end; ++first, ++second) {
+            ++l0[index(*first)];
+            ++l1[index(*second)];
+        }
+    }
+
     void flush() {
         if (m_flushed.empty()) m_flushed.assign(std::size_t(kValues), 0);
         for (int lane = 0; lane < kLanes; ++lane) {
@@ -183,28 +192,52 @@ template <typename T>
 std::vector<std::int64_t> count_values(const VolumeView<const T>& view) {
     constexpr std::int64_t kValues = ValueCounter<T>::kValues;
     const BlockGrid grid(view.shape);
-    const std::int64_t groups =
-        std::clamp<std::int64_t>(std::min<std::int64_t>(grid.count, 2 * thread_count()), 1, 64);
-    std::vector<ValueCounter<T>> counters(static_cast<std::size_t>(groups));
-    parallel_for(0, groups, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t group = begin; group < end; ++group) {
-            ValueCounter<T>& counter = counters[std::size_t(group)];
-            for (std::int64_t block = grid.count * group / groups;
-                 block < grid.count * (group + 1) / groups; ++block) {
-                for_each_run(view, grid, block,
-                             [&](const T* data, std::int64_t length, std::int64_t stride, auto) {
-                                 counter.add(data, length, stride);
-                             });
+    // Chunks of a few blocks balance the cores; each thread counts all its chunks into its
+    // own counter, so only as many counters as threads are made and merged (a fixed split
+    // in twice as many groups as threads spent 8% of the cells histogram merging), and a
+    // counter's lanes stay in the cache of the core that fills them.
+    struct Slot {
+        std::thread::id owner;
+        bool busy = false;
+        ValueCounter<T> counter;
+    };
+    std::mutex mutex;
+    std::vector<std::unique_ptr<Slot>> slots;
+    constexpr std::int64_t kGrainBlocks = 4;
+    parallel_for(0, grid.count, kGrainBlocks, [&](std::int64_t begin, std::int64_t end) {
+        Slot* slot = nullptr;
+        {
+            const std::lock_guard lock(mutex);
+            const std::thread::id me = std::this_thread::get_id();
+            for (const auto& candidate : slots) {
+                if (candidate->owner == me && !candidate->busy) {
+                    slot = candidate.get();
+                    break;
+                }
             }
+            if (slot == nullptr) {
+                slots.push_back(std::make_unique<Slot>());
+                slot = slots.back().get();
+                slot->owner = me;
+            }
+            slot->busy = true;
         }
+        for (std::int64_t block = begin; block < end; ++block) {
+            for_each_run(view, grid, block,
+                         [&](const T* data, std::int64_t length, std::int64_t stride, auto) {
+                             slot->counter.add(data, length, stride);
+                         });
+        }
+        const std::lock_guard lock(mutex);
+        slot->busy = false;
     });
     std::vector<std::int64_t> totals(std::size_t(kValues), 0);
     parallel_for(0, kValues, 4096, [&](std::int64_t begin, std::int64_t end) {
-        for (ValueCounter<T>& counter : counters)
-            counter.take(begin, end, totals.data());
+        for (const auto& slot : slots)
+            slot->counter.take(begin, end, totals.data());
     });
-    for (ValueCounter<T>& counter : counters)
-        counter.taken();
+    for (const auto& slot : slots)
+        slot->counter.taken();
     return totals;
 }
 
