@@ -1,9 +1,10 @@
 // Speed of figures: ortho of an already-loaded 512^3 u16 volume to PNG, a 30-tile montage
-// of 256^2 planes, and the parts (colouring one plane, drawing and encoding the PNG).
+// of 256^2 planes, and the parts (the ortho by phase, colouring only, the range only).
 // bench/compare_render.py runs this beside matplotlib drawing the same figures from the
 // same data (written with --dump=FOLDER) and prints the ratios.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -39,6 +40,38 @@ void BM_ortho_512_png(benchmark::State& state) {
     std::filesystem::remove(path);
 }
 BENCHMARK(BM_ortho_512_png)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// BM_ortho_512_png timed by phase, as counters in ms: the display range (a pass over the
+// volume), the three panels (colouring; the column costs a cache miss per voxel), and
+// drawing, encoding and writing the PNG.
+void BM_ortho_phases(benchmark::State& state) {
+    using Clock = std::chrono::steady_clock;
+    const vox::Volume& volume = big();
+    const std::string path = scratch("vox_bench_ortho_phases.png");
+    double range_ms = 0.0;
+    double panels_ms = 0.0;
+    double write_ms = 0.0;
+    const auto since = [](Clock::time_point start) {
+        return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    };
+    for (auto _ : state) {
+        auto start = Clock::now();
+        const auto channels = vox::resolve_mapping(volume, vox::default_mapping(volume));
+        range_ms += since(start);
+        start = Clock::now();
+        const auto panels = vox::ortho_panels(volume, {256, 256, 256}, channels, false);
+        panels_ms += since(start);
+        start = Clock::now();
+        vox::write_figure(panels, {}, path);
+        write_ms += since(start);
+    }
+    const auto iterations = double(state.iterations());
+    state.counters["range_ms"] = range_ms / iterations;
+    state.counters["panels_ms"] = panels_ms / iterations;
+    state.counters["write_ms"] = write_ms / iterations;
+    std::filesystem::remove(path);
+}
+BENCHMARK(BM_ortho_phases)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The same figure with the display range already known (a viewer resolves it once at load):
 // three planes, drawing and PNG only.

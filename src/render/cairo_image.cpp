@@ -75,11 +75,16 @@ bool blit_opaque(cairo_t* cr, const Image& image, double x, double y) {
         bottom > cairo_image_surface_get_height(target)) {
         return false;
     }
-    // Opaque when the AND of every pixel, read as a word, has alpha (byte 3) 255.
+    // Opaque when the AND of every pixel, read as a word, has alpha (byte 3) 255. A count
+    // of pixels, not a byte index stepping by 4, so that the loop vectorises (it ran one
+    // pixel at a time: 4% of the ortho figure, on one core).
     std::uint32_t all = 0xFFFFFFFFU;
-    for (std::size_t i = 0; i + 4 <= image.rgba.size(); i += 4) {
+    const std::uint8_t* pixels = image.rgba.data();
+    const std::size_t count = image.rgba.size() / 4;
+#pragma omp simd reduction(& : all)
+    for (std::size_t i = 0; i < count; ++i) {
         std::uint32_t pixel;
-        std::memcpy(&pixel, image.rgba.data() + i, 4);
+        std::memcpy(&pixel, pixels + 4 * i, 4);
         all &= pixel;
     }
     std::uint8_t bytes[4];

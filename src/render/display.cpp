@@ -169,9 +169,11 @@ void map_row(const T* values, std::int64_t step, std::int64_t width, const Chann
             index = pass.scale.index(static_cast<double>(*values));
         const auto& rgb = table[index];
         if constexpr (kFirst) {
+            // The whole pixel, alpha too: the image was not filled first.
             out[0] = rgb[0];
             out[1] = rgb[1];
             out[2] = rgb[2];
+            out[3] = 255;
         } else {
             out[0] = static_cast<std::uint8_t>(std::min(255, out[0] + rgb[0]));
             out[1] = static_cast<std::uint8_t>(std::min(255, out[1] + rgb[1]));
@@ -207,7 +209,12 @@ void map_plane_typed(const Volume& plane, Axis axis, const std::vector<ResolvedC
             if (use_lookup) pass.lookup = shared_lookup<T>(pass.scale);
         passes.push_back(std::move(pass));
     }
-    if (passes.empty() || width == 0 || height == 0) return;
+    if (width == 0 || height == 0) return;
+    if (passes.empty()) {  // nothing visible: opaque black
+        for (std::size_t i = 3; i < image.rgba.size(); i += 4)
+            image.rgba[i] = 255;
+        return;
+    }
 
     auto rows = [&](std::int64_t row_begin, std::int64_t row_end) {
         for (std::int64_t r = row_begin; r < row_end; ++r) {
@@ -252,8 +259,11 @@ Image Image::filled(std::int64_t width, std::int64_t height, std::array<std::uin
     image.height = height;
     const std::int64_t pixels = checked_product({width, height, 4}, "image") / 4;
     image.rgba.resize(static_cast<std::size_t>(4 * pixels));
+    if (fill == std::array<std::uint8_t, 4>{0, 0, 0, 0}) return image;  // resize() zeroed it
+    std::uint8_t* data = image.rgba.data();
+#pragma omp simd
     for (std::int64_t i = 0; i < pixels; ++i)
-        std::memcpy(image.rgba.data() + 4 * i, fill.data(), 4);
+        std::memcpy(data + 4 * i, fill.data(), 4);
     return image;
 }
 
@@ -394,7 +404,9 @@ Image map_plane(const Volume& plane, Axis axis, const std::vector<ResolvedChanne
     }
     const std::int64_t width = axis == Axis::x ? shape.y : shape.x;
     const std::int64_t height = axis == Axis::z ? shape.y : shape.z;
-    Image image = Image::filled(width, height);
+    // Zeros, not opaque black: the first visible channel writes every byte of each pixel,
+    // so a fill first would be a second pass over the image.
+    Image image = Image::filled(width, height, {0, 0, 0, 0});
     visit(plane.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         map_plane_typed<T>(plane, axis, channels, image);

@@ -37,8 +37,10 @@ DisplayMapping one_channel(const std::string& map, DisplayRange range, double ga
 std::vector<Rgb> map_line(const Volume& line, const DisplayMapping& mapping) {
     const Image image = map_plane(line, Axis::z, resolve_mapping(line, mapping));
     std::vector<Rgb> colours;
-    for (std::int64_t x = 0; x < image.width; ++x)
+    for (std::int64_t x = 0; x < image.width; ++x) {
         colours.push_back(rgb_at(image, x, 0));
+        EXPECT_EQ(image.pixel(x, 0)[3], 255) << "mapped pixels are opaque, pixel " << x;
+    }
     return colours;
 }
 
