@@ -438,11 +438,16 @@ void AtomicFile::write(const void* data, std::int64_t bytes) {
 }
 
 void AtomicFile::commit() {
-    if (::fsync(m_descriptor) != 0 || ::close(m_descriptor) != 0) {
-        m_descriptor = -1;
-        throw IoError(fmt::format("cannot write '{}': {}", m_path, std::strerror(errno)));
-    }
+    // The descriptor is closed whether or not fsync succeeds: it is given up either way, and
+    // the destructor then only removes the temporary file.
+    const bool synced = ::fsync(m_descriptor) == 0;
+    const int sync_error = errno;
+    const bool closed = ::close(m_descriptor) == 0;
+    const int error = synced ? errno : sync_error;
     m_descriptor = -1;
+    if (!synced || !closed) {
+        throw IoError(fmt::format("cannot write '{}': {}", m_path, std::strerror(error)));
+    }
     if (::rename(m_temporary_path.c_str(), m_path.c_str()) != 0) {
         throw IoError(fmt::format("cannot write '{}': {}", m_path, std::strerror(errno)));
     }
