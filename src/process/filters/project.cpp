@@ -97,10 +97,19 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
                      // 8- and 16-bit rows are summed without this buffer.
                      std::vector<Sum> sums(kSmallInteger ? 0 : static_cast<std::size_t>(n));
                      std::vector<Out> squares(static_cast<std::size_t>(n));
+                     // (c, z, y) of the row advance with the item: three divisions per
+                     // row took 9% of a sum along x.
+                     std::int64_t c = begin / (shape.z * shape.y);
+                     std::int64_t z = (begin / shape.y) % shape.z;
+                     std::int64_t y = begin % shape.y - 1;
                      for (std::int64_t item = begin; item < end; ++item) {
-                         const std::int64_t c = item / (shape.z * shape.y);
-                         const std::int64_t z = (item / shape.y) % shape.z;
-                         const std::int64_t y = item % shape.y;
+                         if (++y == shape.y) {
+                             y = 0;
+                             if (++z == shape.z) {
+                                 z = 0;
+                                 ++c;
+                             }
+                         }
                          const T* row = in.row(z, y, c);
                          O& dst = out(z, y, 0, c);
                          if (mode == ProjectMode::max || mode == ProjectMode::min) {
