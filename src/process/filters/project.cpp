@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "dispatch.h"
+#include "int128.h"
 #include "vox/filters.h"
 #include "vox/parallel.h"
 
@@ -153,7 +154,7 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
                  });
 }
 
-__extension__ typedef __int128 Int128;
+using detail::Int128;
 
 // numpy's std (the mean, then the mean of squared deviations, in float64) of n 8- or
 // 16-bit values from their exact integer sum and sum of squares: n^2 var = n sum(v^2) -

@@ -5,13 +5,14 @@
 #include <cstdint>
 
 #include "blocks.h"
+#include "int128.h"
 #include "vox/parallel.h"
 #include "vox/volume.h"
 
 namespace vox::segmentation_detail {
 
 // Exact sums of integer voxels (u32 values times 2^31 voxels overflow int64).
-__extension__ typedef __int128 Int128;
+using detail::Int128;
 
 // Copies what a mask keeps from its source: spacing, affine and metadata.
 inline void copy_geometry(const Volume& from, Volume& to) {
