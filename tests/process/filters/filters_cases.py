@@ -114,6 +114,7 @@ def main(folder):
     # Median: scipy's cube, 'nearest' edges.
     median_case("mri", 1)
     median_case("mri", 2)
+    median_case("cells", 1)  # two interleaved channels, rows of several blocks
     for dtype in DTYPES:
         median_case("random_" + dtype, 1)
     median_case("random_uint16", 2)

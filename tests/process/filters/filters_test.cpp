@@ -1,9 +1,12 @@
 // Unit tests of the filters operations on small synthetic volumes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "test_util.h"
@@ -118,6 +121,74 @@ TEST(MedianTest, NearestEdgesOnALine) {
     // scipy.ndimage.median_filter([5, 1, 9, 2, 7], size=3, mode='nearest') -> [5, 5, 2, 7, 7]
     const Volume out = median(make_line<float>({5, 1, 9, 2, 7}), 1);
     EXPECT_EQ(values_of(out), (std::vector<double>{5, 5, 2, 7, 7}));
+}
+
+// The median of every clamped window, sorted one voxel at a time: the reference for the
+// blocked selection. Windows with a NaN are reported as NaN.
+double window_median(const Volume& volume, std::int64_t z, std::int64_t y, std::int64_t x,
+                     std::int64_t c, std::int64_t r) {
+    const Shape& s = volume.shape();
+    std::vector<double> window;
+    for (std::int64_t dz = -r; dz <= r; ++dz)
+        for (std::int64_t dy = -r; dy <= r; ++dy)
+            for (std::int64_t dx = -r; dx <= r; ++dx) {
+                const double v = volume.value_at(std::clamp(z + dz, std::int64_t(0), s.z - 1),
+                                                 std::clamp(y + dy, std::int64_t(0), s.y - 1),
+                                                 std::clamp(x + dx, std::int64_t(0), s.x - 1), c);
+                if (std::isnan(v)) return v;
+                window.push_back(v);
+            }
+    std::nth_element(window.begin(), window.begin() + std::ptrdiff_t(window.size() / 2),
+                     window.end());
+    return window[window.size() / 2];
+}
+
+template <typename T>
+void expect_medians_of_windows(const Shape& shape, std::int64_t radius, bool with_nan = false) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + " radius " +
+                 std::to_string(radius) + " x " + std::to_string(shape.x));
+    Volume volume = make_volume<T>(shape, [](auto z, auto y, auto x, auto c) {
+        const std::uint64_t hash =
+            std::uint64_t((((z * 977 + y) * 983 + x) * 3 + c) * 0x9E3779B97F4A7C15ull) >> 40;
+        if constexpr (std::is_floating_point_v<T>)
+            return T(double(hash % 2001) / 7.0 - 100.0);
+        else
+            return T(hash);  // wraps to the whole range of the 8 and 16-bit types
+    });
+    if (with_nan) volume.mutable_view<T>().row(1, 2, 0)[3] = std::numeric_limits<T>::quiet_NaN();
+    const Volume out = median(volume, radius);
+    ASSERT_EQ(out.pixel_type(), volume.pixel_type());
+    std::int64_t compared = 0;
+    for (std::int64_t c = 0; c < shape.c; ++c)
+        for (std::int64_t z = 0; z < shape.z; ++z)
+            for (std::int64_t y = 0; y < shape.y; ++y)
+                for (std::int64_t x = 0; x < shape.x; ++x) {
+                    const double expected = window_median(volume, z, y, x, c, radius);
+                    if (std::isnan(expected)) continue;
+                    ASSERT_EQ(out.value_at(z, y, x, c), expected)
+                        << "at z " << z << " y " << y << " x " << x << " c " << c;
+                    ++compared;
+                }
+    EXPECT_GT(compared, shape.values() / 2);
+}
+
+TEST(MedianTest, EqualsTheSortedWindowAcrossBlocksTypesAndRadii) {
+    // Rows of several 64-byte blocks plus a partial one, two interleaved channels (strided
+    // rows), every pixel type's lane count, radius 1 and 2.
+    expect_medians_of_windows<std::uint8_t>({4, 5, 150, 2}, 1);
+    expect_medians_of_windows<std::int8_t>({3, 4, 70, 1}, 1);
+    expect_medians_of_windows<std::uint16_t>({5, 6, 77, 2}, 1);
+    expect_medians_of_windows<std::int16_t>({4, 4, 33, 1}, 2);
+    expect_medians_of_windows<std::uint32_t>({3, 5, 40, 1}, 1);
+    expect_medians_of_windows<std::int32_t>({3, 3, 17, 2}, 2);
+    expect_medians_of_windows<float>({4, 5, 37, 1}, 1);
+    expect_medians_of_windows<double>({3, 4, 19, 2}, 1);
+    expect_medians_of_windows<double>({5, 5, 5, 1}, 2);  // windows wider than the volume
+}
+
+TEST(MedianTest, FloatsWithNaNKeepTheWindowsWithout) {
+    expect_medians_of_windows<float>({4, 5, 37, 1}, 1, true);
+    expect_medians_of_windows<double>({3, 6, 11, 1}, 1, true);
 }
 
 TEST(MedianTest, Errors) {
