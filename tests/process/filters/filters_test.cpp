@@ -220,6 +220,43 @@ TEST(ProjectTest, ModesAndTypes) {
     EXPECT_EQ(min_y.value_at(2, 0, 1), v[8 + 1]);
 }
 
+// The std of one row of 16-bit values at the ends of their range, at the longest row the
+// 32-bit sums of the std along x take (65536 values) and one past it, against the same
+// std computed in long double.
+template <typename T>
+void expect_std_of_extreme_rows(std::int64_t length) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + " x " + std::to_string(length));
+    const T low = std::numeric_limits<T>::min();
+    const T high = std::numeric_limits<T>::max();
+    const Volume volume = make_volume<T>({1, 2, length, 1}, [&](auto, auto y, auto x, auto) {
+        if (y == 0) return x % 7 == 3 ? high : low;  // mostly the low end
+        return x % 2 == 0 ? low : high;
+    });
+    const Volume out = project(volume, Axis::x, ProjectMode::std);
+    for (std::int64_t y = 0; y < 2; ++y) {
+        long double sum = 0;
+        for (std::int64_t x = 0; x < length; ++x)
+            sum += volume.value_at(0, y, x);
+        const long double mean = sum / length;
+        long double squares = 0;
+        for (std::int64_t x = 0; x < length; ++x) {
+            const long double d = volume.value_at(0, y, x) - mean;
+            squares += d * d;
+        }
+        const double expected = double(std::sqrt(squares / length));
+        EXPECT_NEAR(out.value_at(0, y, 0), expected, 1e-12 * expected) << "row " << y;
+    }
+}
+
+TEST(ProjectTest, StdAlongXAtTheEndsOfSixteenBitRanges) {
+    for (const std::int64_t length : {65535, 65536, 65537}) {
+        expect_std_of_extreme_rows<std::uint16_t>(length);
+        expect_std_of_extreme_rows<std::int16_t>(length);
+        expect_std_of_extreme_rows<std::uint8_t>(length);
+        expect_std_of_extreme_rows<std::int8_t>(length);
+    }
+}
+
 TEST(ProjectTest, FloatNanPropagatesAndSpacingKept) {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     Volume volume = make_line<float>({1, nan, 3});
