@@ -60,15 +60,20 @@ inline void report(benchmark::State& state, const vox::Volume& volume) {
     state.SetBytesProcessed(state.iterations() * volume.size_bytes());
 }
 
+/// Whether freed memory is kept for the next result, as the voxscope command keeps it
+/// (keep_freed_memory()), or returned to the system, as for a library caller that did not
+/// ask: each result then faults in fresh pages.
+enum class FreedMemory { kept, returned };
+
 /// The main() of a benchmark whose compare script needs its data: `--dump=FOLDER` calls
 /// dump(FOLDER) and returns its status; anything else runs the benchmarks.
 template <typename Dump>
-int run_benchmarks(int argc, char** argv, Dump dump) {
+int run_benchmarks(int argc, char** argv, Dump dump, FreedMemory freed = FreedMemory::kept) {
     for (int i = 1; i < argc; ++i) {
         const std::string_view argument = argv[i];
         if (argument.starts_with("--dump=")) return dump(std::string(argument.substr(7)));
     }
-    vox::keep_freed_memory();  // as the voxscope command does
+    if (freed == FreedMemory::kept) vox::keep_freed_memory();
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     return 0;

@@ -1,15 +1,16 @@
-// Throughput of threshold_otsu and label (26-connectivity) on a 512^3 u16 volume.
-// bench/compare_segmentation.py runs this beside scikit-image on the same data (--dump writes
-// it as raw little-endian u16) and prints the ratios.
+// Speed of the thresholds (Otsu, Li, Yen, triangle, mean), in_range, label (26-connectivity)
+// and label_statistics on a 512^3 u16 volume of nuclei and on the nuclei of sample:cells.
+// bench/compare_segmentation.py runs this beside scikit-image and OpenCV on the same data
+// (written with --dump=FOLDER) and prints the ratios.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
-#include <string_view>
 
 #include "bench_volume.h"
+#include "vox/io.h"
 #include "vox/parallel.h"
+#include "vox/samples.h"
 #include "vox/segmentation.h"
 #include "vox/volume.h"
 
@@ -40,46 +41,76 @@ vox::Volume make_bench_volume(std::int64_t edge) {
     return volume;
 }
 
-const vox::Volume& bench_volume() {
+const vox::Volume& big() {
     static const vox::Volume volume = make_bench_volume(kEdge);
     return volume;
 }
 
-void BM_threshold_otsu(benchmark::State& state) {
-    const vox::Volume& volume = bench_volume();
-    for (auto _ : state)
-        benchmark::DoNotOptimize(vox::threshold_otsu(volume));
+// The nuclei of sample:cells, the channel the tutorial thresholds and counts.
+const vox::Volume& nuclei() {
+    static const vox::Volume volume = [] {
+        const vox::Volume cells = vox::make_sample("sample:cells");
+        return cells.channel(cells.shape().c - 1).copy();
+    }();
+    return volume;
+}
+
+// Each volume's Otsu mask and its labels, made once, outside the timed loops.
+template <const vox::Volume& (*volume)()>
+const vox::Volume& mask_of() {
+    static const vox::Volume mask = vox::threshold(volume(), vox::threshold_otsu(volume()));
+    return mask;
+}
+template <const vox::Volume& (*volume)()>
+const vox::Volume& labels_of() {
+    static const vox::Volume labels = vox::label(mask_of<volume>(), 26);
+    return labels;
+}
+
+void count_voxels(benchmark::State& state, const vox::Volume& volume) {
     state.SetItemsProcessed(state.iterations() * volume.shape().voxels());
 }
 
-void BM_label(benchmark::State& state) {
-    const vox::Volume& volume = bench_volume();
-    const vox::Volume mask = vox::threshold(volume, vox::threshold_otsu(volume));
-    for (auto _ : state)
-        benchmark::DoNotOptimize(vox::label(mask, 26));
-    state.SetItemsProcessed(state.iterations() * volume.shape().voxels());
-}
+// BM_NAME_512 and BM_NAME_cells, `v` being the volume.
+#define VOX_SEGMENTATION_BENCH(name, expression)                          \
+    template <const vox::Volume& (*volume)()>                             \
+    void BM_##name(benchmark::State& state) {                             \
+        [[maybe_unused]] const vox::Volume& v = volume();                 \
+        [[maybe_unused]] const vox::Volume& mask = mask_of<volume>();     \
+        [[maybe_unused]] const vox::Volume& labels = labels_of<volume>(); \
+        for (auto _ : state)                                              \
+            benchmark::DoNotOptimize(expression);                         \
+        count_voxels(state, v);                                           \
+    }                                                                     \
+    BENCHMARK(BM_##name<big>)                                             \
+        ->Name("BM_" #name "_512")                                        \
+        ->Unit(benchmark::kMillisecond)                                   \
+        ->UseRealTime();                                                  \
+    BENCHMARK(BM_##name<nuclei>)                                          \
+        ->Name("BM_" #name "_cells")                                      \
+        ->Unit(benchmark::kMillisecond)                                   \
+        ->UseRealTime();
 
-BENCHMARK(BM_threshold_otsu)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_label)->Unit(benchmark::kMillisecond)->UseRealTime();
+VOX_SEGMENTATION_BENCH(threshold_otsu, vox::threshold_otsu(v))
+VOX_SEGMENTATION_BENCH(threshold_li, vox::threshold_li(v))
+VOX_SEGMENTATION_BENCH(threshold_yen, vox::threshold_yen(v))
+VOX_SEGMENTATION_BENCH(threshold_triangle, vox::threshold_triangle(v))
+VOX_SEGMENTATION_BENCH(threshold_mean, vox::threshold_mean(v))
+// The seed's cv2.inRange(img, 0, 100), scaled to these volumes' values.
+VOX_SEGMENTATION_BENCH(in_range, vox::in_range(v, 0, 2000))
+VOX_SEGMENTATION_BENCH(label, vox::label(mask, 26))
+VOX_SEGMENTATION_BENCH(label_statistics, vox::label_statistics(labels, v))
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg.starts_with("--dump=")) {
-            const std::string path(arg.substr(7));
-            const vox::Volume& volume = bench_volume();
-            std::FILE* file = std::fopen(path.c_str(), "wb");
-            if (file == nullptr) return 1;
-            const bool ok = std::fwrite(volume.view<std::uint16_t>().origin, 2,
-                                        std::size_t(volume.shape().voxels()),
-                                        file) == std::size_t(volume.shape().voxels());
-            return std::fclose(file) == 0 && ok ? 0 : 1;
-        }
-    }
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    return 0;
+    // --dump=FOLDER writes the volumes and their Otsu masks for compare_segmentation.py.
+    return vox::bench::run_benchmarks(
+        argc, argv,
+        [](const std::string& folder) {
+            vox::write_volume(big(), folder + "/big.npy");
+            vox::write_volume(nuclei(), folder + "/cells.npy");
+            return 0;
+        },
+        vox::bench::FreedMemory::returned);  // library calls, as measured before
 }

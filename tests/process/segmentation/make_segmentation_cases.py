@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Computes scikit-image 0.19.3 thresholds, labels and regionprops on the inputs that
-vox_segmentation_make_inputs wrote (plus the nibabel anatomical MRI and random volumes it
-writes itself), for segmentation_conformance.cpp. Usage: make_segmentation_cases.py DIR
+"""Computes scikit-image 0.19.3 thresholds, labels and regionprops, and OpenCV's inRange,
+on the inputs that vox_segmentation_make_inputs wrote (plus the nibabel anatomical MRI and
+random volumes it writes itself), for segmentation_conformance.cpp.
+Usage: make_segmentation_cases.py DIR
 """
 import json
 import os
 import sys
 
+import cv2
 import nibabel as nib
 import numpy as np
 from skimage import filters, measure
@@ -71,6 +73,26 @@ def main(folder):
                             "bbox": [int(v) for v in region.bbox],
                             "mean": float(region.intensity_mean)})
         manifest["regionprops"].append({"input": name, "level": level, "regions": regions})
+
+    # cv2.inRange plane by plane, as the slice-stack seed calls it; channels are ANDed.
+    inputs["random_u16x2"] = rng.integers(0, 4096, (7, 19, 37, 2), dtype=np.uint16)
+    np.save(os.path.join(folder, "random_u16x2.npy"), inputs["random_u16x2"])
+    manifest["in_range"] = []
+    bounds = {"cells_nuclei": [(0, 1000), (1000, 3000)], "kidney_nuclei": [(0, 400)],
+              "anatomical": [(-5, 200)], "random_u8": [(0, 100), (37, 37), (200, 255)],
+              "random_u16": [(0, 2047), (4000, 65535)], "random_i16": [(-1000, 1000)],
+              "random_f32": [(50.5, 120.25), (0, 1e30)], "random_f64": [(9.75, 12.5)],
+              "random_u16x2": [(1000, 3000)]}
+    for name, pairs in bounds.items():
+        image = inputs[name]
+        for low, high in pairs:
+            channels = image.shape[3] if image.ndim == 4 else 1
+            lowb, highb = (low,) * channels, (high,) * channels
+            expected = np.stack([cv2.inRange(plane, lowb, highb) for plane in image])
+            out = f"in_range_{len(manifest['in_range']):02d}.npy"
+            np.save(os.path.join(folder, out), expected)
+            manifest["in_range"].append({"input": name, "low": low, "high": high,
+                                         "expected": out})
 
     with open(os.path.join(folder, "manifest.json"), "w") as f:
         json.dump(manifest, f)

@@ -60,6 +60,30 @@ TEST(SegmentationConformance, Thresholds) {
     }
 }
 
+TEST(SegmentationConformance, InRangeEqualsOpenCV) {
+    const auto cases = manifest()["in_range"];
+    ASSERT_GE(cases.size(), 14u);
+    for (const auto& c : cases) {
+        const std::string name = c["input"];
+        const double low = c["low"];
+        const double high = c["high"];
+        const std::string what =
+            name + " [" + std::to_string(low) + ", " + std::to_string(high) + "]";
+        const vox::Volume ours = vox::in_range(input(name), low, high);
+        const vox::Volume expected =
+            vox::open_volume(g_folder + "/" + c["expected"].get<std::string>());
+        ASSERT_EQ(ours.shape(), expected.shape()) << what;
+        ASSERT_EQ(expected.pixel_type(), vox::PixelType::u8);
+        const auto a = ours.view<std::uint8_t>();
+        const auto b = expected.contiguous().view<std::uint8_t>();
+        std::int64_t inside = 0;
+        for (std::int64_t i = 0; i < ours.shape().voxels(); ++i)
+            inside += b.origin[i] == 255;
+        EXPECT_EQ(std::memcmp(a.origin, b.origin, std::size_t(ours.shape().voxels())), 0) << what;
+        EXPECT_GT(inside, 0) << what << ": a case with nothing in range tests little";
+    }
+}
+
 TEST(SegmentationConformance, Labels) {
     const auto cases = manifest()["labels"];
     ASSERT_GE(cases.size(), 15u);

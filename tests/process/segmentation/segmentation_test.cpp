@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <queue>
 #include <random>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "test_util.h"
@@ -100,6 +104,21 @@ TEST(Thresholds, Errors) {
                          "autodetected range of [1, inf] is not finite");
 }
 
+TEST(Thresholds, MeanIsExactForLongRowsAtTheEndsOfTheRange) {
+    // Rows longer than the 65536 values a 32-bit partial sum of 16-bit values holds.
+    const std::int64_t n = 70001;
+    const Volume high = make_volume<std::uint16_t>({1, 2, n, 1}, [](auto...) { return 65535; });
+    EXPECT_EQ(threshold_mean(high), 65535.0);
+    const Volume low = make_volume<std::int16_t>({1, 1, n, 1}, [](auto...) { return -32768; });
+    EXPECT_EQ(threshold_mean(low), -32768.0);
+    const Volume mixed = make_volume<std::int16_t>(
+        {1, 1, n, 1}, [](auto, auto, auto x, auto) { return x % 3 == 0 ? 32767 : -32768; });
+    long double sum = 0;
+    for (std::int64_t x = 0; x < n; ++x)
+        sum += x % 3 == 0 ? 32767 : -32768;
+    EXPECT_EQ(threshold_mean(mixed), double(sum / n));
+}
+
 TEST(Thresholds, SameForAnyThreadCount) {
     std::mt19937 rng(3);
     std::uniform_real_distribution<float> dist(0.0f, 100.0f);
@@ -124,6 +143,71 @@ TEST(Masks, InRangeIsInclusiveAndAndsChannels) {
     EXPECT_EQ(test::values_of(mask), (std::vector<double>{0, 255, 255}));
     VOX_EXPECT_THROW_MSG(in_range(v, 5, 3), ValueError,
                          "low must not be greater than high, got low 5 and high 3");
+}
+
+// Every value near the ends of T's range and around the bounds, in two channels, compared
+// with the definition in double (low <= v <= high, and v > level): the masks compare in T.
+template <typename T>
+void expect_masks_as_defined_in_double(const std::vector<double>& bounds) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())));
+    std::vector<T> values{std::numeric_limits<T>::lowest(),
+                          std::numeric_limits<T>::max(),
+                          T(0),
+                          T(1),
+                          T(2),
+                          T(3),
+                          T(100),
+                          T(101)};
+    if constexpr (std::is_floating_point_v<T>) {
+        for (const T v : {T(0.1), T(2.5), T(-0.0), T(1e30), std::numeric_limits<T>::infinity(),
+                          -std::numeric_limits<T>::infinity(), std::numeric_limits<T>::quiet_NaN(),
+                          std::nextafter(T(2.5), T(3)), std::nextafter(T(0.1), T(0))})
+            values.push_back(v);
+    } else {
+        values.push_back(T(std::numeric_limits<T>::max() - 1));
+        values.push_back(T(std::numeric_limits<T>::lowest() + 1));
+    }
+    const auto n = std::int64_t(values.size());
+    // Channel 1 is channel 0 shifted by one place: in_range ANDs them.
+    const Volume volume = make_volume<T>(
+        {1, 1, n, 2}, [&](auto, auto, auto x, auto c) { return values[std::size_t((x + c) % n)]; });
+    for (const double low : bounds) {
+        for (const double high : bounds) {
+            if (low > high) continue;
+            const Volume mask = in_range(volume, low, high);
+            for (std::int64_t x = 0; x < n; ++x) {
+                bool inside = true;
+                for (std::int64_t c = 0; c < 2; ++c) {
+                    const double v = volume.value_at(0, 0, x, c);
+                    inside = inside && v >= low && v <= high;
+                }
+                ASSERT_EQ(mask.value_at(0, 0, x), inside ? 255.0 : 0.0)
+                    << "[" << low << ", " << high << "] at " << x;
+            }
+        }
+        const Volume above = threshold(volume, low);
+        for (std::int64_t c = 0; c < 2; ++c)
+            for (std::int64_t x = 0; x < n; ++x)
+                ASSERT_EQ(above.value_at(0, 0, x, c), volume.value_at(0, 0, x, c) > low ? 1.0 : 0.0)
+                    << "> " << low << " at " << x << " channel " << c;
+    }
+}
+
+TEST(Masks, CompareInThePixelTypeAsInDouble) {
+    const double inf = std::numeric_limits<double>::infinity();
+    const std::vector<double> bounds{
+        -inf, -1e300, -70000.5, -129, -1.5,  -0.0,    0.0,          0.1,          1,    2.5,   2.75,
+        100,  100.5,  255,      256,  65535, 65535.5, 4294967295.0, 4294967296.5, 1e30, 1e300, inf};
+    expect_masks_as_defined_in_double<std::uint8_t>(bounds);
+    expect_masks_as_defined_in_double<std::int8_t>(bounds);
+    expect_masks_as_defined_in_double<std::uint16_t>(bounds);
+    expect_masks_as_defined_in_double<std::int16_t>(bounds);
+    expect_masks_as_defined_in_double<std::uint32_t>(bounds);
+    expect_masks_as_defined_in_double<std::int32_t>(bounds);
+    expect_masks_as_defined_in_double<float>(bounds);
+    expect_masks_as_defined_in_double<double>(bounds);
+    const Volume nan_level = threshold(make_line(std::vector<float>{1.0f, 2.0f}), std::nan(""));
+    EXPECT_EQ(test::values_of(nan_level), (std::vector<double>{0, 0}));
 }
 
 TEST(Masks, ThresholdIsStrictAndKeepsSpacing) {
