@@ -2,7 +2,9 @@
 """Side by side: voxscope's exposure ops and skimage.exposure on the same data, same run.
 
 Usage: compare_exposure.py BUILD/bench/bench_process_exposure [--repetitions N]
-Data: a 512^3 u16 volume and sample:cells (60x256x256x2 u16), dumped by the bench.
+Data: a 512^3 u16 volume and sample:cells (60x256x256x2 u16), dumped by the bench, with
+each one's gamma 0.5 as the reference of match_histograms, and sample:kidney
+(16x512x512x3, 12-bit) for the per-channel normalization of its tutorial.
 Prints medians in ms, the speed-up over skimage (goal >= 20x) and voxscope's GB/s (input
 bytes per second) as a share of a copy's: a fresh copy for ops that allocate their output,
 a copy into mapped memory for the in-place forms (skimage has none: its figure is the
@@ -23,6 +25,9 @@ def theirs(bench, repetitions):
         subprocess.run([bench, f"--dump={folder}"], check=True)
         big = np.load(os.path.join(folder, "big.npy"))
         cells = np.load(os.path.join(folder, "cells.npy"))
+        references = {"512": np.load(os.path.join(folder, "big_reference.npy")),
+                      "cells": np.load(os.path.join(folder, "cells_reference.npy"))}
+        kidney = np.load(os.path.join(folder, "kidney.npy"))
     peer = {}
     for label, data in (("512", big), ("cells", cells)):
         def clip_rescale(d=data):
@@ -38,8 +43,27 @@ def theirs(bench, repetitions):
             "histogram": lambda d=data: exposure.histogram(d),
             "cdf": lambda d=data: exposure.cumulative_distribution(d),
         }
+        ops["match"] = lambda d=data, r=references[label]: exposure.match_histograms(d, r)
         for name, call in ops.items():
             peer[f"{name}_{label}"] = median_seconds(call, repetitions)
+    peer["match_per_channel_cells"] = median_seconds(
+        lambda: exposure.match_histograms(cells, references["cells"], channel_axis=-1),
+        repetitions)
+
+    # The kidney tutorial's per-channel normalization: each channel from its own range.
+    def normalize(d, percentiles=None):
+        channels = []
+        for c in range(d.shape[-1]):
+            channel = d[..., c]
+            in_range = ("image" if percentiles is None
+                        else tuple(np.percentile(channel, percentiles)))
+            channels.append(exposure.rescale_intensity(channel, in_range=in_range))
+        return np.stack(channels, axis=-1)
+    for label, data in (("cells", cells), ("kidney", kidney)):
+        peer[f"copy_{label}"] = median_seconds(lambda d=data: d.copy(), repetitions)
+        peer[f"normalize_{label}"] = median_seconds(lambda d=data: normalize(d), repetitions)
+        peer[f"normalize_percentile_{label}"] = median_seconds(
+            lambda d=data: normalize(d, (0.5, 99.5)), repetitions)
     return peer
 
 
@@ -49,7 +73,8 @@ def main():
         if "--repetitions" in sys.argv else 3
     mine = google_benchmark_medians(bench, repetitions, "BM_")
     peer = theirs(bench, repetitions)
-    sizes = {"512": 512 ** 3 * 2, "cells": 60 * 256 * 256 * 2 * 2}
+    sizes = {"512": 512 ** 3 * 2, "cells": 60 * 256 * 256 * 2 * 2,
+             "kidney": 16 * 512 * 512 * 3 * 2}
     print(f"{'operation':<30} {'voxscope ms':>12} {'GB/s':>6} {'of copy':>8} "
           f"{'skimage ms':>11} {'speed-up':>9}")
     for name in mine:

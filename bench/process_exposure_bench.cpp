@@ -1,5 +1,6 @@
-// Speed of the exposure operations (gamma, percentile-clipped rescale, equalize_hist,
-// histogram, cdf) on a 512^3 u16 volume and on sample:cells, beside a plain copy (the
+// Speed of the exposure operations (gamma, log, sigmoid, percentile-clipped rescale,
+// equalize_hist, histogram, cdf, match_histograms, per-channel normalization) on a 512^3 u16
+// volume, on sample:cells and (normalization) on sample:kidney, beside a plain copy (the
 // memcpy bound). bench/compare_exposure.py runs this beside skimage.exposure on the same
 // data (written with --dump=FOLDER) and prints the ratios.
 #include <benchmark/benchmark.h>
@@ -68,6 +69,80 @@ VOX_EXPOSURE_BENCH(equalize, vox::equalize_hist(v))
 VOX_EXPOSURE_BENCH(histogram, vox::histogram(v))
 VOX_EXPOSURE_BENCH(cdf, vox::cumulative_distribution(v))
 
+// match_histograms against the volume after gamma 0.5 (same type, another histogram).
+const vox::Volume& big_reference() {
+    static const vox::Volume volume = vox::adjust_gamma(big(), 0.5);
+    return volume;
+}
+const vox::Volume& cells_reference() {
+    static const vox::Volume volume = vox::adjust_gamma(cells(), 0.5);
+    return volume;
+}
+// sample:kidney (16x512x512x3, 12-bit u16): the tutorial's per-channel normalization.
+const vox::Volume& kidney() {
+    static const vox::Volume volume = vox::make_sample("sample:kidney");
+    return volume;
+}
+
+void BM_match_512(benchmark::State& state) {
+    const vox::Volume& v = big();
+    const vox::Volume& reference = big_reference();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(vox::match_histograms(v, reference));
+    report(state, v);
+}
+void BM_match_cells(benchmark::State& state) {
+    const vox::Volume& v = cells();
+    const vox::Volume& reference = cells_reference();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(vox::match_histograms(v, reference));
+    report(state, v);
+}
+void BM_match_per_channel_cells(benchmark::State& state) {
+    const vox::Volume& v = cells();
+    const vox::Volume& reference = cells_reference();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(
+            vox::match_histograms(v, reference, vox::ChannelMode::per_channel));
+    report(state, v);
+}
+BENCHMARK(BM_match_512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_match_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_match_per_channel_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Each channel stretched from its own range (min/max, or percentiles 0.5 and 99.5) to u16's.
+template <const vox::Volume& (*volume)()>
+void normalize(benchmark::State& state, vox::IntensityRange in_range) {
+    const vox::Volume& v = volume();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(vox::rescale_intensity(v, in_range, vox::IntensityRange::dtype(),
+                                                        vox::ChannelMode::per_channel));
+    report(state, v);
+}
+void BM_normalize_cells(benchmark::State& state) {
+    normalize<cells>(state, vox::IntensityRange::image());
+}
+void BM_normalize_kidney(benchmark::State& state) {
+    normalize<kidney>(state, vox::IntensityRange::image());
+}
+void BM_normalize_percentile_cells(benchmark::State& state) {
+    normalize<cells>(state, vox::IntensityRange::percentiles(0.5, 99.5));
+}
+void BM_normalize_percentile_kidney(benchmark::State& state) {
+    normalize<kidney>(state, vox::IntensityRange::percentiles(0.5, 99.5));
+}
+void BM_copy_kidney(benchmark::State& state) {
+    const vox::Volume& v = kidney();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(v.copy());
+    report(state, v);
+}
+BENCHMARK(BM_copy_kidney)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_normalize_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_normalize_kidney)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_normalize_percentile_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_normalize_percentile_kidney)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // memcpy into a buffer that is already mapped: the ceiling of the in-place forms.
 void copy_into_mapped(benchmark::State& state, const vox::Volume& volume) {
     vox::Volume w = volume.copy();
@@ -104,15 +179,15 @@ VOX_EXPOSURE_INPLACE_BENCH(rescale_percentile,
 
 int main(int argc, char** argv) {
     // --dump=FOLDER writes the inputs for compare_exposure.py and exits.
-    for (int i = 1; i < argc; ++i) {
-        if (std::strncmp(argv[i], "--dump=", 7) == 0) {
-            const std::string folder = argv[i] + 7;
+    return vox::bench::run_benchmarks(
+        argc, argv,
+        [](const std::string& folder) {
             vox::write_volume(big(), folder + "/big.npy");
             vox::write_volume(cells(), folder + "/cells.npy");
+            vox::write_volume(big_reference(), folder + "/big_reference.npy");
+            vox::write_volume(cells_reference(), folder + "/cells_reference.npy");
+            vox::write_volume(kidney(), folder + "/kidney.npy");
             return 0;
-        }
-    }
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    return 0;
+        },
+        vox::bench::FreedMemory::returned);  // library calls, as measured before
 }
