@@ -94,9 +94,12 @@ void register_projections() {
 int main(int argc, char** argv) {
     // --dump=FOLDER writes the inputs for compare_filters.py and exits.
     register_projections();
-    return vox::bench::run_benchmarks(argc, argv, [](const std::string& folder) {
-        vox::write_volume(big(), folder + "/big.npy");
-        vox::write_volume(cells(), folder + "/cells.npy");
-        return 0;
-    });
+    return vox::bench::run_benchmarks(
+        argc, argv,
+        [](const std::string& folder) {
+            vox::write_volume(big(), folder + "/big.npy");
+            vox::write_volume(cells(), folder + "/cells.npy");
+            return 0;
+        },
+        vox::bench::FreedMemory::returned);  // library calls, as measured before
 }
