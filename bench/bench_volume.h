@@ -11,6 +11,18 @@
 #include "vox/samples.h"
 #include "vox/volume.h"
 
+/// Registers BM_NAME<big> and BM_NAME<cells> (templates over the volume's getter) as
+/// BM_NAME_512 and BM_NAME_cells, in milliseconds of real time.
+#define VOX_BENCHMARK_512_AND_CELLS(name, big, cells) \
+    BENCHMARK(BM_##name<big>)                         \
+        ->Name("BM_" #name "_512")                    \
+        ->Unit(benchmark::kMillisecond)               \
+        ->UseRealTime();                              \
+    BENCHMARK(BM_##name<cells>)                       \
+        ->Name("BM_" #name "_cells")                  \
+        ->Unit(benchmark::kMillisecond)               \
+        ->UseRealTime();
+
 namespace vox::bench {
 
 /// A well-mixed 64-bit hash of a voxel's linear index (splitmix64's finaliser): repeatable

@@ -82,14 +82,7 @@ void count_voxels(benchmark::State& state, const vox::Volume& volume) {
             benchmark::DoNotOptimize(expression);                         \
         count_voxels(state, v);                                           \
     }                                                                     \
-    BENCHMARK(BM_##name<big>)                                             \
-        ->Name("BM_" #name "_512")                                        \
-        ->Unit(benchmark::kMillisecond)                                   \
-        ->UseRealTime();                                                  \
-    BENCHMARK(BM_##name<nuclei>)                                          \
-        ->Name("BM_" #name "_cells")                                      \
-        ->Unit(benchmark::kMillisecond)                                   \
-        ->UseRealTime();
+    VOX_BENCHMARK_512_AND_CELLS(name, big, nuclei)
 
 VOX_SEGMENTATION_BENCH(threshold_otsu, vox::threshold_otsu(v))
 VOX_SEGMENTATION_BENCH(threshold_li, vox::threshold_li(v))

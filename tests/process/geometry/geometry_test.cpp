@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <string>
+
 #include "test_util.h"
 #include "vox/parallel.h"
 
@@ -188,6 +191,43 @@ TEST(Resize, NonContiguousInputAndThreadCountGiveTheSameResult) {
     }
 }
 
+TEST(Resize, CubicAlongZOfASingleColumn) {
+    // skimage.transform.resize(np.array([3, 10, 0, 7, 5], np.uint8).reshape(5, 1, 1),
+    // (9, 1, 1), order=3): one voxel per plane, the z pass has a single line.
+    const Volume column = make_volume<std::uint8_t>({5, 1, 1, 1}, [](auto z, auto, auto, auto) {
+        return std::array{3, 10, 0, 7, 5}[z];
+    });
+    ResizeOptions options;
+    options.order = 3;
+    const std::vector<double> expected{1.54549611e-02, 1.93173566e-02, 3.87907152e-02,
+                                       2.33465128e-02, 7.63831060e-19, 1.22918852e-02,
+                                       2.87312730e-02, 2.29484386e-02, 2.12754512e-02};
+    const auto actual = values_of(resize(column, {9, 1, 1}, options));
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        EXPECT_NEAR(actual[i], expected[i], 1e-9);
+}
+
+TEST(Resize, IntegerOrder0SmoothedGivesTheSameFromAViewAndAnyThreadCount) {
+    // Integer order 0 with anti-aliasing smooths only the sampled planes, rows and voxels.
+    const Volume volume =
+        make_volume<std::uint16_t>({19, 23, 41, 2}, [](auto z, auto y, auto x, auto c) {
+            return std::uint16_t((z * 977 + y * 131 + x * 17 + c * 5000) % 4001);
+        });
+    const Volume view = volume.step(1, 1, 2);
+    ResizeOptions options;
+    options.order = 0;
+    for (const ResizeMode mode : {ResizeMode::reflect, ResizeMode::constant, ResizeMode::edge}) {
+        options.mode = mode;
+        const auto from_view = values_of(resize(view, {7, 9, 6}, options));
+        const auto from_copy = values_of(resize(view.copy(), {7, 9, 6}, options));
+        EXPECT_EQ(from_view, from_copy);
+        set_thread_count(1);
+        EXPECT_EQ(values_of(resize(view.copy(), {7, 9, 6}, options)), from_copy);
+        set_thread_count(0);
+    }
+}
+
 TEST(Rescale, RoundsExtentsHalfToEven) {
     const Volume volume = ramp({5, 3, 7, 1});
     const Volume result = rescale(volume, {0.5, 0.5, 0.1});
@@ -241,6 +281,49 @@ TEST(PermuteAxes, TransposesVoxelsSpacingAndAffine) {
     EXPECT_DOUBLE_EQ(a[0 * 4 + 2], 2.0);
     VOX_EXPECT_THROW_MSG(permute_axes(volume, {0, 0, 1}), ValueError,
                          "axis order must be a permutation of 0, 1, 2, got 0, 0, 1");
+}
+
+template <typename T>
+void expect_every_permutation_voxel_for_voxel(const Volume& volume) {
+    SCOPED_TRACE(std::string(pixel_type_name(volume.pixel_type())));
+    const Shape& s = volume.shape();
+    const std::array<std::int64_t, 3> in{s.z, s.y, s.x};
+    for (const std::array<int, 3> order :
+         {std::array{0, 1, 2}, std::array{0, 2, 1}, std::array{1, 0, 2}, std::array{1, 2, 0},
+          std::array{2, 0, 1}, std::array{2, 1, 0}}) {
+        SCOPED_TRACE(std::to_string(order[0]) + std::to_string(order[1]) +
+                     std::to_string(order[2]));
+        const Volume result = permute_axes(volume, order);
+        ASSERT_EQ(result.shape(), (Shape{in[std::size_t(order[0])], in[std::size_t(order[1])],
+                                         in[std::size_t(order[2])], s.c}));
+        const auto view = result.view<T>();
+        for (std::int64_t c = 0; c < s.c; ++c)
+            for (std::int64_t z = 0; z < result.shape().z; ++z)
+                for (std::int64_t y = 0; y < result.shape().y; ++y)
+                    for (std::int64_t x = 0; x < result.shape().x; ++x) {
+                        std::array<std::int64_t, 3> source{};
+                        source[std::size_t(order[0])] = z;
+                        source[std::size_t(order[1])] = y;
+                        source[std::size_t(order[2])] = x;
+                        ASSERT_EQ(double(view(z, y, x, c)),
+                                  volume.value_at(source[0], source[1], source[2], c))
+                            << z << " " << y << " " << x << " " << c;
+                    }
+    }
+}
+
+TEST(PermuteAxes, EveryOrderVoxelForVoxelAcrossTiles) {
+    // Extents that are not multiples of the tiles (a cache line of voxels by 64), two
+    // channels, and a strided view.
+    const auto value = [](auto z, auto y, auto x, auto c) {
+        return (z * 7919 + y * 131 + x * 3 + c) % 251;
+    };
+    expect_every_permutation_voxel_for_voxel<std::uint8_t>(
+        make_volume<std::uint8_t>({37, 70, 131, 2}, value));
+    expect_every_permutation_voxel_for_voxel<std::uint16_t>(
+        make_volume<std::uint16_t>({33, 9, 65, 1}, value));
+    expect_every_permutation_voxel_for_voxel<double>(
+        make_volume<double>({11, 17, 70, 2}, value).step(1, 2, 1));
 }
 
 TEST(Pad, ModesMatchNumpy) {
