@@ -13,6 +13,15 @@
 namespace vox {
 namespace {
 
+// v as the float type T, beyond T's finite range as an infinity (a plain conversion of such
+// a double to float is undefined).
+template <typename T>
+T to_float(double v) {
+    if (v > double(std::numeric_limits<T>::max())) return std::numeric_limits<T>::infinity();
+    if (v < double(std::numeric_limits<T>::lowest())) return -std::numeric_limits<T>::infinity();
+    return T(v);
+}
+
 // The values of T inside [low, high], as [first, last] in T: an integer voxel v holds
 // low <= v <= high exactly when ceil(low) <= v <= floor(high), and a float voxel when it
 // lies between the floats nearest the bounds on their inside. Comparing in T instead of
@@ -28,9 +37,9 @@ bool bounds_in_type(double low, double high, T& first, T& last) {
         last = T(hi);
     } else {
         constexpr T kInfinity = std::numeric_limits<T>::infinity();
-        first = T(low);
+        first = to_float<T>(low);
         if (double(first) < low) first = std::nextafter(first, kInfinity);
-        last = T(high);
+        last = to_float<T>(high);
         if (double(last) > high) last = std::nextafter(last, -kInfinity);
         if (!(first <= last)) return false;
     }
@@ -89,7 +98,7 @@ Above smallest_above(double level, T& first) {
             first = std::numeric_limits<T>::infinity();
             return Above::some;
         }
-        first = T(level);
+        first = to_float<T>(level);
         if (double(first) <= level)
             first = std::nextafter(first, std::numeric_limits<T>::infinity());
     }

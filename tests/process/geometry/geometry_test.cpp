@@ -266,6 +266,24 @@ TEST(Flip, ReversesOneAxis) {
     EXPECT_EQ(values_of(flip(result, Axis::y)), values_of(volume));
 }
 
+TEST(Flip, EveryAxisVoxelForVoxelFromAStridedView) {
+    const Volume volume = ramp({5, 6, 14, 2}).step(1, 1, 2);  // x stride 2 in the source
+    const Shape& s = volume.shape();
+    for (const Axis axis : {Axis::z, Axis::y, Axis::x}) {
+        const Volume result = flip(volume, axis);
+        ASSERT_EQ(result.shape(), s);
+        for (std::int64_t c = 0; c < s.c; ++c)
+            for (std::int64_t z = 0; z < s.z; ++z)
+                for (std::int64_t y = 0; y < s.y; ++y)
+                    for (std::int64_t x = 0; x < s.x; ++x) {
+                        const std::int64_t sz = axis == Axis::z ? s.z - 1 - z : z;
+                        const std::int64_t sy = axis == Axis::y ? s.y - 1 - y : y;
+                        const std::int64_t sx = axis == Axis::x ? s.x - 1 - x : x;
+                        ASSERT_EQ(result.value_at(z, y, x, c), volume.value_at(sz, sy, sx, c));
+                    }
+    }
+}
+
 TEST(PermuteAxes, TransposesVoxelsSpacingAndAffine) {
     Volume volume = ramp({2, 3, 4, 1});
     volume.set_spacing({{1.0, 2.0, 3.0}, "mm", true});
