@@ -258,6 +258,38 @@ const std::vector<Operation>& operations() {
              }),
         make("flip", "reverse an axis (z, y or x)", {"axis"},
              [](Volume v, const Args& a) { return flip(v, parse_axis(a.text("axis", ""))); }),
+        make("crop", "keep voxels [begin, end) given as ZxYxX (spacing kept, origin moved)",
+             {"begin=0", "end"},
+             [](Volume v, const Args& a) {
+                 const Shape& shape = v.shape();
+                 const auto begin = a.integer_triplet("begin", std::array<double, 3>{0, 0, 0});
+                 const auto end = a.integer_triplet(
+                     "end",
+                     std::array<double, 3>{double(shape.z), double(shape.y), double(shape.x)});
+                 return crop(v, Box{begin, end});
+             }),
+        make("permute", "reorder the axes: output axis i is input axis order[i], e.g. 2x1x0",
+             {"order"},
+             [](Volume v, const Args& a) {
+                 const auto order = a.integer_triplet("order", std::nullopt);
+                 std::array<int, 3> axes{};
+                 for (std::size_t i = 0; i < 3; ++i) {
+                     if (order[i] < 0 || order[i] > 2) {
+                         throw ValueError(
+                             fmt::format("axis order must be a permutation of 0, 1, 2, got '{}'",
+                                         a.text("order", "")));
+                     }
+                     axes[i] = int(order[i]);
+                 }
+                 return permute_axes(v, axes);
+             }),
+        make("pad", "pad each axis by width voxels at both ends, one or ZxYxX (numpy.pad)",
+             {"width", "mode=constant", "value=0"},
+             [](Volume v, const Args& a) {
+                 const auto width = a.integer_triplet("width", std::nullopt);
+                 return pad(v, {{{width[0], width[0]}, {width[1], width[1]}, {width[2], width[2]}}},
+                            parse_pad_mode(a.text("mode", "constant")), a.number("value", 0.0));
+             }),
         make("block_mean", "mean over blocks of ZxYxX voxels (skimage downscale_local_mean)",
              {"factor"},
              [](Volume v, const Args& a) {

@@ -44,7 +44,8 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
     VOX_EXPECT_THROW_MSG(
         cli({"gama:0.5"}), ValueError,
         "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, equalize, "
-        "clahe, resize, zoom, isotropic, flip, block_mean, gaussian, median, project, "
+        "clahe, resize, zoom, isotropic, flip, crop, permute, pad, block_mean, gaussian, median, "
+        "project, "
         "threshold, in_range, label, astype, as_float, as_ubyte, as_uint, channel)");
     VOX_EXPECT_THROW_MSG(
         validate_steps(cli({"equalize", "gamma:gama=2"})), ValueError,
@@ -77,6 +78,18 @@ TEST(PipelineTest, StepsDoWhatTheFunctionsDo) {
         apply_steps(volume, parse_steps_json(R"([{"op": "project", "mode": "max", "axis": "z"}])"));
     EXPECT_EQ(projected.shape(), (Shape{1, 4, 5, 1}));
     EXPECT_EQ(projected.value_at(0, 3, 4), 2340.0);
+    // crop [1, 3) x [0, 4) x [2, 5), then x <-> z, then one edge voxel around.
+    const Volume reshaped =
+        apply_steps(volume, cli({"crop:1x0x2,3x4x5", "permute:2x1x0", "pad:1,mode=edge"}));
+    const Volume expected = pad(permute_axes(crop(volume, Box{{1, 0, 2}, {3, 4, 5}}), {2, 1, 0}),
+                                {{{1, 1}, {1, 1}, {1, 1}}}, PadMode::edge);
+    EXPECT_EQ(reshaped.shape(), (Shape{5, 6, 4, 1}));
+    EXPECT_EQ(test::values_of(reshaped), test::values_of(expected));
+    EXPECT_EQ(reshaped.value_at(1, 1, 1), volume.value_at(1, 0, 2));
+    EXPECT_EQ(apply_steps(volume, cli({"crop:begin=1"})).shape(), (Shape{2, 3, 4, 1}));
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"permute:2x1x5"})), ValueError,
+                         "step 1 (permute): axis order must be a permutation of 0, 1, 2, got "
+                         "'2x1x5'");
 }
 
 TEST(PipelineTest, CatalogListsEveryOperation) {
