@@ -9,6 +9,7 @@
 #include "common.h"
 #include "dispatch.h"
 #include "int128.h"
+#include "integer_sums.h"
 #include "vox/filters.h"
 #include "vox/parallel.h"
 
@@ -66,19 +67,6 @@ struct Types {
         std::conditional_t<std::is_floating_point_v<T>, T,
                            std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>;
 };
-
-// Sum of at most 65536 8- or 16-bit values, in 32 bits. The AVX2 clone widens and adds 16
-// bytes per instruction instead of 8: fewer instructions per byte keep more loads in flight,
-// and a sum along x of 512^3 u16 went from 16.2 to 10.6 ms.
-template <typename T>
-VOX_AVX2_CLONE auto small_sum(const T* row, std::int64_t n) {
-    using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
-    Small total = 0;
-#pragma omp simd reduction(+ : total)
-    for (std::int64_t i = 0; i < n; ++i)
-        total += Small(row[i]);
-    return total;
-}
 
 using detail::Int128;
 
@@ -150,14 +138,6 @@ VOX_AVX2_CLONE ExactSums small_sum_and_squares(const T* row, std::int64_t n) {
     }
 }
 
-template <typename Sum, typename T>
-Sum exact_sum(const T* row, std::int64_t n) {
-    Sum total = 0;
-    for (std::int64_t i = 0; i < n; ++i)
-        total += Sum(row[i]);
-    return total;
-}
-
 // Along z, consecutive rows of a task lie a plane apart: each is a short stream that the
 // hardware prefetchers pick up late, so the rows a few steps ahead are requested early.
 constexpr std::int64_t kRowsAhead = 4;
@@ -222,7 +202,7 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
                     // Integer sums are exact in any order: a row of up to 65536
                     // 8- or 16-bit values adds up in 32 bits, twice the SIMD lanes
                     // of 64 bits, and without a pass through a buffer.
-                    total = n <= 65536 ? Sum(small_sum(row, n)) : exact_sum<Sum>(row, n);
+                    total = Sum(detail::exact_integer_sum(row, n));
                 } else {
                     for (std::int64_t i = 0; i < n; ++i)
                         sums[std::size_t(i)] = Sum(row[i]);
@@ -247,8 +227,8 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
 }
 
 // Adds a row of 8/16-bit values into 32-bit sums and their squares into 64-bit sums. An
-// AVX2 clone for the reason small_sum has one: the std along y of 512^3 u16 went from 19.2
-// to 15.8 ms (integer sums: the clone cannot change them).
+// AVX2 clone for the reason detail::exact_integer_sum has one: the std along y of 512^3 u16
+// went from 19.2 to 15.8 ms (integer sums: the clone cannot change them).
 template <typename Small, typename T>
 VOX_AVX2_CLONE void add_with_squares_into(Small* sums, std::uint64_t* square_sums, const T* row,
                                           std::int64_t width) {
@@ -281,9 +261,10 @@ void exact_std_rows(const Line& line, std::int64_t n, std::int64_t width, Small*
     }
 }
 
-// Adds a row of 8/16-bit values into 32-bit sums. The AVX2 clone, for the reason small_sum
-// has one, made the mean along z of 512^3 u16 go from 14.4 to 11.7 ms (integer sums are
-// exact: no result depends on the clone). Max and min along z gained nothing from one.
+// Adds a row of 8/16-bit values into 32-bit sums. The AVX2 clone, for the reason
+// detail::exact_integer_sum has one, made the mean along z of 512^3 u16 go from 14.4 to 11.7 ms
+// (integer sums are exact: no result depends on the clone). Max and min along z gained nothing from
+// one.
 template <typename A, typename T>
 VOX_AVX2_CLONE void add_into(A* sums, const T* row, std::int64_t width) {
     for (std::int64_t x = 0; x < width; ++x)

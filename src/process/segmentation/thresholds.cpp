@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common.h"
-#include "dispatch.h"
+#include "integer_sums.h"
 #include "value_counts.h"
 #include "vox/segmentation.h"
 #include "vox/stats.h"
@@ -293,33 +293,6 @@ double with_histogram(const Volume& volume, int nbins, const char* what, Fn&& fn
 }
 
 // np.mean: exact for integers (numpy's pairwise f64 sums of integers are exact below 2^53),
-// The exact sum of a run of integers: 8/16-bit values in 32 bits per 65536 of them (twice
-// the lanes of 64-bit sums, and no widening shuffles), wider ones in 64 bits (a run is a
-// block of 2^16 voxels or one row, far below the 2^31 values of 2^32 that would overflow).
-// Adding each voxel into 128 bits took 69 ms for a 512^3 u16 volume, slower than numpy's 60.
-template <typename T>
-VOX_AVX2_CLONE std::int64_t run_sum(const T* data, std::int64_t n, std::int64_t stride) {
-    using Wide = std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>;
-    using Narrow = std::conditional_t<
-        sizeof(T) <= 2, std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>, Wide>;
-    constexpr std::int64_t kChunk = sizeof(T) <= 2 ? 65536 : std::int64_t(1) << 30;
-    Wide sum = 0;
-    for (std::int64_t begin = 0; begin < n; begin += kChunk) {
-        const T* chunk = data + begin * stride;
-        const std::int64_t length = std::min(kChunk, n - begin);
-        Narrow part = 0;
-        if (stride == 1) {
-            for (std::int64_t i = 0; i < length; ++i)
-                part += Narrow(chunk[i]);
-        } else {
-            for (std::int64_t i = 0; i < length; ++i)
-                part += Narrow(chunk[i * stride]);
-        }
-        sum += Wide(part);
-    }
-    return std::int64_t(sum);
-}
-
 // f64 block sums combined in block order for floats (deterministic, rounded to T).
 template <typename T>
 double mean_of(const Volume& volume) {
@@ -336,7 +309,7 @@ double mean_of(const Volume& volume) {
                                          for (std::int64_t i = 0; i < n; ++i)
                                              sum += Acc(data[i * s]);
                                      } else {
-                                         sum += Acc(run_sum(data, n, s));
+                                         sum += Acc(detail::exact_integer_sum(data, n, s));
                                      }
                                  });
             partial[std::size_t(block)] = sum;
