@@ -71,6 +71,9 @@ std::int64_t border_index(std::int64_t i, std::int64_t n, ResizeMode mode) {
 // modes nearest and grid-constant.
 constexpr std::int64_t kSplinePad = 12;
 
+// scipy's gaussian_filter skips axes whose sigma is <= 1e-15.
+constexpr double kMinSigma = 1e-15;
+
 // A buffer seen as [outer][n][inner], inner contiguous.
 struct Layout {
     std::int64_t outer;
@@ -311,7 +314,7 @@ std::vector<double> cubic_axis(const Layout& layout, std::int64_t n_out, double 
     const std::int64_t n = layout.n;
     const std::int64_t inner = layout.inner;
     const std::vector<double> weights =
-        sigma > 1e-15 ? gaussian_kernel(sigma) : std::vector<double>{1.0};
+        sigma > kMinSigma ? gaussian_kernel(sigma) : std::vector<double>{1.0};
     const auto radius = std::int64_t(weights.size() / 2);
     const bool smooth = weights.size() > 1;
     const bool padded_mode = mode == ResizeMode::edge || mode == ResizeMode::constant;
@@ -596,7 +599,7 @@ void sampled_truncating_resize(const VolumeView<const T>& source, std::int64_t c
     std::array<std::vector<double>, 3> kernels;  // empty: no smoothing along that axis
     for (std::size_t a = 0; a < 3; ++a) {
         taps[a] = zoom_taps(in[a], out[a], 0, mode);
-        if (sigma[a] > 1e-15) kernels[a] = gaussian_kernel(sigma[a]);
+        if (sigma[a] > kMinSigma) kernels[a] = gaussian_kernel(sigma[a]);
     }
     // Padded index t of output i reads voxel border_index(i + t - radius): per axis, the
     // source index of every tap of every sampled position, -1 for the constant border.
@@ -774,8 +777,6 @@ Volume resize_typed(const Volume& volume, const Extents& out_extents, const Resi
         const double factor = double(in_extents[a]) / double(out_extents[a]);
         return anti_aliasing ? std::max(0.0, (factor - 1.0) / 2.0) : 0.0;
     };
-    // gaussian_filter skips axes whose sigma is <= 1e-15.
-    constexpr double kMinSigma = 1e-15;
     auto store_row = [&](std::int64_t c, std::int64_t z, std::int64_t y, const double* in) {
         Out* row = target.row(z, y, c);
         for (std::int64_t x = 0; x < out_shape.x; ++x) {
