@@ -14,21 +14,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <type_traits>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "common.h"
+#include "runs.h"
 #include "vox/segmentation.h"
 
 namespace vox {
 namespace {
+
+using segmentation_detail::RunFinder;
 
 // A maximal run [x0, x1) of one non-zero value in a row; the value is read from the row.
 struct Run {
@@ -99,80 +97,6 @@ void join_rows(const T* row_data, const Run* row, std::int64_t row_n, I row_id, 
         }
     }
 }
-
-// Finds the runs of a row without a branch per voxel: per chunk of 64 voxels, bit masks of
-// "non-zero" and "differs from the voxel before" give the run starts and ends, which are
-// then walked with count-trailing-zeros (speckled masks have short runs whose ends a
-// branchy scan mispredicts). The row is copied into a zero-padded buffer first, so the
-// chunks need no bounds checks.
-template <typename T>
-class RunFinder {
-public:
-    explicit RunFinder(std::int64_t nx)
-        : m_nx(nx), m_chunks((nx + 63) / 64), m_buffer(std::size_t(m_chunks * 64 + 80), T(0)) {}
-
-    // Calls fn(x0, x1) for every maximal run [x0, x1) of one non-zero value, left to right.
-    template <typename Fn>
-    void for_each_run(const T* row, Fn&& fn) {
-        T* p = m_buffer.data() + 16;  // p[-1] .. p[-16] stay zero
-        std::memcpy(p, row, std::size_t(m_nx) * sizeof(T));
-        std::uint64_t nz, ne;
-        masks(p, nz, ne);
-        std::int64_t open = -1;
-        for (std::int64_t c = 0; c < m_chunks; ++c) {
-            std::uint64_t next_nz, next_ne;
-            masks(p + (c + 1) * 64, next_nz, next_ne);  // zeros past the row
-            std::uint64_t starts = nz & ne;
-            std::uint64_t ends = nz & ((ne >> 1) | (next_ne << 63));
-            const std::int64_t base = c * 64;
-            while (true) {
-                if (open < 0) {
-                    if (starts == 0) break;
-                    open = base + __builtin_ctzll(starts);
-                    starts &= starts - 1;
-                }
-                if (ends == 0) break;  // the run goes on into the next chunk
-                fn(std::int32_t(open), std::int32_t(base + __builtin_ctzll(ends) + 1));
-                ends &= ends - 1;
-                open = -1;
-            }
-            nz = next_nz;
-            ne = next_ne;
-        }
-    }
-
-private:
-    // Bit i of nz: p[i] != 0; bit i of ne: p[i] != p[i - 1].
-    static void masks(const T* p, std::uint64_t& nz, std::uint64_t& ne) {
-#if defined(__SSE2__)
-        if constexpr (sizeof(T) == 1) {
-            const __m128i zero = _mm_setzero_si128();
-            std::uint64_t z = 0, e = 0;
-            for (int k = 0; k < 4; ++k) {
-                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-                const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k - 1));
-                z |= std::uint64_t(std::uint16_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero))))
-                     << (16 * k);
-                e |= std::uint64_t(std::uint16_t(_mm_movemask_epi8(_mm_cmpeq_epi8(v, w))))
-                     << (16 * k);
-            }
-            nz = ~z;
-            ne = ~e;
-            return;
-        }
-#endif
-        std::uint64_t z = 0, e = 0;
-        for (int i = 0; i < 64; ++i) {
-            z |= std::uint64_t(p[i] != T(0)) << i;
-            e |= std::uint64_t(p[i] != p[i - 1]) << i;
-        }
-        nz = z;
-        ne = e;
-    }
-
-    std::int64_t m_nx, m_chunks;
-    std::vector<T> m_buffer;
-};
 
 // The runs of one plane, row by row: runs[begin[y], begin[y + 1]) are row y's.
 struct PlaneRuns {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <queue>
 #include <random>
 #include <string>
@@ -387,6 +388,140 @@ TEST(LabelStatistics, BoxesWithSpacingAndIntensity) {
     EXPECT_TRUE(label_statistics(labels).regions[0].mean_intensity.empty());
     VOX_EXPECT_THROW_MSG(label_statistics(make_line(std::vector<float>{1.0f})), TypeError,
                          "label_statistics needs integer labels, got f32");
+}
+
+// The statistics of every label, voxel by voxel, as regionprops defines them.
+template <typename L, typename T>
+LabelStatistics reference_statistics(const Volume& labels, const Volume& intensity) {
+    const auto lv = labels.view<L>();
+    const auto iv = intensity.view<T>();
+    const Shape s = lv.shape;
+    std::map<std::int64_t, RegionStats> regions;
+    std::map<std::int64_t, std::array<std::int64_t, 3>> sums;
+    std::map<std::int64_t, std::vector<long double>> totals;
+    for (std::int64_t z = 0; z < s.z; ++z) {
+        for (std::int64_t y = 0; y < s.y; ++y) {
+            for (std::int64_t x = 0; x < s.x; ++x) {
+                const std::int64_t l = std::int64_t(lv.row(z, y)[x * lv.strides[2]]);
+                if (l <= 0) continue;
+                RegionStats& r = regions[l];
+                if (r.voxel_count == 0) {
+                    r.label = std::int32_t(l);
+                    r.bbox = {{z, y, x}, {z + 1, y + 1, x + 1}};
+                    totals[l].assign(std::size_t(intensity.shape().c), 0.0L);
+                }
+                ++r.voxel_count;
+                const std::array<std::int64_t, 3> p{z, y, x};
+                for (std::size_t a = 0; a < 3; ++a) {
+                    sums[l][a] += p[a];
+                    r.bbox.begin[a] = std::min(r.bbox.begin[a], p[a]);
+                    r.bbox.end[a] = std::max(r.bbox.end[a], p[a] + 1);
+                }
+                for (std::int64_t c = 0; c < intensity.shape().c; ++c)
+                    totals[l][std::size_t(c)] += (long double)(iv.row(z, y, c)[x * iv.strides[2]]);
+            }
+        }
+    }
+    LabelStatistics result;
+    for (auto& [l, r] : regions) {
+        for (std::size_t a = 0; a < 3; ++a)
+            r.centroid[a] = double(sums[l][a]) / double(r.voxel_count);
+        for (const long double total : totals[l])
+            r.mean_intensity.push_back(double(total) / double(r.voxel_count));  // total is exact
+        result.regions.push_back(r);
+    }
+    return result;
+}
+
+TEST(LabelStatistics, MatchVoxelByVoxelDefinition) {
+    // Runs of every length, touching both row ends and the eight-voxel background skips,
+    // negative labels (background), strided views and several channels.
+    std::mt19937 rng(11);
+    auto check = [&](auto label_tag, auto intensity_tag, const Shape& shape, int step) {
+        using L = decltype(label_tag);
+        using T = decltype(intensity_tag);
+        std::vector<std::int64_t> values(std::size_t(shape.z * shape.y * shape.x));
+        std::int64_t current = 0;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const int draw = int(rng() % 100);
+            if (draw < 12)
+                current = 0;  // background stretches
+            else if (draw < 20)
+                current = std::int64_t(rng() % 40) + 1;
+            else if (draw < 22 && std::is_signed_v<L>)
+                current = -std::int64_t(rng() % 3) - 1;
+            values[i] = current;
+        }
+        const Volume labels = make_volume<L>(shape, [&](auto z, auto y, auto x, auto) {
+            return values[std::size_t((z * shape.y + y) * shape.x + x)];
+        });
+        const Volume intensity =
+            make_volume<T>({shape.z, shape.y, shape.x, 2}, [&](auto z, auto y, auto x, auto c) {
+                if constexpr (std::is_floating_point_v<T>) {
+                    return T(std::sin(double(z * 31 + y * 7 + x + c)) * 1000.0);
+                } else {
+                    return std::numeric_limits<T>::max() - T((z * 5 + y * 3 + x + c * 7) % 50);
+                }
+            });
+        const Volume lv = labels.step(1, 1, step), ivol = intensity.step(1, 1, step);
+        const LabelStatistics ours = label_statistics(lv, ivol);
+        const LabelStatistics expected = reference_statistics<L, T>(lv, ivol);
+        ASSERT_EQ(ours.regions.size(), expected.regions.size());
+        for (std::size_t i = 0; i < ours.regions.size(); ++i) {
+            const RegionStats& a = ours.regions[i];
+            const RegionStats& b = expected.regions[i];
+            EXPECT_EQ(a.label, b.label);
+            EXPECT_EQ(a.voxel_count, b.voxel_count) << a.label;
+            EXPECT_EQ(a.centroid, b.centroid) << a.label;
+            EXPECT_EQ(a.bbox, b.bbox) << a.label;
+            ASSERT_EQ(a.mean_intensity.size(), 2u);
+            for (std::size_t c = 0; c < 2; ++c) {
+                if (std::is_floating_point_v<T>) {
+                    EXPECT_NEAR(a.mean_intensity[c], b.mean_intensity[c],
+                                1e-6 * std::abs(b.mean_intensity[c]) + 1e-9);
+                } else {
+                    EXPECT_EQ(a.mean_intensity[c], b.mean_intensity[c]) << a.label;
+                }
+            }
+        }
+    };
+    for (int step : {1, 2}) {
+        check(std::uint8_t{}, std::uint16_t{}, {5, 7, 37, 1}, step);
+        check(std::int16_t{}, std::uint32_t{}, {3, 4, 131, 1}, step);
+        check(std::int32_t{}, std::int8_t{}, {9, 5, 16, 1}, step);
+        check(std::uint32_t{}, float{}, {4, 6, 70, 1}, step);
+        check(std::int32_t{}, double{}, {2, 3, 203, 1}, step);
+    }
+}
+
+TEST(LabelStatistics, SparseLabelsAndLimits) {
+    // Label values far above the voxel count are ranked instead of indexing tables directly.
+    const std::vector<std::int32_t> values{0, 2000000000, 2000000000, 7, 0, 123456789, 7, -5};
+    Volume labels = make_volume<std::int32_t>(
+        {2, 2, 2, 1}, [&](auto z, auto y, auto x, auto) { return values[(z * 2 + y) * 2 + x]; });
+    const Volume intensity = make_volume<std::uint16_t>(
+        {2, 2, 2, 1}, [](auto z, auto y, auto x, auto) { return 100 * z + 10 * y + x; });
+    const LabelStatistics ours = label_statistics(labels, intensity);
+    const LabelStatistics expected =
+        reference_statistics<std::int32_t, std::uint16_t>(labels, intensity);
+    ASSERT_EQ(ours.regions.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(ours.regions[i].label, expected.regions[i].label);
+        EXPECT_EQ(ours.regions[i].voxel_count, expected.regions[i].voxel_count);
+        EXPECT_EQ(ours.regions[i].centroid, expected.regions[i].centroid);
+        EXPECT_EQ(ours.regions[i].bbox, expected.regions[i].bbox);
+        EXPECT_EQ(ours.regions[i].mean_intensity, expected.regions[i].mean_intensity);
+    }
+    EXPECT_EQ(ours.regions[2].label, 2000000000);
+    // Labels RegionStats cannot hold, and dense tables above the memory limit.
+    const Volume huge = make_line(std::vector<std::uint32_t>{0, 3000000000u});
+    VOX_EXPECT_THROW_MSG(label_statistics(huge), LimitError,
+                         "label_statistics: label 3000000000 is above 2147483647");
+    const std::int64_t limit = memory_limit();
+    set_memory_limit(1 << 20);
+    const Volume many = make_line(std::vector<std::int32_t>{60000, 1});
+    EXPECT_THROW(label_statistics(many), LimitError);
+    set_memory_limit(limit);
 }
 
 }  // namespace
