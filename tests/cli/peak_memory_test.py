@@ -55,6 +55,9 @@ def main():
         (["gaussian:1"], volume.size * 8, False),
         (["equalize"], volume.size * 8, False),
         (["threshold:otsu"], volume.size, False),
+        # Nearly every voxel of the raw volume is a run of its own: a union-find table of
+        # its own would need 4 bytes per voxel more than the budget.
+        (["label:connectivity=6"], volume.size * 4, False),
     ]
     failures = 0
     with tempfile.TemporaryDirectory() as folder:

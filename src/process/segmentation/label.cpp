@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common.h"
+#include "label_detail.h"
 #include "runs.h"
 #include "vox/segmentation.h"
 
@@ -159,15 +160,22 @@ std::int64_t count_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int6
     return count;
 }
 
-// First scan of one slab: numbers its runs base, base + 1, ... in raster order and unites
+// The ids a slab's first scan gave: [first, end), the last plane's from end - last_plane.
+template <typename I>
+struct SlabIds {
+    I first, end;
+    std::int64_t last_plane;
+};
+
+// First scan of one slab: numbers its runs first, first + 1, ... in raster order and unites
 // them, then flattens its trees (each run's parent becomes its root, a smaller id in the
-// slab). Returns the number of runs in the slab's last plane.
+// slab).
 template <typename T, typename I>
-std::int64_t scan_slab(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t z0,
-                       std::int64_t z1, const std::vector<RowNeighbor>& rows, I base, I* parent) {
+SlabIds<I> scan_slab(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t z0,
+                     std::int64_t z1, const std::vector<RowNeighbor>& rows, I first, I* parent) {
     RunFinder<T> finder(nx);
     PlaneRuns current, previous;
-    I id = base, previous_id = base;
+    I id = first, previous_id = first;
     for (std::int64_t z = z0; z < z1; ++z) {
         const T* data = in + z * ny * nx;
         scan_plane(finder, data, ny, nx, current);
@@ -182,44 +190,45 @@ std::int64_t scan_slab(const T* in, std::int64_t ny, std::int64_t nx, std::int64
         id = I(id + I(previous.runs.size()));
     }
     // Parents point to smaller ids: one increasing sweep flattens every tree.
-    for (I k = base; k < id; ++k)
+    for (I k = first; k < id; ++k)
         parent[k] = parent[parent[k]];
-    return std::int64_t(id - previous_id);
+    return {first, id, std::int64_t(id - previous_id)};
 }
 
-// Labels with run ids of type I (int32 when they fit: half the memory traffic).
+// Labels with run ids of type I. `first[s]` is slab s's first id: ids are increasing in
+// raster order and slab s has room for as many ids as it has voxels (first[s + 1] -
+// first[s] at least), which lets the int32 table live in the output itself (see
+// label_typed). The second scan then walks each slab backwards, reading a row's numbers
+// before writing the row: a run's id is at most its voxel's index, so the rows still to
+// come keep their table entries.
 template <typename T, typename I>
 void label_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t slabs,
-                const std::vector<std::int64_t>& slab_z, const std::vector<std::int64_t>& offsets,
-                const std::vector<RowNeighbor>& rows, std::int32_t* lab) {
+                const std::vector<std::int64_t>& slab_z, const std::vector<std::int64_t>& first,
+                const std::vector<RowNeighbor>& rows, I* const global, std::int32_t* lab) {
     constexpr std::int64_t kMaxLabel = std::numeric_limits<std::int32_t>::max();
     const std::int64_t plane = ny * nx;
-    // Allocated at its final size from the counts (no growth, no copies) and left
-    // uninitialised: each slab first touches its own range, in parallel.
-    const std::size_t total = std::size_t(offsets.back());
-    const std::unique_ptr<I[]> global_table(new I[total]);
-    I* const global = global_table.get();
-    std::vector<std::int64_t> last_plane_runs(static_cast<std::size_t>(slabs));
+    std::vector<SlabIds<I>> ids(static_cast<std::size_t>(slabs));
     parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
         for (std::int64_t s = s0; s < s1; ++s) {
-            last_plane_runs[std::size_t(s)] =
+            ids[std::size_t(s)] =
                 scan_slab<T, I>(in, ny, nx, slab_z[std::size_t(s)], slab_z[std::size_t(s) + 1],
-                                rows, I(offsets[std::size_t(s)]), global);
+                                rows, I(first[std::size_t(s)]), global);
         }
     });
 
     // Merge across slab borders: the first plane of a slab against the last of the one
     // before, both scanned again.
     RunFinder<T> finder(nx);
-    PlaneRuns first, last;
+    PlaneRuns first_plane, last_plane;
     for (std::int64_t s = 1; s < slabs; ++s) {
         const T* data = in + slab_z[std::size_t(s)] * plane;
-        scan_plane(finder, data, ny, nx, first);
-        scan_plane(finder, data - plane, ny, nx, last);
-        const I last_id = I(offsets[std::size_t(s)] - last_plane_runs[std::size_t(s) - 1]);
+        scan_plane(finder, data, ny, nx, first_plane);
+        scan_plane(finder, data - plane, ny, nx, last_plane);
+        const SlabIds<I>& before = ids[std::size_t(s) - 1];
+        const I last_id = I(before.end - before.last_plane);
         for (std::int64_t y = 0; y < ny; ++y) {
-            join_row<T, I>(rows, y, ny, nx, data, first, I(offsets[std::size_t(s)]), data - plane,
-                           &last, last_id, false, global);
+            join_row<T, I>(rows, y, ny, nx, data, first_plane, ids[std::size_t(s)].first,
+                           data - plane, &last_plane, last_id, false, global);
         }
     }
 
@@ -227,40 +236,48 @@ void label_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t slab
     // Parents always point to smaller ids, so one increasing sweep flattens every tree and
     // finds each root already numbered. Numbers are stored negated to tell them from ids.
     std::int64_t count = 0;
-    for (std::size_t g = 0; g < total; ++g) {
-        const I p = global[std::size_t(global[g])];
-        if (p == I(g)) {
-            if (++count > kMaxLabel) {
-                throw LimitError(fmt::format("label: more than {} components", kMaxLabel));
+    for (const SlabIds<I>& slab : ids) {
+        for (I g = slab.first; g < slab.end; ++g) {
+            const I p = global[std::size_t(global[g])];
+            if (p == g) {
+                if (++count > kMaxLabel) {
+                    throw LimitError(fmt::format("label: more than {} components", kMaxLabel));
+                }
+                global[g] = I(-count);
+            } else {
+                global[g] = p;
             }
-            global[g] = I(-count);
-        } else {
-            global[g] = p;
         }
     }
 
-    // Second scan: the runs again in the same order, each written with its number.
+    // Second scan: the runs again, each written with its number.
     parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
         for (std::int64_t s = s0; s < s1; ++s) {
-            const I* table = global + offsets[std::size_t(s)];
+            RunFinder<T> row_finder(nx);
+            std::vector<Run> runs;
+            std::vector<std::int32_t> numbers;
+            I end = ids[std::size_t(s)].end;
             const std::int64_t begin = slab_z[std::size_t(s)] * ny;
-            const std::int64_t end = slab_z[std::size_t(s) + 1] * ny;
-            RunFinder<T> finder(nx);
-            for (std::int64_t r = begin; r < end; ++r) {
+            for (std::int64_t r = slab_z[std::size_t(s) + 1] * ny - 1; r >= begin; --r) {
+                runs.clear();
+                row_finder.for_each_run(in + r * nx, [&](std::int32_t x0, std::int32_t x1) {
+                    runs.push_back({x0, x1});
+                });
+                end = I(end - I(runs.size()));
+                numbers.resize(runs.size());
+                for (std::size_t k = 0; k < runs.size(); ++k)
+                    numbers[k] = std::int32_t(-global[std::size_t(end) + k]);
                 std::int32_t* out = lab + r * nx;
                 std::fill(out, out + nx, 0);
-                finder.for_each_run(in + r * nx, [&](std::int32_t x0, std::int32_t x1) {
-                    const std::int32_t value = std::int32_t(-*table++);
-                    for (std::int32_t x = x0; x < x1; ++x)
-                        out[x] = value;
-                });
+                for (std::size_t k = 0; k < runs.size(); ++k)
+                    std::fill(out + runs[k].x0, out + runs[k].x1, numbers[k]);
             }
         }
     });
 }
 
 template <typename T>
-Volume label_typed(const Volume& mask_in, int connectivity) {
+Volume label_typed(const Volume& mask_in, int connectivity, bool own_table) {
     const Volume mask = mask_in.contiguous();
     const Shape shape = mask.shape();
     const T* in = mask.view<T>().origin;
@@ -283,28 +300,32 @@ Volume label_typed(const Volume& mask_in, int connectivity) {
     for (std::int64_t s = 0; s <= slabs; ++s)
         slab_z[std::size_t(s)] = nz * s / slabs;
 
-    // Counting the runs first sizes the union-find table exactly and gives each slab its
-    // range of ids.
-    std::vector<std::int64_t> offsets(std::size_t(slabs) + 1, 0);
+    // A run holds at least one voxel, so ids numbered from each slab's first voxel index fit
+    // in the output, one int32 per voxel: the union-find table needs no memory of its own.
+    std::vector<std::int64_t> first(std::size_t(slabs) + 1);
+    if (!own_table && shape.voxels() <= kMaxLabel) {
+        for (std::int64_t s = 0; s <= slabs; ++s)
+            first[std::size_t(s)] = slab_z[std::size_t(s)] * plane;
+        label_runs<T, std::int32_t>(in, ny, nx, slabs, slab_z, first, rows, lab, lab);
+        return out;
+    }
+    // Larger volumes need int64 ids: counting the runs first sizes a separate table exactly.
     parallel_for(0, slabs, 1, [&](std::int64_t s0, std::int64_t s1) {
         for (std::int64_t s = s0; s < s1; ++s) {
-            offsets[std::size_t(s) + 1] =
+            first[std::size_t(s) + 1] =
                 count_runs(in, ny, nx, slab_z[std::size_t(s)], slab_z[std::size_t(s) + 1]);
         }
     });
+    first[0] = 0;
     for (std::int64_t s = 0; s < slabs; ++s)
-        offsets[std::size_t(s) + 1] += offsets[std::size_t(s)];
-    if (offsets.back() < kMaxLabel) {
-        label_runs<T, std::int32_t>(in, ny, nx, slabs, slab_z, offsets, rows, lab);
-    } else {
-        label_runs<T, std::int64_t>(in, ny, nx, slabs, slab_z, offsets, rows, lab);
-    }
+        first[std::size_t(s) + 1] += first[std::size_t(s)];
+    // Left uninitialised: each slab first touches its own range, in parallel.
+    const std::unique_ptr<std::int64_t[]> table(new std::int64_t[std::size_t(first.back())]);
+    label_runs<T, std::int64_t>(in, ny, nx, slabs, slab_z, first, rows, table.get(), lab);
     return out;
 }
 
-}  // namespace
-
-Volume label(const Volume& mask, int connectivity) {
+Volume label_checked(const Volume& mask, int connectivity, bool own_table) {
     if (connectivity != 6 && connectivity != 18 && connectivity != 26) {
         throw ValueError(fmt::format("connectivity must be 6, 18 or 26, got {}", connectivity));
     }
@@ -318,9 +339,23 @@ Volume label(const Volume& mask, int connectivity) {
             throw TypeError(fmt::format("label needs an integer mask, got {}",
                                         pixel_type_name(mask.pixel_type())));
         } else {
-            return label_typed<T>(mask, connectivity);
+            return label_typed<T>(mask, connectivity, own_table);
         }
     });
 }
+
+}  // namespace
+
+Volume label(const Volume& mask, int connectivity) {
+    return label_checked(mask, connectivity, false);
+}
+
+namespace segmentation_detail {
+
+Volume label_with_own_table(const Volume& mask, int connectivity) {
+    return label_checked(mask, connectivity, true);
+}
+
+}  // namespace segmentation_detail
 
 }  // namespace vox

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "label_detail.h"
 #include "test_util.h"
 #include "vox/parallel.h"
 
@@ -297,6 +298,8 @@ TEST(Label, MatchesReferenceOnRandomMasksForAnyThreadCount) {
                 set_thread_count(threads);
                 EXPECT_EQ(labels_of(label(mask, connectivity)), expected)
                     << fill << " " << connectivity << " " << threads;
+                EXPECT_EQ(labels_of(segmentation_detail::label_with_own_table(mask, connectivity)),
+                          expected);
             }
             set_thread_count(0);
         }
@@ -333,9 +336,32 @@ TEST(Label, MatchesReferenceOnMultiValuedRunsForAnyTypeAndThreadCount) {
                     << shape.x << " " << connectivity << " " << threads;
                 EXPECT_EQ(labels_of(label(mask16, connectivity)), expected);
                 EXPECT_EQ(labels_of(label(mask32, connectivity)), expected);
+                EXPECT_EQ(
+                    labels_of(segmentation_detail::label_with_own_table(mask16, connectivity)),
+                    expected);
             }
             set_thread_count(0);
         }
+    }
+}
+
+TEST(Label, EveryVoxelItsOwnRun) {
+    // Neighbours along x always differ, so every voxel is a run and run ids reach the voxel
+    // indices: the union-find table fills the output it lives in. The first slabs are empty,
+    // so later slabs' ids start far beyond their run counts, and the last slab is dense.
+    const Shape shape{19, 6, 33, 1};
+    const Volume mask = make_volume<std::uint8_t>(shape, [](auto z, auto y, auto x, auto) {
+        if (z < 7) return 0;
+        return z > 15 ? int((x + y) % 2 + 1) : int((x + y + z) % 3 + 1);
+    });
+    for (const int connectivity : {6, 18, 26}) {
+        const auto expected = reference_label(mask, connectivity);
+        for (const int threads : {1, 2, 7}) {
+            set_thread_count(threads);
+            EXPECT_EQ(labels_of(label(mask, connectivity)), expected)
+                << connectivity << " " << threads;
+        }
+        set_thread_count(0);
     }
 }
 
