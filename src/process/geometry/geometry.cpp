@@ -896,16 +896,19 @@ double round_half_even(double v) {
     return std::nearbyint(v);
 }
 
+// Pads row by row: border planes and rows take their source row from the maps (or are the
+// value), and each row copies its source row in one piece between its border columns.
 template <typename T>
-Volume copy_with_index_map(const Volume& volume, const Shape& out_shape,
-                           const std::array<std::vector<std::int64_t>, 3>& map_zyx, bool constant,
-                           T value) {
+Volume pad_typed(const Volume& volume, const Shape& out_shape,
+                 const std::array<std::vector<std::int64_t>, 3>& map_zyx, std::int64_t left,
+                 bool constant, T value) {
     Volume result = Volume::allocate(out_shape, volume.pixel_type(), Volume::Fill::none);
     const VolumeView<const T> source = volume.view<T>();
     const VolumeView<T> target = result.mutable_view<T>();
     const auto& mz = map_zyx[0];
     const auto& my = map_zyx[1];
     const auto& mx = map_zyx[2];
+    const std::int64_t nx = source.shape.x, step = source.strides[2];
     parallel_for(0, out_shape.z * out_shape.c, 1, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t plane = b; plane < e; ++plane) {
             const std::int64_t c = plane / out_shape.z;
@@ -919,11 +922,20 @@ Volume copy_with_index_map(const Volume& volume, const Shape& out_shape,
                     continue;
                 }
                 const T* in = source.row(sz, sy, c);
-                const std::int64_t step = source.strides[2];
-                for (std::int64_t x = 0; x < out_shape.x; ++x) {
+                const auto border = [&](std::int64_t x) {
                     const std::int64_t sx = mx[std::size_t(x)];
                     out[x] = sx < 0 ? value : in[sx * step];
+                };
+                for (std::int64_t x = 0; x < left; ++x)
+                    border(x);
+                if (step == 1) {
+                    std::memcpy(out + left, in, std::size_t(nx) * sizeof(T));
+                } else {
+                    for (std::int64_t x = 0; x < nx; ++x)
+                        out[left + x] = in[x * step];
                 }
+                for (std::int64_t x = left + nx; x < out_shape.x; ++x)
+                    border(x);
             }
         }
     });
@@ -1238,7 +1250,22 @@ Volume pad(const Volume& volume, const std::array<std::array<std::int64_t, 2>, 3
     }
     Volume result = visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        return copy_with_index_map<T>(volume, out_shape, maps, mode == PadMode::constant, T(value));
+        // numpy would wrap or cast without a word; a value the type cannot hold is a mistake.
+        if constexpr (std::is_integral_v<T>) {
+            if (!(value >= double(std::numeric_limits<T>::min()) &&
+                  value <= double(std::numeric_limits<T>::max()) && value == std::floor(value))) {
+                throw ValueError(
+                    fmt::format("pad value {} is not a {} value (an integer in [{}, {}])", value,
+                                pixel_type_name(volume.pixel_type()), std::numeric_limits<T>::min(),
+                                std::numeric_limits<T>::max()));
+            }
+        } else if (std::isfinite(value) &&
+                   std::abs(value) > double(std::numeric_limits<T>::max())) {
+            throw ValueError(fmt::format("pad value {} is beyond the {} range", value,
+                                         pixel_type_name(volume.pixel_type())));
+        }
+        return pad_typed<T>(volume, out_shape, maps, widths[2][0], mode == PadMode::constant,
+                            T(value));
     });
     result.set_spacing(volume.spacing());
     if (volume.affine()) {

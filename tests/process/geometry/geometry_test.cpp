@@ -364,8 +364,60 @@ TEST(Pad, ModesMatchNumpy) {
     EXPECT_DOUBLE_EQ((*padded.affine())[11], 26.0);
     VOX_EXPECT_THROW_MSG(pad(volume, {{{-1, 0}, {0, 0}, {0, 0}}}), ValueError,
                          "pad widths must be >= 0, got (-1, 0), (0, 0), (0, 0)");
+    // Values the pixel type cannot hold (numpy would wrap or cast them).
+    const Volume u16 = test::make_line<std::uint16_t>({1, 2});
+    VOX_EXPECT_THROW_MSG(pad(u16, widths, PadMode::constant, -3), ValueError,
+                         "pad value -3 is not a u16 value (an integer in [0, 65535])");
+    EXPECT_THROW(pad(u16, widths, PadMode::constant, 65536), ValueError);
+    EXPECT_THROW(pad(u16, widths, PadMode::constant, 2.5), ValueError);
+    EXPECT_EQ(values_of(pad(u16, widths, PadMode::constant, 65535)).front(), 65535.0);
+    const Volume f32 = test::make_line<float>({1.5f});
+    VOX_EXPECT_THROW_MSG(pad(f32, widths, PadMode::constant, 1e300), ValueError,
+                         "pad value 1e+300 is beyond the f32 range");
+    EXPECT_EQ(values_of(pad(f32, widths, PadMode::constant, -2.25)).front(), -2.25);
     VOX_EXPECT_THROW_MSG(parse_pad_mode("wrap"), ValueError,
                          "unknown pad mode 'wrap': expected constant, edge or reflect");
+}
+
+// numpy.pad's source index along one axis, or -1 for the constant.
+std::int64_t numpy_pad_index(std::int64_t i, std::int64_t n, PadMode mode) {
+    if (i >= 0 && i < n) return i;
+    if (mode == PadMode::constant) return -1;
+    if (mode == PadMode::edge) return i < 0 ? 0 : n - 1;
+    if (n == 1) return 0;
+    const std::int64_t period = 2 * (n - 1);  // reflect: mirrored about the end voxels
+    const std::int64_t k = (i < 0 ? -i : i) % period;
+    return k < n ? k : period - k;
+}
+
+TEST(Pad, EveryModeVoxelForVoxel) {
+    // Widths wider than the volume (reflect folds more than once), two channels, a strided
+    // view, rows of one voxel.
+    const auto value = [](auto z, auto y, auto x, auto c) { return (z * 31 + y * 7 + x + c) % 97; };
+    const std::array<std::array<std::int64_t, 2>, 3> widths{{{2, 0}, {1, 5}, {9, 3}}};
+    const Volume volumes[] = {make_volume<std::uint16_t>({3, 4, 6, 2}, value),
+                              make_volume<float>({4, 3, 11, 1}, value).step(1, 1, 2),
+                              make_volume<std::int8_t>({2, 2, 1, 1}, value)};
+    for (const Volume& volume : volumes) {
+        const Shape in = volume.shape();
+        for (const PadMode mode : {PadMode::constant, PadMode::edge, PadMode::reflect}) {
+            const Volume padded = pad(volume, widths, mode, 5);
+            const Shape out = padded.shape();
+            ASSERT_EQ(out, (Shape{in.z + 2, in.y + 6, in.x + 12, in.c}));
+            for (std::int64_t c = 0; c < out.c; ++c)
+                for (std::int64_t z = 0; z < out.z; ++z)
+                    for (std::int64_t y = 0; y < out.y; ++y)
+                        for (std::int64_t x = 0; x < out.x; ++x) {
+                            const std::int64_t sz = numpy_pad_index(z - 2, in.z, mode);
+                            const std::int64_t sy = numpy_pad_index(y - 1, in.y, mode);
+                            const std::int64_t sx = numpy_pad_index(x - 9, in.x, mode);
+                            const double expected =
+                                sz < 0 || sy < 0 || sx < 0 ? 5.0 : volume.value_at(sz, sy, sx, c);
+                            ASSERT_EQ(padded.value_at(z, y, x, c), expected)
+                                << int(mode) << " " << z << " " << y << " " << x << " " << c;
+                        }
+        }
+    }
 }
 
 TEST(BlockMean, AveragesWithZeroPaddingAtTheEnd) {
