@@ -305,6 +305,25 @@ int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_option
     }
     if (!options.output.empty()) vox::write_volume(labels, options.output);
     const vox::LabelStatistics statistics = vox::label_statistics(labels, intensity);
+    if (!intensity) {
+        // Integer intensities read as labels give a region per grey value, scattered through
+        // the volume (a segmented region fills a good part of its box): say what was
+        // probably meant.
+        const std::size_t scattered = std::size_t(std::count_if(
+            statistics.regions.begin(), statistics.regions.end(), [](const vox::RegionStats& r) {
+                const vox::Box& b = r.bbox;
+                const double box = double(b.end[0] - b.begin[0]) * double(b.end[1] - b.begin[1]) *
+                                   double(b.end[2] - b.begin[2]);
+                return double(r.voxel_count) * 100.0 < box;
+            }));
+        if (statistics.regions.size() >= 100 && 2 * scattered > statistics.regions.size()) {
+            fmt::print(stderr,
+                       "voxscope: note: {} of the {} regions fill less than 1% of their bounding "
+                       "box: if '{}' holds intensities, not labels, give --threshold (e.g. "
+                       "--threshold otsu)\n",
+                       scattered, statistics.regions.size(), options.input);
+        }
+    }
     std::vector<const vox::RegionStats*> kept;
     for (const vox::RegionStats& region : statistics.regions) {
         if (region.voxel_count >= options.min_voxels) kept.push_back(&region);
