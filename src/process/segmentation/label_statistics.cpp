@@ -41,9 +41,14 @@ struct RegionSums {
     }
 };
 
-// Fixed slab count (shape-only) so float intensity sums are the same on any thread count.
-std::int64_t slab_count(const Shape& shape) {
-    return std::min<std::int64_t>(shape.z, 4);
+// Slabs of planes, each with tables of `row_bytes` per label. The count depends on the shape
+// and the tables only, so float intensity sums are the same on any thread count. Tables
+// larger than the labels themselves are kept once, not per slab.
+std::int64_t slab_count(const Shape& shape, std::size_t rows, std::size_t row_bytes,
+                        std::size_t label_bytes) {
+    const std::int64_t slabs = std::max<std::int64_t>(1, std::min<std::int64_t>(shape.z, 4));
+    const double tables = double(slabs) * double(rows) * double(row_bytes);
+    return tables > double(shape.voxels()) * double(label_bytes) ? 1 : slabs;
 }
 
 template <typename L>
@@ -160,10 +165,10 @@ LabelStatistics statistics_typed(const Volume& labels, const std::optional<Volum
     const std::vector<L> sparse =
         top > 65536 && top > shape.voxels() / 16 ? distinct_labels(view) : std::vector<L>{};
     const std::size_t n = sparse.empty() ? std::size_t(top) + 1 : sparse.size() + 1;
-    const std::int64_t slabs = std::max<std::int64_t>(1, slab_count(shape));
     const std::int64_t channels = intensity ? intensity->shape().c : 0;
-    const double table_bytes = double(slabs) * double(n) *
-                               double(sizeof(RegionSums) + std::size_t(channels) * sizeof(Int128));
+    const std::size_t row_bytes = sizeof(RegionSums) + std::size_t(channels) * sizeof(Int128);
+    const std::int64_t slabs = slab_count(shape, n, row_bytes, sizeof(L));
+    const double table_bytes = double(slabs) * double(n) * double(row_bytes);
     if (table_bytes > double(memory_limit())) {
         throw LimitError(
             fmt::format("label_statistics: tables for {} labels need {:.0f} bytes, "

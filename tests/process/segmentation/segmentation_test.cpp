@@ -517,6 +517,9 @@ TEST(LabelStatistics, MatchVoxelByVoxelDefinition) {
         check(std::int32_t{}, std::int8_t{}, {9, 5, 16, 1}, step);
         check(std::uint32_t{}, float{}, {4, 6, 70, 1}, step);
         check(std::int32_t{}, double{}, {2, 3, 203, 1}, step);
+        // Tables small beside the labels: four slabs, merged.
+        check(std::uint16_t{}, std::uint16_t{}, {24, 16, 64, 1}, step);
+        check(std::int32_t{}, float{}, {9, 40, 50, 1}, step);
     }
 }
 
