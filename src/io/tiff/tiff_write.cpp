@@ -250,7 +250,7 @@ std::string ome_xml(const Volume& volume, const std::string& path) {
     return text.str();
 }
 
-// One page of an uncompressed file: which channels it holds (`samples` of them from `channel`).
+// One page of an uncompressed file: the plane it holds.
 struct PagePlan {
     std::int64_t z = 0;
     std::int64_t channel = 0;
@@ -260,14 +260,14 @@ struct PagePlan {
 // back, then the IFDs. ImageJ needs this layout: its reader takes the image data of a stack
 // with "images=N" as contiguous after the first page's (and tifffile does the same).
 void write_uncompressed(AtomicFile& file, const Volume& volume, const std::byte* base,
-                        const std::vector<PagePlan>& pages, std::int64_t samples,
-                        const std::string& description, bool resolution, bool big_tiff) {
+                        const std::vector<PagePlan>& pages, const std::string& description,
+                        bool resolution, bool big_tiff) {
     const Shape& shape = volume.shape();
     const PixelType type = volume.pixel_type();
     const auto element = std::int64_t(pixel_size(type));
     const std::int64_t plane_bytes = shape.y * shape.x * element;
     const std::int64_t header = big_tiff ? 16 : 8;
-    const std::int64_t data_end = header + std::int64_t(pages.size()) * samples * plane_bytes;
+    const std::int64_t data_end = header + std::int64_t(pages.size()) * plane_bytes;
     const std::int64_t inline_bytes = big_tiff ? 8 : 4;
 
     auto append = [](std::vector<std::byte>& out, std::uint64_t value, int bytes) {
@@ -288,11 +288,8 @@ void write_uncompressed(AtomicFile& file, const Volume& volume, const std::byte*
         append(head, std::uint64_t(first_ifd), 4);
     }
     file.write(head);
-    for (const PagePlan& page : pages) {
-        for (std::int64_t s = 0; s < samples; ++s) {
-            file.write(base + ((page.channel + s) * shape.z + page.z) * plane_bytes, plane_bytes);
-        }
-    }
+    for (const PagePlan& page : pages)
+        file.write(base + (page.channel * shape.z + page.z) * plane_bytes, plane_bytes);
     if (file.position() != first_ifd) file.write(std::string_view("\0", 1));
 
     const Rational x = fraction_of(volume.spacing().zyx[2]);
@@ -314,17 +311,9 @@ void write_uncompressed(AtomicFile& file, const Volume& volume, const std::byte*
         };
         const std::uint16_t long_type = big_tiff ? TIFF_LONG8 : TIFF_LONG;
         const int long_width = big_tiff ? 8 : 4;
-        const std::vector<std::uint64_t> per_sample_bits(std::size_t(samples),
-                                                         std::uint64_t(element * 8));
-        std::vector<std::uint64_t> strip_offsets, strip_bytes;
-        for (std::int64_t s = 0; s < samples; ++s) {
-            strip_offsets.push_back(
-                std::uint64_t(header + (std::int64_t(index) * samples + s) * plane_bytes));
-            strip_bytes.push_back(std::uint64_t(plane_bytes));
-        }
         add(TIFFTAG_IMAGEWIDTH, TIFF_LONG, 4, {std::uint64_t(shape.x)});
         add(TIFFTAG_IMAGELENGTH, TIFF_LONG, 4, {std::uint64_t(shape.y)});
-        add(TIFFTAG_BITSPERSAMPLE, TIFF_SHORT, 2, per_sample_bits);
+        add(TIFFTAG_BITSPERSAMPLE, TIFF_SHORT, 2, {std::uint64_t(element * 8)});
         add(TIFFTAG_COMPRESSION, TIFF_SHORT, 2, {COMPRESSION_NONE});
         add(TIFFTAG_PHOTOMETRIC, TIFF_SHORT, 2, {PHOTOMETRIC_MINISBLACK});
         if (index == 0 && !description.empty()) {
@@ -334,10 +323,11 @@ void write_uncompressed(AtomicFile& file, const Volume& volume, const std::byte*
             text.value.push_back(std::byte{0});
             entries.push_back(std::move(text));
         }
-        add(TIFFTAG_STRIPOFFSETS, long_type, long_width, strip_offsets);
-        add(TIFFTAG_SAMPLESPERPIXEL, TIFF_SHORT, 2, {std::uint64_t(samples)});
+        add(TIFFTAG_STRIPOFFSETS, long_type, long_width,
+            {std::uint64_t(header + std::int64_t(index) * plane_bytes)});
+        add(TIFFTAG_SAMPLESPERPIXEL, TIFF_SHORT, 2, {1});
         add(TIFFTAG_ROWSPERSTRIP, TIFF_LONG, 4, {std::uint64_t(shape.y)});
-        add(TIFFTAG_STRIPBYTECOUNTS, long_type, long_width, strip_bytes);
+        add(TIFFTAG_STRIPBYTECOUNTS, long_type, long_width, {std::uint64_t(plane_bytes)});
         if (resolution) {
             // spacing = p/q units per pixel, so the resolution is q/p pixels per unit.
             add(TIFFTAG_XRESOLUTION, TIFF_RATIONAL, 4, {x.denominator, x.numerator});
@@ -345,8 +335,7 @@ void write_uncompressed(AtomicFile& file, const Volume& volume, const std::byte*
             add(TIFFTAG_YRESOLUTION, TIFF_RATIONAL, 4, {y.denominator, y.numerator});
             entries.back().count = 1;
         }
-        add(TIFFTAG_PLANARCONFIG, TIFF_SHORT, 2,
-            {std::uint64_t(samples > 1 ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG)});
+        add(TIFFTAG_PLANARCONFIG, TIFF_SHORT, 2, {PLANARCONFIG_CONTIG});
         if (resolution) add(TIFFTAG_RESOLUTIONUNIT, TIFF_SHORT, 2, {RESUNIT_NONE});
         if (index == 0) {
             Entry software{TIFFTAG_SOFTWARE, TIFF_ASCII, 9, {}};
@@ -354,12 +343,7 @@ void write_uncompressed(AtomicFile& file, const Volume& volume, const std::byte*
                 software.value.push_back(std::byte(c));
             entries.push_back(std::move(software));
         }
-        if (samples > 1) {
-            add(TIFFTAG_EXTRASAMPLES, TIFF_SHORT, 2,
-                std::vector<std::uint64_t>(std::size_t(samples - 1), EXTRASAMPLE_UNSPECIFIED));
-        }
-        add(TIFFTAG_SAMPLEFORMAT, TIFF_SHORT, 2,
-            std::vector<std::uint64_t>(std::size_t(samples), sample_format_of(type)));
+        add(TIFFTAG_SAMPLEFORMAT, TIFF_SHORT, 2, {sample_format_of(type)});
         std::stable_sort(entries.begin(), entries.end(),
                          [](const Entry& a, const Entry& b) { return a.tag < b.tag; });
 
@@ -403,15 +387,9 @@ void write_tiff(const Volume& input, const std::string& path, const WriteOptions
     const Shape& shape = volume.shape();
     const PixelType type = volume.pixel_type();
     const auto element = std::int64_t(pixel_size(type));
-    const bool imagej_type =
-        type == PixelType::u8 || type == PixelType::u16 || type == PixelType::f32;
-    std::string description;
-    if (kind == Kind::ome) {
-        description = ome_xml(volume, path);
-    } else if (imagej_type) {
-        description = imagej_description(volume);
-    }
-    const bool resolution = kind == Kind::imagej && imagej_type && volume.spacing().known;
+    const std::string description =
+        kind == Kind::ome ? ome_xml(volume, path) : imagej_description(volume);
+    const bool resolution = kind == Kind::imagej && volume.spacing().known;
     const bool big_tiff = volume.size_bytes() > kBigTiffThreshold;
     const auto* base = static_cast<const std::byte*>(visit(type, [&](auto tag) -> const void* {
         using T = typename decltype(tag)::type;
@@ -419,21 +397,16 @@ void write_tiff(const Volume& input, const std::string& path, const WriteOptions
     }));
 
     AtomicFile file(path);
-    // Plain pages (types ImageJ lacks) keep channels as samples of one page, planar separate,
-    // so that any reader sees (z, c, y, x) without a description.
-    const std::int64_t samples = kind == Kind::imagej && !imagej_type ? shape.c : 1;
     if (compression.code == COMPRESSION_NONE) {
         std::vector<PagePlan> pages;
-        for (std::int64_t page = 0; page < shape.z * shape.c / samples; ++page) {
-            if (samples > 1) {
-                pages.push_back({page, 0});
-            } else if (kind == Kind::imagej) {
+        for (std::int64_t page = 0; page < shape.z * shape.c; ++page) {
+            if (kind == Kind::imagej) {
                 pages.push_back({page / shape.c, page % shape.c});  // CZT: channels fastest
             } else {
                 pages.push_back({page % shape.z, page / shape.z});  // XYZCT
             }
         }
-        write_uncompressed(file, volume, base, pages, samples, description, resolution, big_tiff);
+        write_uncompressed(file, volume, base, pages, description, resolution, big_tiff);
         file.commit();
         return;
     }
@@ -454,31 +427,18 @@ void write_tiff(const Volume& input, const std::string& path, const WriteOptions
         compression.code == COMPRESSION_NONE
             ? shape.y
             : std::clamp<std::int64_t>(kStripBytes / row_bytes, 1, shape.y);
-    const std::int64_t pages = shape.z * shape.c / samples;
-    for (std::int64_t page = 0; page < pages; ++page) {
+    for (std::int64_t page = 0; page < shape.z * shape.c; ++page) {
         // ImageJ: channels fastest (CZT); OME: XYZCT, planes of one channel in a row.
-        std::int64_t c = kind == Kind::imagej ? page % shape.c : page / shape.z;
-        std::int64_t z = kind == Kind::imagej ? page / shape.c : page % shape.z;
-        if (samples > 1) {
-            c = 0;
-            z = page;
-        }
-        auto plane_of = [&](std::int64_t channel) {
-            return base + ((channel * shape.z + z) * shape.y * shape.x) * element;
-        };
+        const std::int64_t c = kind == Kind::imagej ? page % shape.c : page / shape.z;
+        const std::int64_t z = kind == Kind::imagej ? page / shape.c : page % shape.z;
+        const std::byte* plane = base + ((c * shape.z + z) * shape.y * shape.x) * element;
         TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, std::uint32_t(shape.x));
         TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, std::uint32_t(shape.y));
-        TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, std::uint16_t(samples));
-        if (samples > 1) {
-            const std::vector<std::uint16_t> extra(std::size_t(samples - 1),
-                                                   EXTRASAMPLE_UNSPECIFIED);
-            TIFFSetField(tiff, TIFFTAG_EXTRASAMPLES, std::uint16_t(samples - 1), extra.data());
-        }
+        TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, std::uint16_t(1));
         TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, std::uint16_t(element * 8));
         TIFFSetField(tiff, TIFFTAG_SAMPLEFORMAT, sample_format_of(type));
         TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-        TIFFSetField(tiff, TIFFTAG_PLANARCONFIG,
-                     samples > 1 ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG);
+        TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
         TIFFSetField(tiff, TIFFTAG_COMPRESSION, compression.code);
         TIFFSetField(tiff, TIFFTAG_ROWSPERSTRIP, std::uint32_t(rows_per_strip));
         if (options.level >= 0) {
@@ -496,17 +456,13 @@ void write_tiff(const Volume& input, const std::string& path, const WriteOptions
             TIFFSetField(tiff, TIFFTAG_RESOLUTIONUNIT, RESUNIT_NONE);
         }
         std::uint32_t strip = 0;
-        for (std::int64_t sample = 0; sample < samples; ++sample) {
-            const std::byte* plane = plane_of(c + sample);
-            for (std::int64_t row = 0; row < shape.y; row += rows_per_strip, ++strip) {
-                const std::int64_t rows = std::min(rows_per_strip, shape.y - row);
-                // libtiff's encoders may modify the buffer (byte swapping, predictors): none
-                // of ours do, so the volume's const data is passed as is.
-                if (TIFFWriteEncodedStrip(tiff, strip,
-                                          const_cast<std::byte*>(plane + row * row_bytes),
-                                          tmsize_t(rows * row_bytes)) < 0) {
-                    fail();
-                }
+        for (std::int64_t row = 0; row < shape.y; row += rows_per_strip, ++strip) {
+            const std::int64_t rows = std::min(rows_per_strip, shape.y - row);
+            // libtiff's encoders may modify the buffer (byte swapping, predictors): none of
+            // ours do, so the volume's const data is passed as is.
+            if (TIFFWriteEncodedStrip(tiff, strip, const_cast<std::byte*>(plane + row * row_bytes),
+                                      tmsize_t(rows * row_bytes)) < 0) {
+                fail();
             }
         }
         if (!TIFFWriteDirectory(tiff)) fail();
@@ -522,7 +478,12 @@ void write_tiff(const Volume& input, const std::string& path, const WriteOptions
 }  // namespace
 
 void write_imagej_tiff(const Volume& volume, const std::string& path, const WriteOptions& options) {
-    write_tiff(volume, path, options, Kind::imagej);
+    // ImageJ holds u8, u16 and f32 only. Other types (label images are i32) get OME-XML,
+    // which keeps their spacing and channel names in a .tif every reader opens.
+    const PixelType type = volume.pixel_type();
+    const bool imagej_type =
+        type == PixelType::u8 || type == PixelType::u16 || type == PixelType::f32;
+    write_tiff(volume, path, options, imagej_type ? Kind::imagej : Kind::ome);
 }
 
 void write_ome_tiff(const Volume& volume, const std::string& path, const WriteOptions& options) {

@@ -131,8 +131,12 @@ TEST(TiffConformance, WritesForTifffile) {
     f32.set_spacing({{0.7, 0.11, 0.13}, micro, true});
     save("imagej_f32.tif", f32, "imagej", "deflate");
     save("imagej_nospacing.tif", make(vox::PixelType::u16, {3, 8, 8, 1}), "imagej", "none");
-    save("plain_i16.tif", make(vox::PixelType::i16, {3, 8, 9, 1}), "plain", "none");
-    save("plain_f64.tif", make(vox::PixelType::f64, {2, 8, 9, 2}), "plain", "deflate");
+    // Types ImageJ lacks: OME-XML in a .tif, spacing kept.
+    save("other_i16.tif", make(vox::PixelType::i16, {3, 8, 9, 1}), "ome", "none");
+    vox::Volume labels = make(vox::PixelType::i32, {4, 8, 9, 1});
+    labels.set_spacing({{0.29, 0.26, 0.26}, micro, true});
+    save("other_i32_labels.tif", labels, "ome", "none");
+    save("other_f64.tif", make(vox::PixelType::f64, {2, 8, 9, 2}), "ome", "deflate");
     vox::Volume ome = make(vox::PixelType::u16, {4, 16, 15, 3});
     ome.set_spacing({{1.5, 0.25, 0.2}, micro, true});
     ome.set_channel_names({"DAPI", "GFP", "RFP"});

@@ -433,20 +433,27 @@ TEST_F(TiffTest, ImageJWriterRoundTripsWithExactSpacing) {
     EXPECT_FALSE(std::filesystem::exists(path("out.tif") + ".tmp"));
 }
 
-TEST_F(TiffTest, OtherTypesAreWrittenAsPlainPages) {
+TEST_F(TiffTest, OtherTypesAreWrittenAsOmeTiffWithTheirSpacing) {
+    // ImageJ cannot hold these types: a .tif of them carries OME-XML, so a label image (i32)
+    // keeps its spacing and channels.
     for (PixelType type :
          {PixelType::i8, PixelType::i16, PixelType::u32, PixelType::i32, PixelType::f64}) {
         Volume volume = visit(type, [](auto tag) {
             using T = typename decltype(tag)::type;
-            return make_volume<T>({3, 5, 6, 1}, [](auto z, auto y, auto x, auto) {
-                return pattern(z, y, x, 0) - (std::is_signed_v<T> ? 50 : 0);
+            return make_volume<T>({3, 5, 6, 2}, [](auto z, auto y, auto x, auto c) {
+                return pattern(z, y, x, c) - (std::is_signed_v<T> ? 50 : 0);
             });
         });
-        write_volume(volume, path("plain.tif"));
-        const Volume back = open_volume(path("plain.tif"));
-        EXPECT_EQ(back.pixel_type(), type);
-        EXPECT_EQ(values_of(back), values_of(volume));
-        EXPECT_EQ(back.metadata().count("imagej.version"), 0u);
+        volume.set_spacing({{0.29, 0.26, 0.26}, "\xC2\xB5m", true});
+        for (const char* compression : {"none", "deflate"}) {
+            write_volume(volume, path("other.tif"), {.compression = compression});
+            const Volume back = open_volume(path("other.tif"));
+            EXPECT_EQ(back.pixel_type(), type);
+            EXPECT_EQ(back.shape(), volume.shape());
+            EXPECT_EQ(values_of(back), values_of(volume));
+            EXPECT_EQ(back.spacing(), volume.spacing());
+            EXPECT_EQ(back.metadata().at("format"), "OME-TIFF");
+        }
     }
 }
 
