@@ -64,7 +64,10 @@ enum class ChannelMode : std::uint8_t {
 /// Arithmetic is f32 for f32 input (as numpy), f64 otherwise. A constant range
 /// (low == high) clips the clipped image to out_range instead.
 /// NaN voxels do not take part in image ranges (numpy would give NaN everywhere).
-/// @throw ValueError if out_range is `percentiles`, or a percentile is outside [0, 100].
+/// @throw ValueError if out_range is `percentiles`, a percentile is outside [0, 100], the
+/// in_range's low is above its high ("percentiles out of order: low 99.5 is above high
+/// 0.5"; skimage would clip every voxel to one value), or explicit in_range values are not
+/// finite. A reversed out_range inverts the image, as in skimage.
 Volume rescale_intensity(const Volume& volume,
                          const IntensityRange& in_range = IntensityRange::image(),
                          const IntensityRange& out_range = IntensityRange::dtype(),

@@ -198,7 +198,12 @@ const std::vector<Operation>& operations() {
              {"in_low", "in_high", "in=image", "out=dtype", "mode=joint"},
              [](Volume v, const Args& a) {
                  IntensityRange in = parse_range_word(a.text("in", "image"));
-                 if (a.has("in_low") || a.has("in_high")) {
+                 if (a.has("in_low") != a.has("in_high")) {
+                     // A default for the missing end would silently clip to an unrelated level.
+                     throw ValueError(a.has("in_low") ? "in_low needs in_high as well"
+                                                      : "in_high needs in_low as well");
+                 }
+                 if (a.has("in_low")) {
                      in = IntensityRange::values(a.number("in_low", 0.0), a.number("in_high", 1.0));
                  }
                  return rescale_intensity(std::move(v), in,

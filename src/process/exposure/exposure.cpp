@@ -756,8 +756,36 @@ IntensityRange IntensityRange::named(std::string_view name) {
 
 namespace {
 
+// An in_range whose low is above its high clips every voxel to one value (numpy's clip
+// then returns the high end): skimage returns a constant image, which is never what was
+// meant. Percentiles are checked here too, before the pass over the data.
+void check_in_range(const IntensityRange& in_range) {
+    using Kind = IntensityRange::Kind;
+    if (in_range.kind == Kind::percentiles) {
+        for (double q : {in_range.low, in_range.high}) {
+            if (!(q >= 0.0 && q <= 100.0)) {
+                throw ValueError("percentile " + format_number(q) + " is outside [0, 100]");
+            }
+        }
+        if (in_range.low > in_range.high) {
+            throw ValueError("percentiles out of order: low " + format_number(in_range.low) +
+                             " is above high " + format_number(in_range.high));
+        }
+    } else if (in_range.kind == Kind::values) {
+        if (!std::isfinite(in_range.low) || !std::isfinite(in_range.high)) {
+            throw ValueError("in_range values must be finite, got " + format_number(in_range.low) +
+                             " and " + format_number(in_range.high));
+        }
+        if (in_range.low > in_range.high) {
+            throw ValueError("in_range out of order: low " + format_number(in_range.low) +
+                             " is above high " + format_number(in_range.high));
+        }
+    }
+}
+
 Volume rescale_into(const Volume& volume, const IntensityRange& in_range,
                     const IntensityRange& out_range, ChannelMode mode, bool in_place) {
+    check_in_range(in_range);
     if (out_range.kind == IntensityRange::Kind::percentiles) {
         throw ValueError("out_range cannot be given as percentiles");
     }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "test_util.h"
@@ -89,6 +90,33 @@ TEST(ExposureRescaleIntensityTest, Percentiles) {
     VOX_EXPECT_THROW_MSG(
         rescale_intensity(line, IntensityRange::image(), IntensityRange::percentiles(1, 2)),
         ValueError, "out_range cannot be given as percentiles");
+    // Equal percentiles are a constant range (skimage's imin == imax case), not an error.
+    EXPECT_EQ(values_of(rescale_intensity(line, IntensityRange::percentiles(50, 50)))[60], 1.0);
+}
+
+TEST(ExposureRescaleIntensityTest, InRangeOutOfOrderOrOutsideIsAnError) {
+    const Volume line = make_line<std::uint16_t>({0, 100, 200, 300});
+    // skimage clips everything to one value here; an error names the mistake instead.
+    VOX_EXPECT_THROW_MSG(rescale_intensity(line, IntensityRange::percentiles(99.5, 0.5)),
+                         ValueError, "percentiles out of order: low 99.5 is above high 0.5");
+    VOX_EXPECT_THROW_MSG(rescale_intensity(line, IntensityRange::values(250, 50)), ValueError,
+                         "in_range out of order: low 250 is above high 50");
+    VOX_EXPECT_THROW_MSG(rescale_intensity(line, IntensityRange::percentiles(-1, 50)), ValueError,
+                         "percentile -1 is outside [0, 100]");
+    VOX_EXPECT_THROW_MSG(rescale_intensity(line, IntensityRange::percentiles(0, 100.5)), ValueError,
+                         "percentile 100.5 is outside [0, 100]");
+    VOX_EXPECT_THROW_MSG(rescale_intensity(line, IntensityRange::values(
+                                                     0, std::numeric_limits<double>::quiet_NaN())),
+                         ValueError, "in_range values must be finite, got 0 and nan");
+    // The in-place form checks before it writes: the volume is left as it was.
+    Volume kept = line.copy();
+    EXPECT_THROW(rescale_intensity(std::move(kept), IntensityRange::percentiles(60, 40)),
+                 ValueError);
+    EXPECT_EQ(values_of(kept), (std::vector<double>{0, 100, 200, 300}));
+    // A reversed out_range is skimage's way to invert an image, and stays allowed.
+    EXPECT_EQ(
+        values_of(rescale_intensity(line, IntensityRange::image(), IntensityRange::values(1, 0))),
+        (std::vector<double>{1, 1 - 1.0 / 3, 1 - 2.0 / 3, 0}));
 }
 
 TEST(ExposureAdjustGammaTest, U8TableAndErrors) {
