@@ -11,6 +11,20 @@
 
 namespace vox::test {
 
+/// Sets memory_limit() for one scope, and restores it after (also when a check throws).
+class ScopedMemoryLimit {
+public:
+    explicit ScopedMemoryLimit(std::int64_t bytes) : m_saved(memory_limit()) {
+        set_memory_limit(bytes);
+    }
+    ~ScopedMemoryLimit() { set_memory_limit(m_saved); }
+    ScopedMemoryLimit(const ScopedMemoryLimit&) = delete;
+    ScopedMemoryLimit& operator=(const ScopedMemoryLimit&) = delete;
+
+private:
+    std::int64_t m_saved;
+};
+
 /// A contiguous volume whose value at (z, y, x, c) is fill(z, y, x, c), cast to T.
 template <typename T, typename Fill>
 Volume make_volume(const Shape& shape, Fill fill) {

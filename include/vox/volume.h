@@ -250,4 +250,9 @@ std::string format_bytes(std::int64_t bytes);
 /// naming `what` in the message.
 std::int64_t checked_product(std::initializer_list<std::int64_t> factors, std::string_view what);
 
+/// The bytes of a working table (the product of `factors`), checked before it is allocated.
+/// @throw LimitError "WHAT needs N, over the memory limit of L" beyond memory_limit(), or
+/// on overflow.
+std::int64_t checked_allocation(std::initializer_list<std::int64_t> factors, std::string_view what);
+
 }  // namespace vox

@@ -282,6 +282,16 @@ std::int64_t checked_product(std::initializer_list<std::int64_t> factors, std::s
     return product;
 }
 
+std::int64_t checked_allocation(std::initializer_list<std::int64_t> factors,
+                                std::string_view what) {
+    const std::int64_t bytes = checked_product(factors, what);
+    if (bytes > memory_limit()) {
+        throw LimitError(fmt::format("{} needs {}, over the memory limit of {}", what,
+                                     format_bytes(bytes), format_bytes(memory_limit())));
+    }
+    return bytes;
+}
+
 Volume Volume::allocate(const Shape& shape, PixelType type, Fill fill) {
     if (shape.z < 0 || shape.y < 0 || shape.x < 0 || shape.c < 1) {
         throw ValueError(fmt::format("invalid volume shape {}x{}x{} with {} channels", shape.z,

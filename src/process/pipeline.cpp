@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -59,6 +60,17 @@ public:
             throw ValueError(fmt::format("{} must be an integer, got '{}'", key, m_values.at(key)));
         }
         return std::int64_t(value);
+    }
+
+    // An integer parameter the op takes as an int (bins, orders, connectivity): larger values
+    // are refused here rather than wrapped by the narrowing.
+    int int_integer(const std::string& key, int fallback) const {
+        const std::int64_t value = integer(key, fallback);
+        if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+            throw ValueError(fmt::format("{} must be at most {}, got '{}'", key,
+                                         std::numeric_limits<int>::max(), m_values.at(key)));
+        }
+        return int(value);
     }
 
     bool flag(const std::string& key, bool fallback) const {
@@ -167,9 +179,9 @@ double threshold_level(const Volume& volume, const std::string& method, int nbin
     if (method == "mean") return threshold_mean(volume);
     double level = 0.0;
     const auto [end, error] = std::from_chars(method.data(), method.data() + method.size(), level);
-    if (error != std::errc() || end != method.data() + method.size()) {
+    if (error != std::errc() || end != method.data() + method.size() || !std::isfinite(level)) {
         throw ValueError(fmt::format(
-            "method must be otsu, li, yen, triangle, mean or a number, got '{}'", method));
+            "method must be otsu, li, yen, triangle, mean or a finite number, got '{}'", method));
     }
     return level;
 }
@@ -228,9 +240,8 @@ const std::vector<Operation>& operations() {
                      IntensityRange::percentiles(a.number("low", 0.0), a.number("high", 100.0)),
                      IntensityRange::dtype(), parse_channel_mode(a.text("mode", "per_channel")));
              }),
-        make(
-            "equalize", "histogram equalization to [0, 1] (skimage equalize_hist)", {"nbins=256"},
-            [](Volume v, const Args& a) { return equalize_hist(v, int(a.integer("nbins", 256))); }),
+        make("equalize", "histogram equalization to [0, 1] (skimage equalize_hist)", {"nbins=256"},
+             [](Volume v, const Args& a) { return equalize_hist(v, a.int_integer("nbins", 256)); }),
         make("clahe", "3D contrast-limited adaptive equalization (skimage equalize_adapthist)",
              {"kernel", "clip_limit=0.01", "nbins=256", "kernel_physical"},
              [](Volume v, const Args& a) {
@@ -239,13 +250,13 @@ const std::vector<Operation>& operations() {
                  if (a.has("kernel_physical"))
                      kernel = kernel_size_physical(v, a.triplet("kernel_physical", std::nullopt));
                  return equalize_adapthist(v, kernel, a.number("clip_limit", 0.01),
-                                           a.integer("nbins", 256));
+                                           a.int_integer("nbins", 256));
              }),
         make("resize", "resize to ZxYxX voxels (skimage resize; spacing updated)",
              {"shape", "order=1", "anti_aliasing"},
              [](Volume v, const Args& a) {
                  ResizeOptions options;
-                 options.order = int(a.integer("order", 1));
+                 options.order = a.int_integer("order", 1);
                  if (a.has("anti_aliasing")) options.anti_aliasing = a.flag("anti_aliasing", true);
                  return resize(v, a.integer_triplet("shape", std::nullopt), options);
              }),
@@ -253,13 +264,13 @@ const std::vector<Operation>& operations() {
              {"factor", "order=1", "anti_aliasing"},
              [](Volume v, const Args& a) {
                  ResizeOptions options;
-                 options.order = int(a.integer("order", 1));
+                 options.order = a.int_integer("order", 1);
                  if (a.has("anti_aliasing")) options.anti_aliasing = a.flag("anti_aliasing", true);
                  return rescale(v, a.triplet("factor", std::nullopt), options);
              }),
         make("isotropic", "resample to the finest spacing on every axis", {"order=1"},
              [](Volume v, const Args& a) {
-                 return resample_isotropic(v, int(a.integer("order", 1)));
+                 return resample_isotropic(v, a.int_integer("order", 1));
              }),
         make("flip", "reverse an axis (z, y or x)", {"axis"},
              [](Volume v, const Args& a) { return flip(v, parse_axis(a.text("axis", ""))); }),
@@ -332,7 +343,7 @@ const std::vector<Operation>& operations() {
              {"method=otsu", "nbins=256"},
              [](Volume v, const Args& a) {
                  return threshold(
-                     v, threshold_level(v, a.text("method", "otsu"), int(a.integer("nbins", 256))));
+                     v, threshold_level(v, a.text("method", "otsu"), a.int_integer("nbins", 256)));
              }),
         make("in_range", "mask (u8 0/255) of low <= value <= high, as cv2.inRange", {"low", "high"},
              [](Volume v, const Args& a) {
@@ -341,7 +352,7 @@ const std::vector<Operation>& operations() {
              }),
         make("label", "connected components of a mask (i32 labels), connectivity 6, 18 or 26",
              {"connectivity=26"},
-             [](Volume v, const Args& a) { return label(v, int(a.integer("connectivity", 26))); }),
+             [](Volume v, const Args& a) { return label(v, a.int_integer("connectivity", 26)); }),
         make("astype", "change the pixel type: cast exact values, clip or rescale",
              {"dtype", "cast=clip"},
              [](Volume v, const Args& a) {
@@ -505,10 +516,18 @@ Volume apply_steps(Volume volume, std::span<const Step> steps) {
     Volume result = std::move(volume);
     for (std::size_t i = 0; i < steps.size(); ++i) {
         const Operation& operation = find_operation(steps[i].op);
+        // The same error, of the same type, naming the step that raised it.
+        const auto in_step = [&](const Error& error) {
+            return fmt::format("{}: {}", step_label(i, steps[i]), error.what());
+        };
         try {
             result = operation.apply(std::move(result), Args(steps[i], operation.names));
         } catch (const ValueError& error) {
-            throw ValueError(fmt::format("{}: {}", step_label(i, steps[i]), error.what()));
+            throw ValueError(in_step(error));
+        } catch (const TypeError& error) {
+            throw TypeError(in_step(error));
+        } catch (const LimitError& error) {
+            throw LimitError(in_step(error));
         }
     }
     return result;

@@ -268,6 +268,12 @@ TEST(VolumeTest, FormatBytesAndCheckedProduct) {
     EXPECT_EQ(checked_product({2, 3, 7}, "x"), 42);
     VOX_EXPECT_THROW_MSG(checked_product({-2, 3}, "header"), ValueError,
                          "header: negative size -2");
+    const test::ScopedMemoryLimit limit(1 << 20);
+    EXPECT_EQ(checked_allocation({1024, 1024}, "a table"), 1 << 20);
+    VOX_EXPECT_THROW_MSG(checked_allocation({1025, 1024}, "a table"), LimitError,
+                         "a table needs 1.0 MiB, over the memory limit of 1.0 MiB");
+    VOX_EXPECT_THROW_MSG(checked_allocation({std::int64_t(1) << 62, 4}, "a table"), LimitError,
+                         "a table: size overflows 64 bits");
 }
 
 }  // namespace

@@ -64,6 +64,24 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
     EXPECT_THROW(apply_steps(volume, cli({"gamma:-1"})), ValueError);
     VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"flip:w"})), ValueError,
                          "step 1 (flip): axis must be z, y or x, got 'w'");
+    // Integers the op takes as an int are not wrapped: 2^32 + 256 would have been 256 bins.
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"equalize:nbins=4294967552"})), ValueError,
+                         "step 1 (equalize): nbins must be at most 2147483647, got '4294967552'");
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"threshold:nan"})), ValueError,
+                         "step 1 (threshold): method must be otsu, li, yen, triangle, mean or a "
+                         "finite number, got 'nan'");
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"rescale:in_high=0.5"})), ValueError,
+                         "step 1 (rescale): in_high needs in_low as well");
+    // Errors of other types keep their type and name the step too.
+    const std::int64_t limit = memory_limit();
+    set_memory_limit(1 << 20);
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"gamma:0.5", "equalize:nbins=1000000"})),
+                         LimitError,
+                         "step 2 (equalize): a histogram of 1000000 bins needs 22.9 MiB, over the "
+                         "memory limit of 1.0 MiB");
+    set_memory_limit(limit);
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"label"})), TypeError,
+                         "step 1 (label): label needs an integer mask, got f32");
 }
 
 TEST(PipelineTest, StepsDoWhatTheFunctionsDo) {

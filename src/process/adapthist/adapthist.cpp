@@ -191,6 +191,10 @@ void clahe_channel(const VolumeView<const std::uint16_t>& in, const Layout& L, d
     else
         clip = tile_voxels;  // AHE: no clipping
     const std::int64_t tiles = L.tile_count();
+    // The mappings, and two histograms per thread (nbins may exceed the 16384 grey levels).
+    checked_allocation({tiles + 2 * std::int64_t(thread_count()), nbins, 8},
+                       "the CLAHE table of " + std::to_string(tiles) + " tiles x " +
+                           std::to_string(nbins) + " bins");
     std::vector<double> maps(std::size_t(
         checked_product({tiles, nbins}, "CLAHE mappings")));  // as f64: skimage multiplies in f64
     const double scale = double(kMaxGray) / double(tile_voxels);

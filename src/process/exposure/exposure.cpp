@@ -321,12 +321,25 @@ struct PlaneRuns {
     }
 };
 
+// The number of groups reduce_runs splits runs into: fixed by the size, not the threads.
+template <typename Runs>
+int64_t run_groups(const Runs& runs) {
+    return std::clamp<int64_t>(runs.size() / (int64_t(1) << 20), 1, 8);
+}
+
+// Checks that `bins` counters for each of the groups of `runs`, their sum and a table of
+// bin edges or centres fit in memory, before any is allocated.
+template <typename Runs>
+void check_bins_memory(const Runs& runs, int64_t bins, const std::string& what) {
+    checked_allocation({bins, run_groups(runs) + 2, int64_t(sizeof(int64_t))}, what);
+}
+
 // Reduces the runs in a fixed number of groups (independent of the thread count) and
 // returns one accumulator per group, in order: body(accumulator, pointer, length, stride).
 template <typename Acc, typename Runs, typename Init, typename Body>
 std::vector<Acc> reduce_runs(const Runs& runs, Init&& init, Body&& body) {
     const int64_t count = runs.count();
-    const int64_t groups = std::clamp<int64_t>(runs.size() / (int64_t(1) << 20), 1, 8);
+    const int64_t groups = run_groups(runs);
     std::vector<Acc> partial(static_cast<std::size_t>(groups));
     parallel_for(0, groups, 1, [&](int64_t b, int64_t e) {
         for (int64_t g = b; g < e; ++g) {
@@ -346,10 +359,9 @@ template <typename Runs>
 std::vector<int64_t> count_integers(const Runs& runs, int64_t low, int64_t high) {
     const int64_t bins = high - low + 1;
     // One bin per integer, as np.bincount: refuse ranges that would not fit in memory.
-    if (bins > (int64_t(1) << 28)) {
-        throw ValueError("histogram: integer range [" + std::to_string(low) + ", " +
-                         std::to_string(high) + "] needs too many bins");
-    }
+    check_bins_memory(runs, bins,
+                      "a histogram of the integer range [" + std::to_string(low) + ", " +
+                          std::to_string(high) + "] (one bin per value)");
     const auto partial = reduce_runs<std::vector<int64_t>>(
         runs, [&] { return std::vector<int64_t>(std::size_t(bins), 0); },
         [&](std::vector<int64_t>& h, const auto* p, int64_t n, int64_t stride) {
@@ -566,6 +578,8 @@ std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> histograms_of(
                 if (std::isnan(first)) break;
             }
         }
+        for (const Runs& part : parts)
+            check_bins_memory(part, nbins, "a histogram of " + std::to_string(nbins) + " bins");
         layout = float_layout<T>(nbins, first, last);
         for (const Runs& part : parts)
             counts.push_back(count_float_bins(part, layout));

@@ -102,6 +102,9 @@ Histogram small_integer_histogram(const VolumeView<const T>& view) {
 // edges exactly as numpy does, so every value lands in numpy's bin.
 template <typename T>
 Histogram float_histogram(const VolumeView<const T>& view, T lo, T hi, int nbins) {
+    // Counters per part, edges, counts and centres.
+    checked_allocation({nbins, exact_parts(view.shape) + 3, 8},
+                       fmt::format("a histogram of {} bins", nbins));
     double first = double(lo);
     double last = double(hi);
     double span = double(T(hi - lo));  // numpy subtracts the two T scalars

@@ -34,6 +34,10 @@ TEST(Adapthist, RejectsBadParameters) {
                          "along z");
     VOX_EXPECT_THROW_MSG(equalize_adapthist(v, 2, 0.01, 0), ValueError,
                          "equalize_adapthist: nbins must be >= 1, got 0");
+    // skimage takes any nbins, so the tiles' mappings are checked against the limit first.
+    const test::ScopedMemoryLimit limit(1 << 20);
+    EXPECT_THROW(equalize_adapthist(v, 2, 0.01, 100000), LimitError);
+    EXPECT_EQ(equalize_adapthist(v, 2, 0.01, 1000).shape(), v.shape());
 }
 
 TEST(Adapthist, OutputTypeShapeRangeAndSpacing) {

@@ -185,6 +185,23 @@ TEST(ExposureHistogramTest, FloatAsNumpy) {
                          "nbins must be at least 1, got 0");
 }
 
+TEST(ExposureHistogramTest, BinsBeyondTheMemoryLimitAreRefusedBeforeAllocation) {
+    const test::ScopedMemoryLimit limit(1 << 20);
+    const Volume floats = make_line<float>({0.0f, 0.25f, 1.0f});
+    // 3 x 8 bytes per bin: one group's counters, their sum and the edges.
+    EXPECT_EQ(histogram(floats, 40000).counts.size(), 40000u);
+    VOX_EXPECT_THROW_MSG(
+        histogram(floats, 50000), LimitError,
+        "a histogram of 50000 bins needs 1.1 MiB, over the memory limit of 1.0 MiB");
+    EXPECT_THROW(cumulative_distribution(floats, 50000), LimitError);
+    EXPECT_THROW(equalize_hist(floats, 50000), LimitError);
+    // Integers get one bin per value between the ends: here 2^31 of them.
+    VOX_EXPECT_THROW_MSG(
+        histogram(make_line<std::int32_t>({-1073741824, 1073741823})), LimitError,
+        "a histogram of the integer range [-1073741824, 1073741823] (one bin per value) needs "
+        "48.0 GiB, over the memory limit of 1.0 MiB");
+}
+
 TEST(ExposureHistogramTest, PerChannelSharesBins) {
     // Channel 0 holds 3, 5; channel 1 holds 6, 6: one bin per integer over [3, 6] for both
     // (exposure.histogram(a, channel_axis=-1)).

@@ -104,6 +104,11 @@ TEST(Thresholds, Errors) {
     const float inf = std::numeric_limits<float>::infinity();
     VOX_EXPECT_THROW_MSG(threshold_otsu(make_line(std::vector<float>{1.0f, inf})), ValueError,
                          "autodetected range of [1, inf] is not finite");
+    const test::ScopedMemoryLimit limit(1 << 20);
+    VOX_EXPECT_THROW_MSG(threshold_otsu(make_line(std::vector<float>{1.0f, 2.0f}), 1 << 20),
+                         LimitError,
+                         "a histogram of 1048576 bins needs 32.0 MiB, over the memory limit of "
+                         "1.0 MiB");
 }
 
 TEST(Thresholds, MeanIsExactForLongRowsAtTheEndsOfTheRange) {
