@@ -33,6 +33,54 @@ std::vector<double> half_kernel(double sigma, std::int64_t radius) {
     return half;
 }
 
+// Radii beyond this are refused: even summing such a kernel once would take seconds.
+constexpr std::int64_t kMaxDenseRadius = 100'000'000;
+
+// For a kernel at least as long as the line (radius >= n): every tap beyond an end reads that
+// end's value ('nearest'), so the line's n outputs are a dense n x n matrix times its n
+// inputs, matrix[i * n + j] the weight of input j in output i. O(n) per output instead of
+// O(radius), the same weights as scipy's, summed in another order.
+std::vector<double> dense_kernel(double sigma, std::int64_t radius, std::int64_t n) {
+    const double scale = -0.5 / (sigma * sigma);
+    double sum = 0.0;
+    for (std::int64_t i = -radius; i <= radius; ++i)
+        sum += std::exp(scale * double(i * i));
+    // w[j] for offsets 0..n, and tail[m]: the weights of offsets m..radius together.
+    std::vector<double> w(static_cast<std::size_t>(n) + 1), tail(static_cast<std::size_t>(n) + 2);
+    for (std::int64_t j = 0; j <= n; ++j)
+        w[std::size_t(j)] = std::exp(scale * double(j * j)) / sum;
+    double beyond = 0.0;
+    for (std::int64_t j = radius; j > n; --j)
+        beyond += std::exp(scale * double(j * j)) / sum;
+    tail[std::size_t(n) + 1] = beyond;
+    for (std::int64_t m = n; m >= 1; --m)
+        tail[std::size_t(m)] = tail[std::size_t(m) + 1] + w[std::size_t(m)];
+    std::vector<double> matrix(static_cast<std::size_t>(n * n));
+    for (std::int64_t i = 0; i < n; ++i) {
+        double* row = matrix.data() + i * n;
+        for (std::int64_t j = 0; j < n; ++j)
+            row[j] = w[std::size_t(std::abs(i - j))];
+        row[0] += tail[std::size_t(i) + 1];      // offsets before the first input
+        row[n - 1] += tail[std::size_t(n - i)];  // offsets after the last
+    }
+    return matrix;
+}
+
+// out[i] = sum over j of matrix[i * n + j] in[j * step] for `count` interleaved lines
+// (k in [0, count) at in + k), the dense form of correlate_symmetric.
+void correlate_dense(const double* in, std::int64_t step, std::int64_t count,
+                     const std::vector<double>& matrix, std::int64_t n, std::int64_t i,
+                     double* out) {
+    std::fill(out, out + count, 0.0);
+    const double* row = matrix.data() + i * n;
+    for (std::int64_t j = 0; j < n; ++j) {
+        const double weight = row[j];
+        const double* src = in + j * step;
+        for (std::int64_t k = 0; k < count; ++k)
+            out[k] += src[k] * weight;
+    }
+}
+
 // out[k] = c[k] w[0] + sum over j from r down to 1 of (c[k - j step] + c[k + j step]) w[j],
 // for k in [0, count), with c = centre: each output sums in scipy's order (centre first, then
 // the pairs from the outermost inwards). Blocks of 16 outputs stay in registers across the
@@ -91,9 +139,10 @@ VOX_AVX2_CLONE void correlate_symmetric(const double* centre, std::int64_t step,
 // into a double buffer; the sum order is scipy's: centre first, then the pairs
 // from the outermost inwards.
 template <typename F>
-void pass_x(F* data, const Shape& shape, const std::vector<double>& w) {
+void pass_x(F* data, const Shape& shape, const std::vector<double>& w,
+            const std::vector<double>& dense) {
     const std::int64_t n = shape.x;
-    const std::int64_t r = std::int64_t(w.size()) - 1;
+    const std::int64_t r = dense.empty() ? std::int64_t(w.size()) - 1 : 0;
     const std::int64_t rows = shape.c * shape.z * shape.y;
     parallel_for(0, rows, std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(n, 1)),
                  [&](std::int64_t begin, std::int64_t end) {
@@ -105,11 +154,16 @@ void pass_x(F* data, const Shape& shape, const std::vector<double>& w) {
                          F* p = data + row * n;
                          for (std::int64_t i = 0; i < n; ++i)
                              line[i] = double(p[i]);
-                         for (std::int64_t j = 1; j <= r; ++j) {
-                             line[-j] = line[0];
-                             line[n - 1 + j] = line[n - 1];
+                         if (!dense.empty()) {
+                             for (std::int64_t i = 0; i < n; ++i)
+                                 correlate_dense(line, 1, 1, dense, n, i, acc + i);
+                         } else {
+                             for (std::int64_t j = 1; j <= r; ++j) {
+                                 line[-j] = line[0];
+                                 line[n - 1 + j] = line[n - 1];
+                             }
+                             correlate_symmetric(line, 1, n, w.data(), r, acc);
                          }
-                         correlate_symmetric(line, 1, n, w.data(), r, acc);
                          for (std::int64_t i = 0; i < n; ++i)
                              p[i] = F(acc[i]);
                      }
@@ -122,8 +176,9 @@ void pass_x(F* data, const Shape& shape, const std::vector<double>& w) {
 // loop vectorises over x.
 template <typename F, typename Base>
 void pass_panel(F* data, std::int64_t outer, std::int64_t n, std::int64_t stride,
-                std::int64_t width, Base base, const std::vector<double>& w) {
-    const std::int64_t r = std::int64_t(w.size()) - 1;
+                std::int64_t width, Base base, const std::vector<double>& w,
+                const std::vector<double>& dense) {
+    const std::int64_t r = dense.empty() ? std::int64_t(w.size()) - 1 : 0;
     // Panel columns: about 256 KiB of buffer, so a panel stays in L2.
     const std::int64_t columns =
         std::clamp<std::int64_t>(32768 / (n + 2 * r), 8, std::max<std::int64_t>(width, 1));
@@ -149,7 +204,11 @@ void pass_panel(F* data, std::int64_t outer, std::int64_t n, std::int64_t stride
             }
             for (std::int64_t i = 0; i < n; ++i) {
                 double* a = acc.data();
-                correlate_symmetric(panel + i * columns, columns, cw, w.data(), r, a);
+                if (dense.empty()) {
+                    correlate_symmetric(panel + i * columns, columns, cw, w.data(), r, a);
+                } else {
+                    correlate_dense(panel, columns, cw, dense, n, i, a);
+                }
                 F* dst = origin + i * stride;
                 for (std::int64_t k = 0; k < cw; ++k)
                     dst[k] = F(a[k]);
@@ -212,8 +271,23 @@ Volume gaussian(const Volume& volume, const std::array<double, 3>& sigma_zyx,
             for (int a = 0; a < 3; ++a) {
                 const double s = sigma[std::size_t(a)];
                 if (s <= 1e-15) continue;  // scipy skips such axes
-                const auto radius = std::int64_t(options.truncate * s + 0.5);
-                const std::vector<double> w = half_kernel(s, radius);
+                // A kernel longer than the line folds its tails onto the ends' values, so
+                // that a sigma far beyond the volume costs O(n) per voxel, not O(radius).
+                const double reach = options.truncate * s + 0.5;
+                const std::int64_t n = shape.extent(Axis(a));
+                if (!(reach <= double(kMaxDenseRadius))) {
+                    throw LimitError("sigma " + format_number(s) + " along " +
+                                     std::string(axis_name(Axis(a))) + " is too large");
+                }
+                const auto radius = std::int64_t(reach);
+                std::vector<double> w, dense;
+                if (radius >= n) {
+                    checked_allocation({n, n, 8},
+                                       "a Gaussian kernel over " + std::to_string(n) + " voxels");
+                    dense = dense_kernel(s, radius, n);
+                } else {
+                    w = half_kernel(s, radius);
+                }
                 const std::int64_t plane = shape.y * shape.x;
                 if (Axis(a) == Axis::z) {
                     pass_panel(
@@ -221,13 +295,13 @@ Volume gaussian(const Volume& volume, const std::array<double, 3>& sigma_zyx,
                         [&](std::int64_t o) {
                             return (o / shape.y) * shape.z * plane + (o % shape.y) * shape.x;
                         },
-                        w);
+                        w, dense);
                 } else if (Axis(a) == Axis::y) {
                     pass_panel(
                         data, shape.c * shape.z, shape.y, shape.x, shape.x,
-                        [&](std::int64_t o) { return o * plane; }, w);
+                        [&](std::int64_t o) { return o * plane; }, w, dense);
                 } else {
-                    pass_x(data, shape, w);
+                    pass_x(data, shape, w, dense);
                 }
             }
         }

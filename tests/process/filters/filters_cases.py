@@ -111,6 +111,11 @@ def main(folder):
     gaussian_case("mri", [1.0, 0.0, 2.5], preserve_range=True)
     for dtype in DTYPES:
         gaussian_case("random_" + dtype, [1.0, 2.0, 0.7])
+    # Kernels at least as long as the axis (radius 12 >= 11, 160 >= 14, 17 = 17; kidney 24 >=
+    # 16 along z): their tails fold onto the edge values.
+    gaussian_case("random_float64", [3.0, 40.0, 4.2])
+    gaussian_case("random_uint16", [3.0, 40.0, 4.2])
+    gaussian_case("kidney", [6.0, 1.0, 1.0])
     # Median: scipy's cube, 'nearest' edges.
     median_case("mri", 1)
     median_case("mri", 2)

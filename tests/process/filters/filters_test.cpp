@@ -31,6 +31,54 @@ TEST(GaussianTest, ImpulseMatchesSkimageDocstring) {
     EXPECT_NEAR(out.value_at(0, 0, 1), 0.09653293, 1e-8);
 }
 
+// scipy's correlate1d by its definition: the line padded with its end values ('nearest') by
+// the radius, times the normalised kernel.
+std::vector<double> gaussian_by_definition(const std::vector<double>& line, double sigma) {
+    const auto n = std::int64_t(line.size());
+    const auto r = std::int64_t(4.0 * sigma + 0.5);
+    std::vector<double> kernel;
+    double sum = 0.0;
+    for (std::int64_t t = -r; t <= r; ++t) {
+        kernel.push_back(std::exp(-0.5 * double(t * t) / (sigma * sigma)));
+        sum += kernel.back();
+    }
+    std::vector<double> out(line.size(), 0.0);
+    for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t t = -r; t <= r; ++t)
+            out[std::size_t(i)] += line[std::size_t(std::clamp<std::int64_t>(i + t, 0, n - 1))] *
+                                   kernel[std::size_t(t + r)] / sum;
+    return out;
+}
+
+TEST(GaussianTest, KernelsLongerThanTheLineFoldOntoItsEnds) {
+    const std::vector<double> line{3.0, -1.0, 7.5, 0.25, 2.0};
+    // Radius 4 < 5 (scipy's path), 5 = 5, 12 and 4e6 > 5 (the folded path), along x (rows)
+    // and along z and y (panels of several lines).
+    for (double sigma : {1.0, 1.2, 3.0, 1e6}) {
+        const std::vector<double> expected = gaussian_by_definition(line, sigma);
+        const auto at = [&](auto i) { return line[std::size_t(i)]; };
+        const Volume along_x =
+            make_volume<double>({1, 2, 5, 1}, [&](auto, auto, auto x, auto) { return at(x); });
+        const Volume along_z =
+            make_volume<double>({5, 1, 3, 2}, [&](auto z, auto, auto, auto) { return at(z); });
+        const Volume along_y =
+            make_volume<double>({1, 5, 9, 1}, [&](auto, auto y, auto, auto) { return at(y); });
+        const Volume x = gaussian(along_x, {0, 0, sigma});
+        const Volume z = gaussian(along_z, {sigma, 0, 0});
+        const Volume y = gaussian(along_y, {0, sigma, 0});
+        for (std::int64_t i = 0; i < 5; ++i) {
+            const double e = expected[std::size_t(i)];
+            EXPECT_NEAR(x.value_at(0, 1, i), e, 1e-12 * std::abs(e) + 1e-15) << sigma;
+            EXPECT_NEAR(z.value_at(i, 0, 2, 1), e, 1e-12 * std::abs(e) + 1e-15) << sigma;
+            EXPECT_NEAR(y.value_at(0, i, 8), e, 1e-12 * std::abs(e) + 1e-15) << sigma;
+        }
+    }
+    // A radius beyond 1e8 would take seconds just to sum its kernel.
+    VOX_EXPECT_THROW_MSG(
+        gaussian(make_volume<double>({1, 1, 5, 1}, [](auto...) { return 1.0; }), {0, 0, 1e9}),
+        LimitError, "sigma 1e+09 along x is too large");
+}
+
 TEST(GaussianTest, ConstantStaysConstantAndIntegersScale) {
     const Volume volume = make_volume<std::uint8_t>(
         {5, 6, 7, 2}, [](auto, auto, auto, auto c) { return c == 0 ? 255 : 51; });
