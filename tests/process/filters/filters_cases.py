@@ -123,6 +123,13 @@ def main(folder):
     for dtype in DTYPES:
         median_case("random_" + dtype, 1)
     median_case("random_uint16", 2)
+    # Larger radii: the sliding histogram (8/16-bit) and per-window selection (other types).
+    median_case("mri", 3)
+    median_case("random_uint8", 4)
+    median_case("random_int16", 3)
+    median_case("random_uint16", 5)
+    median_case("random_float32", 5)
+    median_case("random_int32", 6)
     # Projections: every mode along every axis.
     modes = ["max", "min", "mean", "sum", "std"]
     for name in ["cells", "mri", "cells_float32"] + ["random_" + d for d in DTYPES]:

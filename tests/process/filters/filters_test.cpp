@@ -234,6 +234,20 @@ TEST(MedianTest, EqualsTheSortedWindowAcrossBlocksTypesAndRadii) {
     expect_medians_of_windows<double>({5, 5, 5, 1}, 2);  // windows wider than the volume
 }
 
+TEST(MedianTest, SlidingHistogramsOfLargerRadiiEqualTheSortedWindow) {
+    // 8/16-bit data from radius 3 on: the histogram slides along rows of two interleaved
+    // channels, over values spread across the whole type (the median jumps by blocks of 256)
+    // and windows wider than the volume.
+    expect_medians_of_windows<std::uint8_t>({4, 9, 23, 2}, 3);
+    expect_medians_of_windows<std::int8_t>({3, 4, 20, 1}, 4);
+    expect_medians_of_windows<std::uint16_t>({7, 8, 30, 2}, 3);
+    expect_medians_of_windows<std::int16_t>({5, 6, 12, 1}, 4);
+    expect_medians_of_windows<std::uint16_t>({3, 2, 4, 1}, 5);
+    // Other types select each window's median from radius 5 on.
+    expect_medians_of_windows<float>({3, 4, 13, 2}, 5);
+    expect_medians_of_windows<std::int32_t>({2, 3, 12, 1}, 5);
+}
+
 TEST(MedianTest, FloatsWithNaNKeepTheWindowsWithout) {
     expect_medians_of_windows<float>({4, 5, 37, 1}, 1, true);
     expect_medians_of_windows<double>({3, 6, 11, 1}, 1, true);
