@@ -66,9 +66,12 @@ public:
     // are refused here rather than wrapped by the narrowing.
     int int_integer(const std::string& key, int fallback) const {
         const std::int64_t value = integer(key, fallback);
-        if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+        if (value > std::numeric_limits<int>::max()) {
             throw ValueError(fmt::format("{} must be at most {}, got '{}'", key,
                                          std::numeric_limits<int>::max(), m_values.at(key)));
+        }
+        if (value < std::numeric_limits<int>::min()) {
+            throw ValueError(fmt::format("{} is out of range, got '{}'", key, m_values.at(key)));
         }
         return int(value);
     }

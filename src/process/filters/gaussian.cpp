@@ -34,7 +34,7 @@ std::vector<double> half_kernel(double sigma, std::int64_t radius) {
 }
 
 // Radii beyond this are refused: even summing such a kernel once would take seconds.
-constexpr std::int64_t kMaxDenseRadius = 100'000'000;
+constexpr std::int64_t kMaxRadius = 100'000'000;
 
 // For a kernel at least as long as the line (radius >= n): every tap beyond an end reads that
 // end's value ('nearest'), so the line's n outputs are a dense n x n matrix times its n
@@ -275,7 +275,7 @@ Volume gaussian(const Volume& volume, const std::array<double, 3>& sigma_zyx,
                 // that a sigma far beyond the volume costs O(n) per voxel, not O(radius).
                 const double reach = options.truncate * s + 0.5;
                 const std::int64_t n = shape.extent(Axis(a));
-                if (!(reach <= double(kMaxDenseRadius))) {
+                if (!(reach <= double(kMaxRadius))) {
                     throw LimitError("sigma " + format_number(s) + " along " +
                                      std::string(axis_name(Axis(a))) + " is too large");
                 }

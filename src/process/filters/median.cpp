@@ -273,11 +273,17 @@ constexpr std::int64_t kHistogramRadius = 3;
 // From this radius on, other types select each window's median with std::nth_element,
 // O(side^3) per voxel: on f32 it overtakes forgetful selection between radius 4 and 5.
 constexpr std::int64_t kSelectRadius = 5;
+// (2r + 1)^3 stays below 2^31: window counts fit the histograms' 32-bit bins.
+constexpr std::int64_t kMaxRadius = 640;
 
 }  // namespace
 
 Volume median(const Volume& volume, std::int64_t radius) {
     if (radius < 0) throw ValueError("radius must be >= 0 (got " + std::to_string(radius) + ")");
+    if (radius > kMaxRadius) {
+        throw LimitError("radius " + std::to_string(radius) + " is too large (at most " +
+                         std::to_string(kMaxRadius) + ": a window of 2^31 voxels)");
+    }
     Volume out = Volume::allocate(volume.shape(), volume.pixel_type(), Volume::Fill::none);
     detail::copy_volume_metadata(volume, out);
     if (out.empty()) return out;

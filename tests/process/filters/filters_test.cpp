@@ -256,6 +256,8 @@ TEST(MedianTest, FloatsWithNaNKeepTheWindowsWithout) {
 TEST(MedianTest, Errors) {
     VOX_EXPECT_THROW_MSG(median(make_line<float>({1}), -1), ValueError,
                          "radius must be >= 0 (got -1)");
+    VOX_EXPECT_THROW_MSG(median(make_line<std::uint16_t>({1}), 641), LimitError,
+                         "radius 641 is too large (at most 640: a window of 2^31 voxels)");
 }
 
 TEST(ProjectTest, ModesAndTypes) {
