@@ -284,8 +284,10 @@ int run_montage(const MontageOptions& options, const vox::ReadOptions& read_opti
     const std::vector<vox::Panel> panels =
         vox::montage_panels(volume, axis, options.first, options.step, options.count, channels);
     vox::FigureOptions figure = figure_options(options.display, channels);
-    figure.columns = options.columns > 0 ? options.columns
-                                         : int(std::ceil(std::sqrt(double(panels.size())) - 1e-9));
+    // More columns than tiles is one row: the empty columns would only widen the figure.
+    figure.columns = options.columns > 0
+                         ? int(std::min<std::size_t>(std::size_t(options.columns), panels.size()))
+                         : int(std::ceil(std::sqrt(double(panels.size())) - 1e-9));
     vox::write_figure(panels, figure, options.output);
     print_written(options.output);
     return 0;
