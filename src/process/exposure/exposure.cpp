@@ -578,8 +578,12 @@ std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> histograms_of(
                 if (std::isnan(first)) break;
             }
         }
+        // Each part's counts, and the per-group counters of the part being counted.
+        int64_t groups = 0;
         for (const Runs& part : parts)
-            check_bins_memory(part, nbins, "a histogram of " + std::to_string(nbins) + " bins");
+            groups = std::max(groups, run_groups(part));
+        checked_allocation({nbins, int64_t(parts.size()) + groups + 1, int64_t(sizeof(int64_t))},
+                           "a histogram of " + std::to_string(nbins) + " bins");
         layout = float_layout<T>(nbins, first, last);
         for (const Runs& part : parts)
             counts.push_back(count_float_bins(part, layout));
