@@ -40,13 +40,9 @@ template <typename T>
 Histogram integer_histogram(const VolumeView<const T>& view, std::int64_t lo, std::int64_t hi) {
     const std::int64_t bins = hi - lo + 1;
     const std::int64_t parts = exact_parts(view.shape);
-    const std::int64_t bytes = checked_product({bins, parts, 8}, "histogram");
-    if (bytes > memory_limit()) {
-        throw LimitError(fmt::format(
-            "the value range [{}, {}] needs a histogram of {} ({} bins per integer value), "
-            "more than the memory limit",
-            lo, hi, format_bytes(bytes), bins));
-    }
+    checked_allocation(
+        {bins, parts, 8},
+        fmt::format("a histogram of the integer range [{}, {}] (one bin per value)", lo, hi));
     std::vector<std::vector<std::int64_t>> local(static_cast<std::size_t>(parts));
     parallel_for(0, parts, 1, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t p = b; p < e; ++p)
