@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "bench_volume.h"
+#include "vox/convert.h"
 #include "vox/filters.h"
 #include "vox/io.h"
 #include "vox/parallel.h"
@@ -52,6 +53,14 @@ void BM_median_r5_cells(benchmark::State& state) {
         benchmark::DoNotOptimize(vox::median(membrane, 5));
     report(state, membrane);
 }
+// Radius 3 on float data: ranks among each tile's distinct values as histogram bins.
+void BM_median_r3_cells_f32(benchmark::State& state) {
+    const vox::Volume membrane =
+        vox::astype(cells().channel(0), vox::PixelType::f32, vox::CastMode::clip);
+    for (auto _ : state)
+        benchmark::DoNotOptimize(vox::median(membrane, 3));
+    report(state, membrane);
+}
 void BM_median_512(benchmark::State& state) {
     const vox::Volume& volume = big();
     for (auto _ : state)
@@ -64,6 +73,7 @@ BENCHMARK(BM_gaussian_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_median_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_median_r2_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_median_r5_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_median_r3_cells_f32)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_median_512)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 // Every projection mode along every axis, on both volumes: BM_project_MODE_AXIS_DATA.

@@ -153,10 +153,95 @@ void median_channel_blocks(const VolumeView<const T>& in, const VolumeView<T>& o
     });
 }
 
-// 8- and 16-bit data for larger radii: a histogram of the window slides along each row
-// (Huang's algorithm, in 3D): a step removes the side^2 values of the column leaving and adds
-// those of the column coming in, and the median moves from the previous one through fine
-// bins or through coarse blocks of 256. O(side^2) per voxel instead of O(side^6).
+// A window's counts by bin, and by blocks of 256 bins, with its median bin tracked from one
+// window to the next (Huang's algorithm, in 3D): a step along a row removes the side^2 values
+// of the column leaving and adds those of the column coming in, and the median moves from
+// the previous one through fine bins or through whole blocks. O(side^2) per voxel instead of
+// O(side^3) or O(side^6) for selection.
+class SlidingHistogram {
+public:
+    explicit SlidingHistogram(std::int64_t bins)
+        : fine_(static_cast<std::size_t>(bins), 0),
+          coarse_(static_cast<std::size_t>(bins / 256 + 1), 0) {}
+
+    // Adds (add = 1) or removes (add = -1 modulo 2^32) the bins of column `at` of `rows`.
+    template <typename BinOf, typename Row>
+    void update(const std::vector<const Row*>& rows, std::int64_t at, std::uint32_t add,
+                BinOf bin_of) {
+        for (const Row* row : rows) {
+            const std::int64_t bin = bin_of(row[at]);
+            fine_[std::size_t(bin)] += add;
+            coarse_[std::size_t(bin >> 8)] += add;
+            below_ += bin < median_ ? std::int32_t(add) : 0;
+        }
+    }
+
+    // The bin holding the value of rank `rank`: down while more than `rank` values lie
+    // below, up while the bin ends before the rank.
+    std::int64_t select(std::int64_t rank) {
+        while (below_ > rank) {
+            if ((median_ & 255) == 0 && median_ >= 256 &&
+                below_ - std::int64_t(coarse_[std::size_t((median_ >> 8) - 1)]) > rank) {
+                median_ -= 256;
+                below_ -= coarse_[std::size_t(median_ >> 8)];
+            } else {
+                --median_;
+                below_ -= fine_[std::size_t(median_)];
+            }
+        }
+        while (below_ + std::int64_t(fine_[std::size_t(median_)]) <= rank) {
+            if ((median_ & 255) == 0 &&
+                below_ + std::int64_t(coarse_[std::size_t(median_ >> 8)]) <= rank) {
+                below_ += coarse_[std::size_t(median_ >> 8)];
+                median_ += 256;
+            } else {
+                below_ += fine_[std::size_t(median_)];
+                ++median_;
+            }
+        }
+        return median_;
+    }
+
+    // For a new row: the counts must be empty again (every column added was removed).
+    void restart() {
+        median_ = 0;
+        below_ = 0;
+    }
+
+private:
+    std::vector<std::uint32_t> fine_;
+    std::vector<std::uint32_t> coarse_;
+    std::int64_t median_ = 0;  // a bin; below_ counts the values in bins before it
+    std::int64_t below_ = 0;
+};
+
+// Slides a SlidingHistogram along one row of the output: `rows` are the side^2 source rows
+// around it (x stride `step`), bin_of maps a source value to its bin and value_of a bin to
+// the output value.
+template <typename Row, typename T, typename BinOf, typename ValueOf>
+void slide_median_row(SlidingHistogram& histogram, const std::vector<const Row*>& rows,
+                      std::int64_t nx, std::int64_t step, std::int64_t r, BinOf bin_of,
+                      ValueOf value_of, T* dst, std::int64_t dst_step) {
+    const std::int64_t side = 2 * r + 1;
+    const std::int64_t rank = side * side * side / 2;  // scipy: rank = size // 2
+    const auto column = [&](std::int64_t x, std::uint32_t add) {
+        histogram.update(rows, std::clamp<std::int64_t>(x, 0, nx - 1) * step, add, bin_of);
+    };
+    histogram.restart();
+    for (std::int64_t x = -r; x <= r; ++x)
+        column(x, 1);
+    for (std::int64_t x = 0; x < nx; ++x) {
+        if (x > 0) {
+            column(x - 1 - r, std::uint32_t(-1));
+            column(x + r, 1);
+        }
+        dst[x * dst_step] = value_of(histogram.select(rank));
+    }
+    for (std::int64_t x = nx - 1 - r; x <= nx - 1 + r; ++x)
+        column(x, std::uint32_t(-1));
+}
+
+// 8- and 16-bit data for larger radii: bins are the values themselves.
 template <typename T>
 void median_channel_histogram(const VolumeView<const T>& in, const VolumeView<T>& out,
                               std::int64_t r) {
@@ -165,14 +250,10 @@ void median_channel_histogram(const VolumeView<const T>& in, const VolumeView<T>
     constexpr std::int64_t kLowest = std::numeric_limits<T>::lowest();
     const Shape& shape = in.shape;
     const std::int64_t side = 2 * r + 1;
-    const std::int64_t rank = side * side * side / 2;  // scipy: rank = size // 2
     const std::vector<std::int64_t> zs = clamped_offsets(shape.z, r);
     const std::vector<std::int64_t> ys = clamped_offsets(shape.y, r);
-    const std::int64_t step = in.strides[2];
     parallel_for(0, shape.c * shape.z * shape.y, 8, [&](std::int64_t begin, std::int64_t end) {
-        // Counts by value - lowest, and by blocks of 256 values; both empty between rows.
-        std::vector<std::uint32_t> fine(static_cast<std::size_t>(kBins), 0);
-        std::vector<std::uint32_t> coarse(static_cast<std::size_t>(kBins / 256 + 1), 0);
+        SlidingHistogram histogram(kBins);
         std::vector<const T*> rows(static_cast<std::size_t>(side * side));
         for (std::int64_t item = begin; item < end; ++item) {
             const std::int64_t c = item / (shape.z * shape.y);
@@ -181,51 +262,91 @@ void median_channel_histogram(const VolumeView<const T>& in, const VolumeView<T>
             for (std::int64_t k = 0; k < side * side; ++k)
                 rows[std::size_t(k)] = in.row(zs[std::size_t(z * side + k / side)],
                                               ys[std::size_t(y * side + k % side)], c);
-            std::int64_t median = 0;  // a bin; `below` counts the values in bins before it
-            std::int64_t below = 0;
-            const auto update = [&](std::int64_t x, std::uint32_t add) {
-                const std::int64_t at = std::clamp<std::int64_t>(x, 0, shape.x - 1) * step;
-                for (const T* row : rows) {
-                    const std::int64_t bin = std::int64_t(row[at]) - kLowest;
-                    fine[std::size_t(bin)] += add;  // add is 1, or -1 modulo 2^32
-                    coarse[std::size_t(bin >> 8)] += add;
-                    below += bin < median ? std::int32_t(add) : 0;
+            slide_median_row(
+                histogram, rows, shape.x, in.strides[2], r,
+                [](T value) { return std::int64_t(value) - kLowest; },
+                [](std::int64_t bin) { return T(bin + kLowest); }, out.row(z, y, c),
+                out.strides[2]);
+        }
+    });
+}
+
+// Other types for larger radii: the values of a tile of rows and its margins are replaced by
+// their ranks among the tile's distinct values, and the ranks are the bins. Tiles keep the
+// histogram small enough to stay in cache; their margins are sorted twice or more.
+template <typename T>
+void median_channel_ranked(const VolumeView<const T>& in, const VolumeView<T>& out,
+                           std::int64_t r) {
+    const Shape& shape = in.shape;
+    const std::int64_t side = 2 * r + 1;
+    const std::vector<std::int64_t> zs = clamped_offsets(shape.z, r);
+    const std::vector<std::int64_t> ys = clamped_offsets(shape.y, r);
+    // Tiles of about kTileVoxels with their margins, square in z and y.
+    constexpr std::int64_t kTileVoxels = std::int64_t(1) << 18;
+    const std::int64_t across = std::max<std::int64_t>(
+        std::int64_t(std::sqrt(double(kTileVoxels) / double(shape.x))) - 2 * r, 8);
+    const std::int64_t tile_z = std::min(across, shape.z);
+    const std::int64_t tile_y = std::min(across, shape.y);
+    const std::int64_t tiles_z = (shape.z + tile_z - 1) / tile_z;
+    const std::int64_t tiles_y = (shape.y + tile_y - 1) / tile_y;
+    const std::int64_t region =
+        std::min(tile_z + 2 * r, shape.z) * std::min(tile_y + 2 * r, shape.y) * shape.x;
+    const std::string what = "a median tile of " + std::to_string(region) + " voxels per thread";
+    if (region > std::numeric_limits<std::uint32_t>::max())
+        throw LimitError(what + " is too large");
+    // Per voxel: its (value, index) pair, rank, distinct value and bin.
+    checked_allocation(
+        {region,
+         std::int64_t(sizeof(std::pair<T, std::uint32_t>) + sizeof(T) + 2 * sizeof(std::uint32_t)),
+         thread_count()},
+        what);
+    parallel_for(0, shape.c * tiles_z * tiles_y, 1, [&](std::int64_t begin, std::int64_t end) {
+        std::vector<std::pair<T, std::uint32_t>> sorted;
+        std::vector<std::uint32_t> ranks;
+        std::vector<T> distinct;
+        std::vector<const std::uint32_t*> rows(static_cast<std::size_t>(side * side));
+        for (std::int64_t item = begin; item < end; ++item) {
+            const std::int64_t c = item / (tiles_z * tiles_y);
+            const std::int64_t z0 = (item / tiles_y) % tiles_z * tile_z;
+            const std::int64_t y0 = item % tiles_y * tile_y;
+            const std::int64_t z1 = std::min(z0 + tile_z, shape.z);
+            const std::int64_t y1 = std::min(y0 + tile_y, shape.y);
+            // The source rows the tile's windows read: its own and r more each side.
+            const std::int64_t mz0 = std::max<std::int64_t>(z0 - r, 0);
+            const std::int64_t my0 = std::max<std::int64_t>(y0 - r, 0);
+            const std::int64_t mz1 = std::min(z1 + r, shape.z);
+            const std::int64_t my1 = std::min(y1 + r, shape.y);
+            const std::int64_t ny = my1 - my0;
+            sorted.clear();
+            for (std::int64_t z = mz0; z < mz1; ++z)
+                for (std::int64_t y = my0; y < my1; ++y) {
+                    const T* row = in.row(z, y, c);
+                    const std::int64_t first = ((z - mz0) * ny + (y - my0)) * shape.x;
+                    for (std::int64_t x = 0; x < shape.x; ++x)
+                        sorted.emplace_back(row[x * in.strides[2]], std::uint32_t(first + x));
                 }
-            };
-            for (std::int64_t x = -r; x <= r; ++x)
-                update(x, 1);
-            T* dst = out.row(z, y, c);
-            for (std::int64_t x = 0; x < shape.x; ++x) {
-                if (x > 0) {
-                    update(x - 1 - r, std::uint32_t(-1));
-                    update(x + r, 1);
-                }
-                // Down while more than `rank` values lie below, up while the bin ends before
-                // the rank: then `median` holds the value of rank `rank`.
-                while (below > rank) {
-                    if ((median & 255) == 0 && median >= 256 &&
-                        below - std::int64_t(coarse[std::size_t((median >> 8) - 1)]) > rank) {
-                        median -= 256;
-                        below -= coarse[std::size_t(median >> 8)];
-                    } else {
-                        --median;
-                        below -= fine[std::size_t(median)];
-                    }
-                }
-                while (below + std::int64_t(fine[std::size_t(median)]) <= rank) {
-                    if ((median & 255) == 0 &&
-                        below + std::int64_t(coarse[std::size_t(median >> 8)]) <= rank) {
-                        below += coarse[std::size_t(median >> 8)];
-                        median += 256;
-                    } else {
-                        below += fine[std::size_t(median)];
-                        ++median;
-                    }
-                }
-                dst[x * out.strides[2]] = T(median + kLowest);
+            std::sort(sorted.begin(), sorted.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+            ranks.resize(sorted.size());
+            distinct.clear();
+            for (const auto& [value, index] : sorted) {
+                if (distinct.empty() || distinct.back() < value) distinct.push_back(value);
+                ranks[index] = std::uint32_t(distinct.size() - 1);
             }
-            for (std::int64_t x = shape.x - 1 - r; x <= shape.x - 1 + r; ++x)
-                update(x, std::uint32_t(-1));
+            SlidingHistogram histogram(std::int64_t(distinct.size()));
+            for (std::int64_t z = z0; z < z1; ++z)
+                for (std::int64_t y = y0; y < y1; ++y) {
+                    for (std::int64_t k = 0; k < side * side; ++k) {
+                        const std::int64_t sz = zs[std::size_t(z * side + k / side)] - mz0;
+                        const std::int64_t sy = ys[std::size_t(y * side + k % side)] - my0;
+                        rows[std::size_t(k)] = ranks.data() + (sz * ny + sy) * shape.x;
+                    }
+                    slide_median_row(
+                        histogram, rows, shape.x, 1, r,
+                        [](std::uint32_t bin) { return std::int64_t(bin); },
+                        [&](std::int64_t bin) { return distinct[std::size_t(bin)]; },
+                        out.row(z, y, c), out.strides[2]);
+                }
         }
     });
 }
@@ -270,9 +391,9 @@ void median_channel(const VolumeView<const T>& in, const VolumeView<T>& out, std
 // From this radius on, 8/16-bit data take the sliding histogram: forgetful selection costs
 // O(side^6) per voxel, the histogram O(side^2).
 constexpr std::int64_t kHistogramRadius = 3;
-// From this radius on, other types select each window's median with std::nth_element,
-// O(side^3) per voxel: on f32 it overtakes forgetful selection between radius 4 and 5.
-constexpr std::int64_t kSelectRadius = 5;
+// From this radius on, other types take ranks as bins; forgetful selection costs O(side^6)
+// per voxel.
+constexpr std::int64_t kRankedRadius = 2;
 // (2r + 1)^3 stays below 2^31: window counts fit the histograms' 32-bit bins.
 constexpr std::int64_t kMaxRadius = 640;
 
@@ -290,18 +411,20 @@ Volume median(const Volume& volume, std::int64_t radius) {
     visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         const VolumeView<const T> in = volume.view<T>();
-        // Forgetful selection needs r >= 1; NaN has no place in a min/max order, so such
-        // volumes keep the general selection.
         if constexpr (sizeof(T) <= 2) {
             if (radius >= kHistogramRadius) {
                 median_channel_histogram<T>(in, out.mutable_view<T>(), radius);
                 return;
             }
         }
-        if (radius >= 1 && radius < kSelectRadius && !has_nan(in))
+        // NaN has no place in a min/max order nor among ranks, so such volumes keep the
+        // general selection, as does radius 0.
+        if (radius == 0 || has_nan(in))
+            median_channel<T>(in, out.mutable_view<T>(), radius);
+        else if (radius < kRankedRadius)
             median_channel_blocks<T>(in, out.mutable_view<T>(), radius);
         else
-            median_channel<T>(in, out.mutable_view<T>(), radius);
+            median_channel_ranked<T>(in, out.mutable_view<T>(), radius);
     });
     return out;
 }

@@ -123,12 +123,14 @@ def main(folder):
     for dtype in DTYPES:
         median_case("random_" + dtype, 1)
     median_case("random_uint16", 2)
-    # Larger radii: the sliding histogram (8/16-bit) and per-window selection (other types).
+    # Larger radii: sliding histograms of values (8/16-bit) and of ranks (other types).
     median_case("mri", 3)
     median_case("random_uint8", 4)
     median_case("random_int16", 3)
     median_case("random_uint16", 5)
     median_case("random_float32", 5)
+    median_case("random_float64", 2)
+    median_case("random_uint32", 3)
     median_case("random_int32", 6)
     # Projections: every mode along every axis.
     modes = ["max", "min", "mean", "sum", "std"]

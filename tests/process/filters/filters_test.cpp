@@ -191,19 +191,12 @@ double window_median(const Volume& volume, std::int64_t z, std::int64_t y, std::
     return window[window.size() / 2];
 }
 
-template <typename T>
-void expect_medians_of_windows(const Shape& shape, std::int64_t radius, bool with_nan = false) {
-    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + " radius " +
+// Every voxel of median(volume, radius) against its sorted window; windows with a NaN are
+// skipped, and more than half must be compared.
+void expect_medians_equal_windows(const Volume& volume, std::int64_t radius) {
+    const Shape& shape = volume.shape();
+    SCOPED_TRACE(std::string(pixel_type_name(volume.pixel_type())) + " radius " +
                  std::to_string(radius) + " x " + std::to_string(shape.x));
-    Volume volume = make_volume<T>(shape, [](auto z, auto y, auto x, auto c) {
-        const std::uint64_t hash =
-            std::uint64_t((((z * 977 + y) * 983 + x) * 3 + c) * 0x9E3779B97F4A7C15ull) >> 40;
-        if constexpr (std::is_floating_point_v<T>)
-            return T(double(hash % 2001) / 7.0 - 100.0);
-        else
-            return T(hash);  // wraps to the whole range of the 8 and 16-bit types
-    });
-    if (with_nan) volume.mutable_view<T>().row(1, 2, 0)[3] = std::numeric_limits<T>::quiet_NaN();
     const Volume out = median(volume, radius);
     ASSERT_EQ(out.pixel_type(), volume.pixel_type());
     std::int64_t compared = 0;
@@ -220,18 +213,31 @@ void expect_medians_of_windows(const Shape& shape, std::int64_t radius, bool wit
     EXPECT_GT(compared, shape.values() / 2);
 }
 
+template <typename T>
+void expect_medians_of_windows(const Shape& shape, std::int64_t radius, bool with_nan = false) {
+    Volume volume = make_volume<T>(shape, [](auto z, auto y, auto x, auto c) {
+        const std::uint64_t hash =
+            std::uint64_t((((z * 977 + y) * 983 + x) * 3 + c) * 0x9E3779B97F4A7C15ull) >> 40;
+        if constexpr (std::is_floating_point_v<T>)
+            return T(double(hash % 2001) / 7.0 - 100.0);
+        else
+            return T(hash);  // wraps to the whole range of the 8 and 16-bit types
+    });
+    if (with_nan) volume.mutable_view<T>().row(1, 2, 0)[3] = std::numeric_limits<T>::quiet_NaN();
+    expect_medians_equal_windows(volume, radius);
+}
+
 TEST(MedianTest, EqualsTheSortedWindowAcrossBlocksTypesAndRadii) {
     // Rows of several 64-byte blocks plus a partial one, two interleaved channels (strided
-    // rows), every pixel type's lane count, radius 1 and 2.
+    // rows), every pixel type's lane count: radius 1 and, for 8/16-bit data, 2.
     expect_medians_of_windows<std::uint8_t>({4, 5, 150, 2}, 1);
     expect_medians_of_windows<std::int8_t>({3, 4, 70, 1}, 1);
     expect_medians_of_windows<std::uint16_t>({5, 6, 77, 2}, 1);
     expect_medians_of_windows<std::int16_t>({4, 4, 33, 1}, 2);
     expect_medians_of_windows<std::uint32_t>({3, 5, 40, 1}, 1);
-    expect_medians_of_windows<std::int32_t>({3, 3, 17, 2}, 2);
+    expect_medians_of_windows<std::int32_t>({3, 3, 17, 2}, 1);
     expect_medians_of_windows<float>({4, 5, 37, 1}, 1);
     expect_medians_of_windows<double>({3, 4, 19, 2}, 1);
-    expect_medians_of_windows<double>({5, 5, 5, 1}, 2);  // windows wider than the volume
 }
 
 TEST(MedianTest, SlidingHistogramsOfLargerRadiiEqualTheSortedWindow) {
@@ -243,9 +249,31 @@ TEST(MedianTest, SlidingHistogramsOfLargerRadiiEqualTheSortedWindow) {
     expect_medians_of_windows<std::uint16_t>({7, 8, 30, 2}, 3);
     expect_medians_of_windows<std::int16_t>({5, 6, 12, 1}, 4);
     expect_medians_of_windows<std::uint16_t>({3, 2, 4, 1}, 5);
-    // Other types select each window's median from radius 5 on.
+    // Other types from radius 2 on: ranks among each tile's distinct values are the bins.
+    expect_medians_of_windows<std::int32_t>({3, 3, 17, 2}, 2);
+    expect_medians_of_windows<double>({5, 5, 5, 1}, 2);  // windows wider than the volume
     expect_medians_of_windows<float>({3, 4, 13, 2}, 5);
     expect_medians_of_windows<std::int32_t>({2, 3, 12, 1}, 5);
+}
+
+TEST(MedianTest, RankedMediansAcrossTilesEqualTheSortedWindow) {
+    // Rows of 1400 voxels make tiles of 8 x 8 rows at radius 3, so this volume has four, each
+    // ranking its own margins. Few distinct values (many ties) in one channel; in the other,
+    // infinities, both zeros and values far apart, so ranks are far from values.
+    const Shape shape{9, 10, 1400, 2};
+    const Volume few = make_volume<std::int32_t>(shape, [](auto z, auto y, auto x, auto c) {
+        return std::int32_t((z * 7 + y * 5 + x * 3 + c) % 5) - 2;
+    });
+    expect_medians_equal_windows(few, 3);
+    const Volume spread = make_volume<float>(shape, [](auto z, auto y, auto x, auto c) {
+        const std::uint64_t hash =
+            std::uint64_t((((z * 977 + y) * 983 + x) * 3 + c) * 0x9E3779B97F4A7C15ull) >> 40;
+        constexpr float kSpecial[] = {std::numeric_limits<float>::infinity(),
+                                      -std::numeric_limits<float>::infinity(), -0.0f, 0.0f};
+        if (hash % 7 == 0) return kSpecial[hash % 4];
+        return float(std::ldexp(double(hash % 1000) - 500.0, int(hash % 200) - 100));
+    });
+    expect_medians_equal_windows(spread, 3);
 }
 
 TEST(MedianTest, FloatsWithNaNKeepTheWindowsWithout) {
