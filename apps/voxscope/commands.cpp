@@ -38,14 +38,48 @@ std::vector<std::filesystem::path> input_files(const std::string& input) {
     return {path};
 }
 
-void refuse_to_overwrite_input(const std::string& input, const std::string& output) {
-    std::error_code error;
-    if (!std::filesystem::exists(output, error)) return;
-    for (const auto& file : input_files(input)) {
-        if (std::filesystem::equivalent(file, output, error)) {
-            throw vox::ValueError(fmt::format("refusing to write '{}': it is the input", output));
+// Refuses a write that would replace one of `inputs`: the output itself, or the data file
+// a detached header (.nhdr, .mhd) writes next to it.
+void refuse_to_overwrite(const std::vector<std::filesystem::path>& inputs,
+                         const std::string& output, const vox::WriteOptions& options) {
+    std::vector<std::string> files{output};
+    try {
+        files = vox::files_written(output, options);
+    } catch (const vox::ValueError&) {
+        // An unknown extension: the write will say so, once the input is ruled out.
+    }
+    for (const std::string& written : files) {
+        std::error_code error;
+        if (!std::filesystem::exists(written, error)) continue;
+        for (const auto& file : inputs) {
+            if (!std::filesystem::equivalent(file, written, error)) continue;
+            if (written == output) {
+                throw vox::ValueError(
+                    fmt::format("refusing to write '{}': it is the input", output));
+            }
+            throw vox::ValueError(
+                fmt::format("refusing to write '{}': its data file '{}' is part of the input",
+                            output, written));
         }
     }
+}
+
+// "scan.nhdr" or, with a detached data file, "scan.nhdr and scan.raw".
+std::string written_names(const std::string& output, const vox::WriteOptions& options) {
+    return fmt::format("{}", fmt::join(vox::files_written(output, options), " and "));
+}
+
+// Opens the input of a command that writes a volume to `output`. The output named as the
+// input is refused before the read; any file the write would replace that the read opened
+// (a detached header's data file, a slice, an archive) after it.
+vox::Volume open_input(const std::string& input, const vox::ReadOptions& read_options,
+                       const std::string& output, const vox::WriteOptions& write_options) {
+    refuse_to_overwrite(input_files(input), output, write_options);
+    const vox::ReadRecord record;
+    vox::Volume volume = vox::open_volume(input, read_options);
+    const std::vector<std::string> read = record.files();
+    refuse_to_overwrite({read.begin(), read.end()}, output, write_options);
+    return volume;
 }
 
 // In exact mode a type change must keep every value: the range must fit, and floats may
@@ -101,13 +135,12 @@ int run_info(const std::string& path, const vox::ReadOptions& read_options, bool
 }
 
 int run_convert(const ConvertOptions& options, const vox::ReadOptions& read_options) {
-    refuse_to_overwrite_input(options.input, options.output);
-    vox::Volume volume = vox::open_volume(options.input, read_options);
+    vox::Volume volume = open_input(options.input, read_options, options.output, options.write);
     if (!options.dtype.empty()) volume = change_type(volume, options.dtype, options.cast);
     vox::write_volume(volume, options.output, options.write);
     const vox::Shape& shape = volume.shape();
-    fmt::print("wrote {}: {} x {} x {} x {} {}, {}\n", options.output, shape.z, shape.y, shape.x,
-               shape.c, vox::pixel_type_name(volume.pixel_type()),
+    fmt::print("wrote {}: {} x {} x {} x {} {}, {}\n", written_names(options.output, options.write),
+               shape.z, shape.y, shape.x, shape.c, vox::pixel_type_name(volume.pixel_type()),
                vox::format_bytes(volume.size_bytes()));
     return 0;
 }
@@ -126,14 +159,14 @@ int run_process(const ProcessOptions& options, const vox::ReadOptions& read_opti
     }
     if (steps.empty()) throw vox::ValueError("no steps given (see 'voxscope ops')");
     vox::validate_steps(steps);  // before reading: a typo should not cost a load
-    refuse_to_overwrite_input(options.input, options.output);
-    vox::Volume volume = vox::open_volume(options.input, read_options);
+    vox::Volume volume = open_input(options.input, read_options, options.output, options.write);
     const vox::Volume result = vox::apply_steps(std::move(volume), steps);
     vox::write_volume(result, options.output, options.write);
     const vox::Shape& shape = result.shape();
-    fmt::print("wrote {}: {} x {} x {} x {} {}, {} ({})\n", options.output, shape.z, shape.y,
-               shape.x, shape.c, vox::pixel_type_name(result.pixel_type()),
-               vox::format_bytes(result.size_bytes()), vox::steps_to_json(steps));
+    fmt::print("wrote {}: {} x {} x {} x {} {}, {} ({})\n",
+               written_names(options.output, options.write), shape.z, shape.y, shape.x, shape.c,
+               vox::pixel_type_name(result.pixel_type()), vox::format_bytes(result.size_bytes()),
+               vox::steps_to_json(steps));
     return 0;
 }
 
@@ -283,8 +316,9 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
 }
 
 int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_options) {
-    if (!options.output.empty()) refuse_to_overwrite_input(options.input, options.output);
-    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    const vox::Volume volume = options.output.empty()
+                                   ? vox::open_volume(options.input, read_options)
+                                   : open_input(options.input, read_options, options.output, {});
     if (options.channel < 0 || options.channel >= volume.shape().c) {
         throw vox::ValueError(fmt::format("--channel {} is out of range: the volume has {}",
                                           options.channel, volume.shape().c));

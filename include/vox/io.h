@@ -71,6 +71,31 @@ struct WriteOptions {
 /// @throw ValueError for an unknown extension or option, IoError if writing fails.
 void write_volume(const Volume& volume, std::string_view path, const WriteOptions& options = {});
 
+/// Every file write_volume(volume, path, options) creates or replaces: `path`, and for a
+/// detached header (.nhdr, .mhd) its data file next to it ("scan.raw", "scan.raw.gz",
+/// "scan.zraw"). Callers check these against their inputs before they write.
+/// @throw ValueError as write_volume does for an unknown extension or compression.
+std::vector<std::string> files_written(std::string_view path, const WriteOptions& options = {});
+
+/// Records the files that reads open while it is alive, on any thread: headers, detached
+/// and paired data files, slices, zip archives. A caller that must never write over its
+/// input compares them with files_written(). Records nest: an outer one also receives
+/// what an inner one saw.
+class ReadRecord {
+public:
+    ReadRecord();
+    ~ReadRecord();
+    ReadRecord(const ReadRecord&) = delete;
+    ReadRecord& operator=(const ReadRecord&) = delete;
+
+    /// Paths as the reads opened them, in order, with repeats.
+    std::vector<std::string> files() const;
+
+private:
+    std::vector<std::string> m_files;
+    std::vector<std::string>* m_outer = nullptr;
+};
+
 /// One supported format, for `voxscope formats` and the docs.
 struct FormatInfo {
     std::string name;

@@ -27,6 +27,9 @@ struct Format {
     /// Writes a volume to `path` (atomically, with AtomicFile). Null if it cannot be written.
     void (*write)(const Volume& volume, const std::string& path,
                   const WriteOptions& options) = nullptr;
+    /// The data file a write of `path` creates next to it (a detached header's), or "".
+    /// Null: the format writes one file.
+    std::string (*data_file)(const std::string& path, const WriteOptions& options) = nullptr;
 };
 
 // One per folder in src/io/.

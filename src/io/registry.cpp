@@ -181,7 +181,15 @@ Volume open_volume(std::string_view path, const ReadOptions& options) {
     return io::read_file(io::Source::open(text), options);
 }
 
-void write_volume(const Volume& volume, std::string_view path, const WriteOptions& options) {
+namespace {
+
+const io::Format& writer_for(std::string_view path) {
+    if (path.find("::") != std::string_view::npos) {
+        throw ValueError(
+            fmt::format("cannot write '{}': writing into a zip archive is not "
+                        "supported; write a file and zip it",
+                        path));
+    }
     const io::Format* format = io::find_by_extension(path);
     if (format == nullptr || format->write == nullptr) {
         std::vector<std::string> writable;
@@ -193,9 +201,26 @@ void write_volume(const Volume& volume, std::string_view path, const WriteOption
         throw ValueError(fmt::format("cannot write '{}': unknown extension (writable: {})", path,
                                      fmt::join(writable, " ")));
     }
+    return *format;
+}
+
+}  // namespace
+
+std::vector<std::string> files_written(std::string_view path, const WriteOptions& options) {
+    const io::Format& format = writer_for(path);
+    std::vector<std::string> files{std::string(path)};
+    if (format.data_file != nullptr) {
+        std::string data = format.data_file(std::string(path), options);
+        if (!data.empty()) files.push_back(std::move(data));
+    }
+    return files;
+}
+
+void write_volume(const Volume& volume, std::string_view path, const WriteOptions& options) {
+    const io::Format& format = writer_for(path);
     if (volume.empty())
         throw ValueError(fmt::format("cannot write '{}': the volume is empty", path));
-    format->write(volume, std::string(path), options);
+    format.write(volume, std::string(path), options);
 }
 
 std::vector<FormatInfo> format_catalog() {

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <libdeflate.h>
 
+#include "vox/io.h"
 #include "vox/parallel.h"
 
 namespace vox::io {
@@ -61,7 +62,18 @@ void check_byte_limit(const std::string& name, std::int64_t bytes, std::string_v
     }
 }
 
+// The record that reads add their files to, if one is alive (ReadRecord); reads may run on
+// worker threads (slices).
+std::mutex g_record_mutex;
+std::vector<std::string>* g_record = nullptr;
+
+void record_read(const std::string& path) {
+    const std::lock_guard lock(g_record_mutex);
+    if (g_record != nullptr) g_record->push_back(path);
+}
+
 std::shared_ptr<Source::Impl> open_file(const std::string& path, const std::string& name) {
+    record_read(path);
     auto impl = std::make_shared<Source::Impl>();
     impl->name = name;
     impl->file_path = path;
@@ -102,6 +114,7 @@ struct ZipCloser {
 std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
                                               const std::string& member) {
     const std::string name = archive_path + std::string(kZipSeparator) + member;
+    record_read(archive_path);
     int error_code = 0;
     std::unique_ptr<zip_t, ZipCloser> archive(
         zip_open(archive_path.c_str(), ZIP_RDONLY, &error_code));
@@ -140,6 +153,31 @@ std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
 }
 
 }  // namespace
+
+}  // namespace vox::io
+
+namespace vox {
+
+ReadRecord::ReadRecord() {
+    const std::lock_guard lock(io::g_record_mutex);
+    m_outer = io::g_record;
+    io::g_record = &m_files;
+}
+
+ReadRecord::~ReadRecord() {
+    const std::lock_guard lock(io::g_record_mutex);
+    io::g_record = m_outer;
+    if (m_outer != nullptr) m_outer->insert(m_outer->end(), m_files.begin(), m_files.end());
+}
+
+std::vector<std::string> ReadRecord::files() const {
+    const std::lock_guard lock(io::g_record_mutex);
+    return m_files;
+}
+
+}  // namespace vox
+
+namespace vox::io {
 
 Source Source::open(std::string_view path) {
     const std::size_t separator = path.find(kZipSeparator);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -197,6 +198,67 @@ TEST_F(SourceTest, RegistryErrors) {
                 .starts_with("cannot write '" + path("x.xyz") + "': unknown extension (writable: "))
             << error.what();
     }
+}
+
+TEST_F(SourceTest, FilesWrittenNameDetachedDataFiles) {
+    const auto files = [&](const std::string& name, const std::string& compression = "") {
+        WriteOptions options;
+        options.compression = compression;
+        return files_written(path(name), options);
+    };
+    EXPECT_EQ(files("a.tif"), std::vector<std::string>{path("a.tif")});
+    EXPECT_EQ(files("a.nrrd"), std::vector<std::string>{path("a.nrrd")});
+    EXPECT_EQ(files("a.mha", "deflate"), std::vector<std::string>{path("a.mha")});
+    EXPECT_EQ(files("a.nhdr"), (std::vector<std::string>{path("a.nhdr"), path("a.raw")}));
+    EXPECT_EQ(files("a.nhdr", "gzip"),
+              (std::vector<std::string>{path("a.nhdr"), path("a.raw.gz")}));
+    EXPECT_EQ(files("A.MHD"), (std::vector<std::string>{path("A.MHD"), path("A.raw")}));
+    EXPECT_EQ(files("a.mhd", "deflate"), (std::vector<std::string>{path("a.mhd"), path("a.zraw")}));
+    // What files_written names is what the writers write.
+    const Volume volume = Volume::allocate({2, 3, 4, 1}, PixelType::u16);
+    for (const auto& [name, compression] :
+         {std::pair{"w.nhdr", "gzip"}, {"w.mhd", "none"}, {"v.mhd", "deflate"}}) {
+        WriteOptions options;
+        options.compression = compression;
+        write_volume(volume, path(name), options);
+        for (const std::string& file : files_written(path(name), options))
+            EXPECT_TRUE(std::filesystem::exists(file)) << file;
+    }
+    EXPECT_THROW(files("a.nhdr", "zstd"), ValueError);
+    VOX_EXPECT_THROW_MSG(files("a.zip::b.tif"), ValueError,
+                         "cannot write '" + path("a.zip::b.tif") +
+                             "': writing into a zip archive is not supported; write a file and "
+                             "zip it");
+    EXPECT_THROW(write_volume(volume, path("a.zip::b.tif")), ValueError);
+    EXPECT_FALSE(std::filesystem::exists(path("a.zip::b.tif")));
+}
+
+TEST_F(SourceTest, ReadRecordsListEveryFileAReadOpens) {
+    const Volume volume = Volume::allocate({2, 3, 4, 1}, PixelType::u16);
+    write_volume(volume, path("scan.nhdr"));
+    write_volume(volume, path("scan.mha"));
+    std::vector<std::string> outer_files;
+    {
+        const ReadRecord outer;
+        {
+            const ReadRecord inner;
+            open_volume(path("scan.nhdr"));
+            const std::vector<std::string> files = inner.files();
+            EXPECT_NE(std::find(files.begin(), files.end(), path("scan.nhdr")), files.end());
+            EXPECT_NE(std::find(files.begin(), files.end(), path("scan.raw")), files.end());
+            EXPECT_EQ(std::find(files.begin(), files.end(), path("scan.mha")), files.end());
+        }
+        open_volume(path("scan.mha"));
+        outer_files = outer.files();
+    }
+    // The outer record has the inner one's files too; none is kept once both are gone.
+    EXPECT_NE(std::find(outer_files.begin(), outer_files.end(), path("scan.raw")),
+              outer_files.end());
+    EXPECT_NE(std::find(outer_files.begin(), outer_files.end(), path("scan.mha")),
+              outer_files.end());
+    const ReadRecord later;
+    open_volume(path("scan.mha"));
+    EXPECT_EQ(later.files(), std::vector<std::string>{path("scan.mha")});
 }
 
 }  // namespace

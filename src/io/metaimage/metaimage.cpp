@@ -573,17 +573,27 @@ std::vector<std::byte> zlib_compress(std::span<const std::byte> bytes, int level
     return output;
 }
 
-void write_metaimage(const Volume& volume, const std::string& path, const WriteOptions& options) {
+// Whether a write compresses its data. @throw ValueError for another compression.
+bool compresses_data(const std::string& path, const WriteOptions& options) {
     const std::string compression = lower(options.compression);
-    bool compressed = false;
-    if (compression == "deflate" || compression == "gzip" || compression == "zlib") {
-        compressed = true;
-    } else if (!compression.empty() && compression != "none") {
+    if (compression == "deflate" || compression == "gzip" || compression == "zlib") return true;
+    if (!compression.empty() && compression != "none") {
         throw ValueError(
             fmt::format("cannot write '{}': MetaImage compression must be none or "
                         "deflate (got '{}')",
                         path, options.compression));
     }
+    return false;
+}
+
+// ITK's naming: "scan.mhd" with "scan.raw", or "scan.zraw" when compressed.
+std::string metaimage_data_file(const std::string& path, const WriteOptions& options) {
+    if (!has_extension(path, ".mhd")) return {};
+    return path.substr(0, path.size() - 4) + (compresses_data(path, options) ? ".zraw" : ".raw");
+}
+
+void write_metaimage(const Volume& volume, const std::string& path, const WriteOptions& options) {
+    const bool compressed = compresses_data(path, options);
     const Shape& shape = volume.shape();
     const Spacing& spacing = volume.spacing();
     std::vector<std::byte> data;
@@ -631,15 +641,10 @@ void write_metaimage(const Volume& volume, const std::string& path, const WriteO
             write_voxels(file, volume, /*interleave=*/true);
         }
     };
-    if (has_extension(path, ".mhd")) {
-        // ITK's naming: "scan.mhd" with "scan.raw", or "scan.zraw" when compressed.
-        const std::size_t slash = path.rfind('/');
-        const std::string folder = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-        std::string stem = path.substr(folder.size());
-        stem.resize(stem.size() - 4);
-        const std::string data_name = stem + (compressed ? ".zraw" : ".raw");
-        text += fmt::format("ElementDataFile = {}\n", data_name);
-        AtomicFile data_file(folder + data_name);
+    const std::string data_path = metaimage_data_file(path, options);
+    if (!data_path.empty()) {
+        text += fmt::format("ElementDataFile = {}\n", data_path.substr(data_path.rfind('/') + 1));
+        AtomicFile data_file(data_path);
         write_data(data_file);
         data_file.commit();
         AtomicFile header_file(path);
@@ -657,8 +662,8 @@ void write_metaimage(const Volume& volume, const std::string& path, const WriteO
 }  // namespace
 
 const Format& metaimage_format() {
-    static const Format format{
-        "MetaImage", {".mha", ".mhd"}, &sniff_metaimage, &read_metaimage, &write_metaimage};
+    static const Format format{"MetaImage",     {".mha", ".mhd"}, &sniff_metaimage,
+                               &read_metaimage, &write_metaimage, &metaimage_data_file};
     return format;
 }
 

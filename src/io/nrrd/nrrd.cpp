@@ -867,17 +867,27 @@ std::string vector_text(double a, double b, double c) {
     return fmt::format("({},{},{})", format_double(a), format_double(b), format_double(c));
 }
 
-void write_nrrd(const Volume& volume, const std::string& path, const WriteOptions& options) {
+// Whether a write gzips its data. @throw ValueError for another compression.
+bool gzips_data(const std::string& path, const WriteOptions& options) {
     const std::string compression = lower(options.compression);
-    bool gzip_data = false;
-    if (compression == "gzip" || compression == "deflate") {
-        gzip_data = true;
-    } else if (!compression.empty() && compression != "none" && compression != "raw") {
+    if (compression == "gzip" || compression == "deflate") return true;
+    if (!compression.empty() && compression != "none" && compression != "raw") {
         throw ValueError(
             fmt::format("cannot write '{}': NRRD compression must be none or gzip "
                         "(got '{}')",
                         path, options.compression));
     }
+    return false;
+}
+
+// A detached header's data file sits next to it: "scan.nhdr" -> "scan.raw" or "scan.raw.gz".
+std::string nrrd_data_file(const std::string& path, const WriteOptions& options) {
+    if (!has_extension(path, ".nhdr")) return {};
+    return path.substr(0, path.size() - 5) + (gzips_data(path, options) ? ".raw.gz" : ".raw");
+}
+
+void write_nrrd(const Volume& volume, const std::string& path, const WriteOptions& options) {
+    const bool gzip_data = gzips_data(path, options);
     const Shape& shape = volume.shape();
     const bool channels = shape.c > 1;
     std::string text = "NRRD0004\n";
@@ -918,16 +928,10 @@ void write_nrrd(const Volume& volume, const std::string& path, const WriteOption
         if (spacing.known && !unit.empty())
             text += fmt::format("space units: \"{}\" \"{}\" \"{}\"\n", unit, unit, unit);
     }
-    const bool detached = has_extension(path, ".nhdr");
-    if (detached) {
-        // The data file sits next to the header: "scan.nhdr" -> "scan.raw" or "scan.raw.gz".
-        const std::size_t slash = path.rfind('/');
-        const std::string folder = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-        std::string stem = path.substr(folder.size());
-        stem.resize(stem.size() - 5);
-        const std::string data_name = stem + (gzip_data ? ".raw.gz" : ".raw");
-        text += fmt::format("data file: {}\n", data_name);
-        AtomicFile data(folder + data_name);
+    const std::string data_path = nrrd_data_file(path, options);
+    if (!data_path.empty()) {
+        text += fmt::format("data file: {}\n", data_path.substr(data_path.rfind('/') + 1));
+        AtomicFile data(data_path);
         if (gzip_data) {
             data.write(gzip(packed_bytes(volume, true), options.level));
         } else {
@@ -953,7 +957,8 @@ void write_nrrd(const Volume& volume, const std::string& path, const WriteOption
 }  // namespace
 
 const Format& nrrd_format() {
-    static const Format format{"NRRD", {".nrrd", ".nhdr"}, &sniff_nrrd, &read_nrrd, &write_nrrd};
+    static const Format format{"NRRD",     {".nrrd", ".nhdr"}, &sniff_nrrd,
+                               &read_nrrd, &write_nrrd,        &nrrd_data_file};
     return format;
 }
 
