@@ -89,6 +89,22 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
     return message + " (see 'voxscope --help')";
 }
 
+// An empty value ("--threshold ''") would read as the option left out: refuse it instead.
+void refuse_empty_values(const CLI::App& command) {
+    for (const CLI::Option* option : command.get_options()) {
+        if (option->get_type_size() == 0) continue;  // a flag
+        for (const std::string& value : option->results()) {
+            if (value.empty()) {
+                throw CLI::ValidationError(option->get_name(),
+                                           "the value is empty; leave the option out for its "
+                                           "default");
+            }
+        }
+    }
+    for (const CLI::App* subcommand : command.get_subcommands())
+        refuse_empty_values(*subcommand);
+}
+
 void print_error(const std::string& message) {
     std::fflush(stdout);
     fmt::print(stderr, "voxscope: error: {}\n", message);
@@ -106,7 +122,7 @@ int main(int argc, char** argv) {
 
     GlobalOptions global;
     app.add_option("--threads", global.threads, "Worker threads (default: all cores)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(voxscope::whole_number());
     app.add_option("--max-memory", global.max_memory,
                    "Largest volume to allocate, e.g. 4G (default: 80% of RAM)");
     app.add_flag("-q,--quiet", global.quiet, "No progress bar");
@@ -172,7 +188,8 @@ int main(int argc, char** argv) {
     hist_command->add_option("--bins", hist.bins, "Number of bins for float data (default 256)");
     hist_command->add_flag("--cdf", hist.cdf, "Also print the cumulative distribution");
     hist_command->add_flag("--json", hist.json, "Print JSON (schema voxscope.hist/1)");
-    hist_command->add_option("--channel", hist.channel, "One channel (default: all together)");
+    hist_command->add_option("--channel", hist.channel, "One channel (default: all together)")
+        ->check(voxscope::whole_number());
     hist_command->add_flag("--per-channel", hist.per_channel,
                            "One histogram per channel over shared bins (skimage channel_axis=-1)");
     hist_command->add_option("--source-range", hist.source_range,
@@ -196,10 +213,13 @@ int main(int argc, char** argv) {
         "--versions", compare.versions,
         "';'-separated versions, each process steps (default \"gamma:0.5;gamma:1.5\")");
     compare_command->add_option("--axis", compare.axis, "z (default: a plane), y (a row) or x");
-    compare_command->add_option("--index", compare.index,
-                                "Voxel index along the axis (default: middle)");
-    compare_command->add_option("--channel", compare.channel,
-                                "The channel to compare (needed for multi-channel volumes)");
+    compare_command
+        ->add_option("--index", compare.index, "Voxel index along the axis (default: middle)")
+        ->check(voxscope::whole_number());
+    compare_command
+        ->add_option("--channel", compare.channel,
+                     "The channel to compare (needed for multi-channel volumes)")
+        ->check(voxscope::whole_number());
     compare_command->add_option("--bins", compare.bins,
                                 "Histogram bins (default 256, as matplotlib's hist)");
 
@@ -215,8 +235,10 @@ int main(int argc, char** argv) {
     labels_command->add_option(
         "--threshold", labels.threshold,
         "Label the voxels above otsu, li, yen, triangle, mean or a number first");
-    labels_command->add_option("--channel", labels.channel,
-                               "The channel to threshold and measure (default 0)");
+    labels_command
+        ->add_option("--channel", labels.channel,
+                     "The channel to threshold and measure (default 0)")
+        ->check(voxscope::whole_number());
     labels_command->add_option("--connectivity", labels.connectivity, "6, 18 or 26 (default)");
     labels_command->add_option("--min-voxels", labels.min_voxels,
                                "Leave out regions smaller than this (default 1)");
@@ -231,8 +253,9 @@ int main(int argc, char** argv) {
         app, "slice", "Draw one plane in physical proportions (PNG, SVG or PDF)", slice.input,
         slice.output, "Output figure: .png, .svg or .pdf", slice.display, slice_read);
     slice_command->add_option("--axis", slice.axis, "z (default: a plane), y (a row) or x");
-    slice_command->add_option("--index", slice.index,
-                              "Voxel index along the axis (default: middle)");
+    slice_command
+        ->add_option("--index", slice.index, "Voxel index along the axis (default: middle)")
+        ->check(voxscope::whole_number());
     slice_command->add_option("--position", slice.position,
                               "Physical position along the axis, in the spacing's unit");
     slice_command->add_flag("--indicator", slice.indicator,
@@ -267,8 +290,9 @@ int main(int argc, char** argv) {
         channels.input, channels.output, "Output figure: .png, .svg or .pdf", channels.display,
         channels_read);
     channels_command->add_option("--axis", channels.axis, "z (default: a plane), y (a row) or x");
-    channels_command->add_option("--index", channels.index,
-                                 "Voxel index along the axis (default: middle)");
+    channels_command
+        ->add_option("--index", channels.index, "Voxel index along the axis (default: middle)")
+        ->check(voxscope::whole_number());
 
     ProjectOptions project;
     ReadFlags project_read;
@@ -294,8 +318,10 @@ int main(int argc, char** argv) {
     animate_command->add_option("--sweep", animate.sweep,
                                 "One frame per value of one op parameter: OP=START:STOP:COUNT or "
                                 "OP.PARAM=START:STOP:COUNT, e.g. gamma=0.2:2:10");
-    animate_command->add_option("--index", animate.index,
-                                "Plane of --versions/--sweep along the axis (default: middle)");
+    animate_command
+        ->add_option("--index", animate.index,
+                     "Plane of --versions/--sweep along the axis (default: middle)")
+        ->check(voxscope::whole_number());
     animate_command->add_flag("--label", animate.label,
                               "Label each frame (default for --versions/--sweep)");
     animate_command->add_flag("--no-label", animate.no_label, "No frame labels");
@@ -320,6 +346,7 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+        refuse_empty_values(app);
     } catch (const CLI::CallForHelp&) {
         std::fputs(app.help().c_str(), stdout);
         return 0;

@@ -58,7 +58,8 @@ CLI::App* add_mesh_command(CLI::App& app, MeshFlags& flags, ReadFlags& read) {
         ->required();
     command->add_option("--level", flags.level,
                         "Iso level: a value, pNN (percentile) or otsu; values above it are inside");
-    command->add_option("--channel", flags.channel, "Channel of a multichannel volume");
+    command->add_option("--channel", flags.channel, "Channel of a multichannel volume")
+        ->check(voxscope::whole_number());
     command->add_option("--label", flags.label,
                         "Surface of the voxels equal to this label (a mask's 1, a label volume)");
     command->add_flag("--all-labels", flags.all_labels,

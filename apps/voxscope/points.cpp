@@ -23,7 +23,11 @@ std::pair<double, double> parse_range(const std::string& text) {
     }
     const double lower = parse_number(parts[0], "--range");
     const double upper = parse_number(parts[1], "--range");
-    if (std::isnan(lower) || std::isnan(upper) || lower > upper) {
+    for (std::size_t i = 0; i < 2; ++i) {
+        if (std::isnan(i == 0 ? lower : upper))
+            throw vox::ValueError(fmt::format("--range: '{}' is not a number", parts[i]));
+    }
+    if (lower > upper) {
         throw vox::ValueError(fmt::format("--range: LOW must not be above HIGH, got '{}'", text));
     }
     return {lower, upper};
@@ -68,8 +72,10 @@ CLI::App* add_points_command(CLI::App& app, PointsFlags& flags, ReadFlags& read)
                         "Distance between planes (default: the z spacing)");
     command->add_option("--xy-scale", flags.xy_scale,
                         "Distance between pixels in a plane (default: the y and x spacing)");
-    command->add_option("--channel", flags.channel,
-                        "The channel to threshold (needed for multichannel volumes)");
+    command
+        ->add_option("--channel", flags.channel,
+                     "The channel to threshold (needed for multichannel volumes)")
+        ->check(voxscope::whole_number());
     command->add_flag("--ascii", flags.ascii, "ASCII PLY instead of binary");
     add_read_flags(*command, read);
     return command;

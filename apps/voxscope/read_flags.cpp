@@ -33,12 +33,26 @@ std::vector<Number> parse_list(const std::string& text, char separator, std::str
 
 }  // namespace
 
+const CLI::Validator& whole_number() {
+    static const CLI::Validator check(
+        [](std::string& text) -> std::string {
+            std::int64_t value = 0;
+            const auto [end, error] =
+                std::from_chars(text.data(), text.data() + text.size(), value);
+            if (error != std::errc() || end != text.data() + text.size() || value < 0)
+                return "must be a whole number from 0 up, got '" + text + "'";
+            return {};
+        },
+        "NONNEGATIVE");
+    return check;
+}
+
 void add_read_flags(CLI::App& command, ReadFlags& flags, const std::string& dtype_flag) {
     flags.dtype_flag = dtype_flag;
     command
         .add_option("--t", flags.time_point,
                     "Time point of 4D data (NIfTI, OME-TIFF, ImageJ), from 0")
-        ->check(CLI::NonNegativeNumber)
+        ->check(whole_number())
         ->group("Reading");
     command
         .add_flag("--time-as-channels", flags.time_as_channels,
@@ -62,7 +76,7 @@ void add_read_flags(CLI::App& command, ReadFlags& flags, const std::string& dtyp
         ->check(CLI::IsMember({"little", "big"}))
         ->group("Raw binary");
     command.add_option("--offset", flags.raw_offset, "Raw binary: bytes to skip first")
-        ->check(CLI::NonNegativeNumber)
+        ->check(whole_number())
         ->group("Raw binary");
 }
 

@@ -23,6 +23,10 @@ struct ReadFlags {
     std::string dtype_flag = "--dtype";
 };
 
+/// A check for indices and counts: a whole number from 0 up. CLI11's own range checks print
+/// their bounds as doubles of 300 digits.
+const CLI::Validator& whole_number();
+
 /// Adds --t, --time-as-channels, --canonical and the raw-binary flags to a command. The
 /// raw input's pixel type is `--dtype`, or `dtype_flag` where a command uses --dtype for
 /// its output (convert uses --in-dtype).

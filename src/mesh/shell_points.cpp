@@ -230,8 +230,11 @@ PointCloud shell_points(const Volume& volume, const ShellOptions& options) {
         options.xy_scale.value_or(spacing.zyx[2] * double(shape.x) / double(grid.columns));
 
     const std::int64_t plane_words = grid.rows * grid.words;
-    std::vector<Word> mask(
-        std::size_t(checked_product({grid.planes, plane_words}, "shell_points mask")), 0);
+    // The mask and the shell are alive together, then the shell and its transpose.
+    checked_allocation(
+        {grid.planes, plane_words, 2 * std::int64_t(sizeof(Word))},
+        fmt::format("the shell of {} planes of {}x{}", grid.planes, grid.rows, grid.columns));
+    std::vector<Word> mask(std::size_t(grid.planes * plane_words), 0);
     visit(volume.pixel_type(), [&](auto type) {
         build_mask<typename decltype(type)::type>(volume, options, grid, mask);
     });
@@ -306,6 +309,8 @@ PointCloud shell_points(const Volume& volume, const ShellOptions& options) {
     for (std::size_t x = 1; x < offsets.size(); ++x)
         offsets[x] += offsets[x - 1];
 
+    checked_allocation({offsets.back(), std::int64_t(sizeof(cloud.positions[0]))},
+                       fmt::format("a point cloud of {} points", offsets.back()));
     cloud.positions.resize(std::size_t(offsets.back()));
     // Coordinates in double, then float, as the tutorial scales numpy integers by a Python
     // float before astype(np.float32).

@@ -163,6 +163,29 @@ TEST(ShellPoints, ErrorsNameTheProblem) {
                          "shell_points: xy scale 0 is not positive");
 }
 
+TEST(ShellPoints, ResizesAndCloudsBeyondTheMemoryLimitAreRefused) {
+    const Volume volume = box({4, 4, 4, 1});
+    ShellOptions options = range(1, 1);
+    options.resize = std::array<std::int64_t, 2>{4000, 4000};
+    {
+        // Masks of 4 planes of 4000 x 4000 bits: 2 x 8 MB.
+        const vox::test::ScopedMemoryLimit limit(10 << 20);
+        VOX_EXPECT_THROW_MSG(vox::shell_points(volume, options), vox::LimitError,
+                             "the shell of 4 planes of 4000x4000 needs 15.4 MiB, over the memory "
+                             "limit of 10.0 MiB");
+    }
+    {
+        // The masks fit, but the shell has 4 planes of about 16 million points.
+        const vox::test::ScopedMemoryLimit limit(100 << 20);
+        try {
+            vox::shell_points(volume, options);
+            ADD_FAILURE() << "a point cloud over the limit was made";
+        } catch (const vox::LimitError& error) {
+            EXPECT_TRUE(std::string(error.what()).starts_with("a point cloud of ")) << error.what();
+        }
+    }
+}
+
 TEST(ShellPoints, EmptyMaskAndEmptyVolume) {
     EXPECT_TRUE(vox::shell_points(box({3, 3, 3, 1}), range(2, 9)).empty());
     EXPECT_TRUE(vox::shell_points(box({3, 3, 3, 1}), range(0.2, 0.8)).empty());
