@@ -246,7 +246,13 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
         if (!options.colormap.empty()) vox::colormap(options.colormap);
         if (options.json) throw vox::ValueError("--json prints numbers: leave it out with -o");
     }
+    if (options.per_channel && options.channel >= 0)
+        throw vox::ValueError("--per-channel draws every channel: leave out --channel");
     vox::Volume volume = vox::open_volume(options.input, read_options);
+    if (options.channel >= volume.shape().c) {
+        throw vox::ValueError(fmt::format("--channel {} is out of range: the volume has {}",
+                                          options.channel, volume.shape().c));
+    }
     if (options.channel >= 0) volume = volume.channel(options.channel);
     if (options.source_range != "image" && options.source_range != "dtype") {
         throw vox::ValueError(
@@ -280,6 +286,11 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
             cdfs.push_back(cumulative(column));
     }
     if (options.json) {
+        // A JSON number takes 16 bytes in the document, up to about 32 in its text, and more
+        // while both grow.
+        const std::int64_t numbers = std::int64_t(centers.size()) *
+                                     (1 + std::int64_t(counts.size()) * (options.cdf ? 2 : 1));
+        vox::checked_allocation({numbers, 64}, fmt::format("the JSON of {} bins", centers.size()));
         nlohmann::ordered_json document = {
             {"schema", "voxscope.hist/1"},
             {"source", options.input},
