@@ -27,7 +27,6 @@ namespace {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;
 
 constexpr const char* kExamples = R"(Examples:
   voxscope info sample:cells                     shape, dtype, spacing and value ranges
@@ -58,7 +57,7 @@ constexpr const char* kExamples = R"(Examples:
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
-Exit status: 0 on success, 1 on error, 2 on bad usage, 130 when interrupted.)";
+Exit status: 0 on success, 1 on error, 2 on bad usage, 130 when interrupted (143 for SIGTERM).)";
 
 struct GlobalOptions {
     int threads = 0;
@@ -389,7 +388,7 @@ int main(int argc, char** argv) {
         return run_samples();
     } catch (const vox::Interrupted&) {
         print_error("interrupted");
-        return kExitInterrupted;
+        return voxscope::interrupted_exit_status();
     } catch (const vox::Error& error) {
         print_error(error.what());
         return kExitError;

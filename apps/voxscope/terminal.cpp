@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 #include <fmt/format.h>
@@ -17,8 +18,27 @@ namespace {
 
 constexpr int kBarWidth = 30;
 
-void on_interrupt(int) {
-    vox::request_interrupt();
+volatile std::sig_atomic_t g_signal = SIGINT;
+std::timespec g_first{};
+
+double seconds_since(const std::timespec& start) {
+    std::timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+    return double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) * 1e-9;
+}
+
+void on_interrupt(int signal) {
+    if (!vox::interrupt_requested()) {
+        g_signal = signal;
+        ::clock_gettime(CLOCK_MONOTONIC, &g_first);
+        vox::request_interrupt();
+        return;
+    }
+    // `timeout` signals the process and then its group: the same stop twice at once. A
+    // second signal a moment later is the user insisting: terminate the default way.
+    if (seconds_since(g_first) < 0.5) return;
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
 }
 
 }  // namespace
@@ -40,8 +60,14 @@ void install_interrupt_handler() {
     struct sigaction action {};
     action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;  // the second Ctrl-C gets the default: terminate
-    sigaction(SIGINT, &action, nullptr);
+    // SIGTERM (kill, timeout) and SIGHUP (a closed terminal) stop the same way, so that
+    // temporary files are removed.
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP})
+        sigaction(signal, &action, nullptr);
+}
+
+int interrupted_exit_status() {
+    return 128 + int(g_signal);
 }
 
 std::int64_t parse_byte_size(std::string_view text) {

@@ -123,13 +123,17 @@ enum class RenderMethod : std::uint8_t {
     shear_warp,
 };
 
+/// The smallest RenderOptions::sample_distance, in voxels.
+inline constexpr double kMinSampleDistance = 0.01;
+
 /// Everything about a frame besides the volume and its channel display.
 struct RenderOptions {
     std::int64_t width = 512;
     std::int64_t height = 512;
     Camera camera;
     RenderMode mode = RenderMode::mip;
-    /// Distance between samples along a ray, in voxels of the finest spacing (> 0).
+    /// Distance between samples along a ray, in voxels of the finest spacing (at least
+    /// kMinSampleDistance).
     double sample_distance = 0.5;
     /// One per channel (a single entry applies to all); empty: the ramp.
     std::vector<TransferFunction> transfer;

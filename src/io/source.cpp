@@ -462,6 +462,7 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(const void* data, std::int64_t bytes) {
+    throw_if_interrupted();
     const auto* source = static_cast<const std::byte*>(data);
     while (bytes > 0) {
         const ssize_t written =
@@ -476,6 +477,7 @@ void AtomicFile::write(const void* data, std::int64_t bytes) {
 }
 
 void AtomicFile::commit() {
+    throw_if_interrupted();  // an interrupted write never replaces the target
     // The descriptor is closed whether or not fsync succeeds: it is given up either way, and
     // the destructor then only removes the temporary file.
     const bool synced = ::fsync(m_descriptor) == 0;

@@ -709,6 +709,7 @@ AnimationWriter::AnimationWriter(AnimationWriter&&) noexcept = default;
 AnimationWriter& AnimationWriter::operator=(AnimationWriter&&) noexcept = default;
 
 void AnimationWriter::add_frame(const Image& frame) {
+    throw_if_interrupted();
     Impl& impl = *m_impl;
     if (impl.finished) {
         throw ValueError(

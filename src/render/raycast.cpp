@@ -1001,11 +1001,18 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
         throw ValueError(fmt::format("the image size must be 1 to 16384 pixels a side, got {}x{}",
                                      options.width, options.height));
     }
-    if (!(options.sample_distance > 0.0) || !std::isfinite(options.sample_distance)) {
-        throw ValueError(fmt::format("the sample distance must be > 0 voxels, got {:g}",
-                                     options.sample_distance));
+    // Below a hundredth of a voxel, samples only repeat their neighbours' interpolation, and
+    // rays of billions of samples never end.
+    if (!(options.sample_distance >= kMinSampleDistance) ||
+        !std::isfinite(options.sample_distance)) {
+        throw ValueError(fmt::format("the sample distance must be at least {:g} voxels, got {:g}",
+                                     kMinSampleDistance, options.sample_distance));
     }
     const Camera& camera = options.camera;
+    if (!std::isfinite(camera.azimuth) || !std::isfinite(camera.roll)) {
+        throw ValueError(fmt::format("azimuth and roll must be finite degrees, got {:g} and {:g}",
+                                     camera.azimuth, camera.roll));
+    }
     if (!(camera.zoom > 0.0) || !std::isfinite(camera.zoom)) {
         throw ValueError(fmt::format("zoom must be > 0, got {:g}", camera.zoom));
     }

@@ -13,6 +13,7 @@
 #include "format.h"
 #include "test_util.h"
 #include "vox/io.h"
+#include "vox/parallel.h"
 
 namespace vox::io {
 namespace {
@@ -131,6 +132,27 @@ TEST_F(SourceTest, AtomicFileAppearsOnlyOnCommit) {
     EXPECT_EQ(file.position(), 8);
     file.commit();
     EXPECT_EQ(std::filesystem::file_size(path("out.bin")), 8u);
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(m_folder), {}), 1);
+}
+
+TEST_F(SourceTest, InterruptedWritesNeverReplaceTheTarget) {
+    write("out.bin", "old");
+    {
+        AtomicFile file(path("out.bin"));
+        file.write(std::string_view("new"));
+        request_interrupt();
+        EXPECT_THROW(file.commit(), Interrupted);
+        EXPECT_THROW(file.write(std::string_view("more")), Interrupted);
+        clear_interrupt();
+    }
+    // The target keeps its bytes and the temporary file is gone.
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(m_folder), {}), 1);
+    EXPECT_EQ(std::filesystem::file_size(path("out.bin")), 3u);
+    request_interrupt();
+    EXPECT_THROW(write_volume(Volume::allocate({2, 3, 4, 1}, PixelType::u16), path("v.tif"),
+                              {.compression = "zstd"}),
+                 Interrupted);
+    clear_interrupt();
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(m_folder), {}), 1);
 }
 

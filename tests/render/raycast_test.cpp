@@ -368,8 +368,19 @@ TEST(Raycast, BadOptions) {
     options.width = 16;
     options.sample_distance = 0.0;
     VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
-                         "the sample distance must be > 0 voxels, got 0");
+                         "the sample distance must be at least 0.01 voxels, got 0");
+    options.sample_distance = 1e-9;  // rays of billions of samples
+    VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
+                         "the sample distance must be at least 0.01 voxels, got 1e-09");
     options.sample_distance = 1.0;
+    options.camera.azimuth = std::nan("");
+    VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
+                         "azimuth and roll must be finite degrees, got nan and 0");
+    options.camera.azimuth = 0.0;
+    options.camera.roll = HUGE_VAL;
+    VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
+                         "azimuth and roll must be finite degrees, got 0 and inf");
+    options.camera.roll = 0.0;
     options.mode = RenderMode::isosurface;
     VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
                          "an isosurface needs a level");

@@ -16,6 +16,8 @@
 #include <pugixml.hpp>
 
 #include "tiff_internal.h"
+#include "vox/error.h"
+#include "vox/parallel.h"
 
 namespace vox::io::tiff {
 namespace {
@@ -428,6 +430,10 @@ void write_tiff(const Volume& input, const std::string& path, const WriteOptions
             ? shape.y
             : std::clamp<std::int64_t>(kStripBytes / row_bytes, 1, shape.y);
     for (std::int64_t page = 0; page < shape.z * shape.c; ++page) {
+        if (interrupt_requested()) {
+            TIFFClose(tiff);
+            throw Interrupted();
+        }
         // ImageJ: channels fastest (CZT); OME: XYZCT, planes of one channel in a row.
         const std::int64_t c = kind == Kind::imagej ? page % shape.c : page / shape.z;
         const std::int64_t z = kind == Kind::imagej ? page / shape.c : page % shape.z;
