@@ -38,6 +38,10 @@ VolumeStats compute_stats(const Volume& volume);
 /// The fast path behind info and rescaling: one read of the data.
 std::pair<double, double> min_max(const Volume& volume);
 
+/// Smallest and largest finite value over all channels (NaN and infinities ignored; NaN,
+/// NaN if none): the ends matplotlib scales an image to, as it masks invalid values.
+std::pair<double, double> finite_min_max(const Volume& volume);
+
 /// Exact percentiles of all values of the volume (every channel), with numpy's
 /// default "linear" method: for q in [0, 100], the value at virtual index
 /// (n - 1) * q / 100 of the sorted values, interpolated as numpy does. NaN values

@@ -61,23 +61,30 @@ constexpr bool kHasNaN = std::is_floating_point_v<T>;
 // Min and max of a run. `min < v` style comparisons skip NaN without a branch:
 // a NaN compares false and leaves the accumulator as it was. The AVX2 clone read 268 MB of
 // u16 in 7.7 against 8.4 ms on two Intel Xeon cores.
-template <typename T>
+// kFinite leaves infinities out too.
+template <typename T, bool kFinite = false>
 VOX_AVX2_CLONE void run_min_max(const T* data, std::int64_t length, std::int64_t stride, T& low,
                                 T& high) {
     T run_low = low;
     T run_high = high;
+    const auto keep = [](T value) {
+        if constexpr (kFinite && kHasNaN<T>)
+            return std::abs(value) <= std::numeric_limits<T>::max();  // false for NaN too
+        else
+            return true;
+    };
     if (stride == 1) {
 #pragma omp simd reduction(min : run_low) reduction(max : run_high)
         for (std::int64_t i = 0; i < length; ++i) {
             const T value = data[i];
-            run_low = value < run_low ? value : run_low;
-            run_high = value > run_high ? value : run_high;
+            run_low = keep(value) && value < run_low ? value : run_low;
+            run_high = keep(value) && value > run_high ? value : run_high;
         }
     } else {
         for (std::int64_t i = 0; i < length; ++i) {
             const T value = data[i * stride];
-            run_low = value < run_low ? value : run_low;
-            run_high = value > run_high ? value : run_high;
+            run_low = keep(value) && value < run_low ? value : run_low;
+            run_high = keep(value) && value > run_high ? value : run_high;
         }
     }
     low = run_low;
@@ -193,7 +200,7 @@ VolumeStats typed_stats(const VolumeView<const T>& view) {
     return stats;
 }
 
-template <typename T>
+template <typename T, bool kFinite = false>
 std::pair<double, double> typed_min_max(const VolumeView<const T>& view) {
     const BlockGrid grid(view.shape);
     struct Range {
@@ -207,7 +214,7 @@ std::pair<double, double> typed_min_max(const VolumeView<const T>& view) {
             Range& range = partials[std::size_t(block)];
             for_each_run(view, grid, block,
                          [&](const T* data, std::int64_t length, std::int64_t stride, auto) {
-                             run_min_max(data, length, stride, range.low, range.high);
+                             run_min_max<T, kFinite>(data, length, stride, range.low, range.high);
                          });
         }
     });
@@ -502,6 +509,13 @@ std::pair<double, double> min_max(const Volume& volume) {
     return visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         return typed_min_max(volume.view<T>());
+    });
+}
+
+std::pair<double, double> finite_min_max(const Volume& volume) {
+    return visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        return typed_min_max<T, true>(volume.view<T>());
     });
 }
 

@@ -63,11 +63,9 @@ struct ChannelScale {
     std::uint8_t index(double value) const {
         if (categorical) return label_index(value);
         if (std::isnan(value)) return 0;
-        double t;
-        if (high > low)
-            t = (value - low) / (high - low);
-        else
-            t = value >= high ? 1.0 : 0.0;
+        // low == high maps everything to the first entry, as matplotlib's Normalize does:
+        // a constant plane shows in the map's lowest colour, not in the figure's white.
+        double t = high > low ? (value - low) / (high - low) : 0.0;
         t = t > 0.0 ? (t < 1.0 ? t : 1.0) : 0.0;  // also turns NaN (inf / inf) into 0
         if (gamma != 1.0) t = std::pow(t, gamma);
         return index_of_normalized(t);
@@ -90,7 +88,8 @@ template <typename T>
 std::vector<std::uint8_t> make_lookup(const ChannelScale& scale) {
     constexpr std::int64_t kMin = std::numeric_limits<T>::min();
     constexpr std::int64_t kMax = std::numeric_limits<T>::max();
-    std::vector<std::uint8_t> lookup(static_cast<std::size_t>(kMax - kMin + 1));
+    std::vector<std::uint8_t> lookup(static_cast<std::size_t>(kMax - kMin + 1), 0);
+    if (!scale.categorical && !(scale.high > scale.low)) return lookup;  // all entry 0
     std::int64_t begin = kMin;
     std::int64_t end = kMax + 1;
     if (!scale.categorical) {
@@ -372,6 +371,13 @@ std::vector<ResolvedChannel> resolve_mapping(const Volume& volume, const Display
                 out.low = range.low;
                 out.high = range.high;
                 break;
+        }
+        // Infinities stay out of image and percentile ranges (matplotlib masks them): the
+        // ends are clamped to the finite values' (NaN when there are none).
+        if (needs_data && !(std::isfinite(out.low) && std::isfinite(out.high))) {
+            const auto [low, high] = finite_min_max(volume.channel(std::int64_t(c)));
+            out.low = std::isnan(low) ? low : std::clamp(out.low, low, high);
+            out.high = std::isnan(high) ? high : std::clamp(out.high, low, high);
         }
         // A channel with no numbers (empty, or all NaN) gets the neutral range 0..1.
         if (std::isnan(out.low) || std::isnan(out.high)) {

@@ -86,6 +86,22 @@ TEST(StatsTest, NaNIsCountedAndIgnoredInfinityTakesPart) {
     EXPECT_TRUE(std::isnan(none.mean));
 }
 
+TEST(StatsTest, FiniteMinMaxLeavesInfinitiesAndNaNOut) {
+    // Long enough for the vector loop and its tail, with the extremes in both.
+    std::vector<float> values(1000, 5.0f);
+    values[3] = -float(kInf);
+    values[10] = float(kNaN);
+    values[500] = -7.5f;
+    values[998] = 12.0f;
+    values[999] = float(kInf);
+    EXPECT_EQ(min_max(make_line<float>(values)), (std::pair{-kInf, kInf}));
+    EXPECT_EQ(finite_min_max(make_line<float>(values)), (std::pair{-7.5, 12.0}));
+    EXPECT_EQ(finite_min_max(make_line<double>({kInf, 1.0, -kInf})), (std::pair{1.0, 1.0}));
+    EXPECT_EQ(finite_min_max(make_line<std::int16_t>({-3, 9})), (std::pair{-3.0, 9.0}));
+    const auto [low, high] = finite_min_max(make_line<double>({kInf, -kInf, kNaN}));
+    EXPECT_TRUE(std::isnan(low) && std::isnan(high));
+}
+
 TEST(StatsTest, EmptyVolume) {
     const Volume empty = Volume::allocate({0, 3, 3, 2}, PixelType::u8);
     const VolumeStats stats = compute_stats(empty);

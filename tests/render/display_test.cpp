@@ -251,14 +251,34 @@ TEST(MapPlane, Gamma) {
               std::vector<Rgb>({gray(0), gray(128), gray(181), gray(255)}));
 }
 
-TEST(MapPlane, EqualLowAndHighIsAStep) {
+TEST(MapPlane, EqualLowAndHighIsTheFirstEntry) {
+    // matplotlib's Normalize gives 0 for every value when vmin == vmax.
     EXPECT_EQ(map_line(test::make_line<std::uint8_t>({4, 5, 6}),
                        one_channel("gray", DisplayRange::values(5, 5))),
-              std::vector<Rgb>({gray(0), gray(255), gray(255)}));
-    // A constant image: every voxel is >= high.
-    EXPECT_EQ(
-        map_line(test::make_line<float>({3.0f, 3.0f}), one_channel("gray", DisplayRange::image())),
-        std::vector<Rgb>({gray(255), gray(255)}));
+              std::vector<Rgb>({gray(0), gray(0), gray(0)}));
+    // A constant image shows in the map's lowest colour.
+    const Colormap& viridis = colormap("viridis");
+    EXPECT_EQ(map_line(test::make_line<float>({3.0f, 3.0f}),
+                       one_channel("viridis", DisplayRange::image())),
+              std::vector<Rgb>({viridis.table[0], viridis.table[0]}));
+}
+
+TEST(MapPlane, InfinitiesStayOutOfImageRanges) {
+    // matplotlib masks infinities before it scales: the range is that of the finite values,
+    // and infinities clamp to the ends.
+    const float inf = std::numeric_limits<float>::infinity();
+    const Volume line = test::make_line<float>({-inf, 0.0f, 2.0f, 4.0f, inf});
+    EXPECT_EQ(map_line(line, one_channel("gray", DisplayRange::image())),
+              std::vector<Rgb>({gray(0), gray(0), gray(128), gray(255), gray(255)}));
+    const std::vector<ResolvedChannel> resolved =
+        resolve_mapping(line, {{ChannelDisplay{"gray", DisplayRange::percentiles(0, 100)}}});
+    EXPECT_EQ(resolved[0].low, 0.0);
+    EXPECT_EQ(resolved[0].high, 4.0);
+    // Only infinities: the neutral range, as for only NaN.
+    const std::vector<ResolvedChannel> infinite = resolve_mapping(
+        test::make_line<double>({inf, -inf}), {{ChannelDisplay{"gray", DisplayRange::image()}}});
+    EXPECT_EQ(infinite[0].low, 0.0);
+    EXPECT_EQ(infinite[0].high, 1.0);
 }
 
 TEST(MapPlane, NanIsTheFirstEntry) {
