@@ -207,7 +207,17 @@ int run_slice(const SliceOptions& options, const vox::ReadOptions& read_options)
     if (!options.position.empty()) {
         // Voxel centres sit at index * spacing from the first one.
         const double position = parse_number(options.position, "--position");
-        index = std::int64_t(std::llround(position / volume.spacing().zyx[a]));
+        const double spacing = volume.spacing().zyx[a];
+        const double last = double(extent - 1) * spacing;
+        // Half a voxel beyond either centre still rounds to the end plane.
+        if (!(position >= -spacing / 2.0 && position <= last + spacing / 2.0)) {
+            throw vox::ValueError(fmt::format(
+                "--position {} is outside the volume: 0 to {:g} {}"
+                "along {}",
+                options.position, last,
+                volume.spacing().unit.empty() ? "" : volume.spacing().unit + " ", options.axis));
+        }
+        index = std::clamp<std::int64_t>(std::llround(position / spacing), 0, extent - 1);
     }
     const auto channels = vox::resolve_mapping(volume, display_mapping(volume, options.display));
     const vox::Panel panel = vox::slice_panel(volume, axis, index, channels);

@@ -606,6 +606,35 @@ std::vector<PanelBox> figure_panel_boxes(const std::vector<Panel>& panels,
     return boxes;
 }
 
+namespace {
+
+// Sizes cairo would refuse with "invalid matrix" or "invalid value", said in figure terms.
+void check_size(const std::vector<Panel>& panels, const Layout& layout, FigureFormat kind) {
+    for (std::size_t i = 0; i < panels.size(); ++i) {
+        const Placement& place = layout.panels[i];
+        if (!panels[i].histogram && (place.width < 1.0 || place.height < 1.0)) {
+            throw ValueError(fmt::format(
+                "a panel of {}x{} pixels would be drawn {:g}x{:g} pixels: the zoom is too small",
+                panels[i].image.width, panels[i].image.height, place.width, place.height));
+        }
+    }
+    // Cairo's image surfaces hold at most 32767 pixels a side.
+    constexpr double kMaxSide = 32767.0;
+    if (kind == FigureFormat::png) {
+        if (layout.width > kMaxSide || layout.height > kMaxSide) {
+            throw ValueError(
+                fmt::format("the figure would be {:g}x{:g} pixels, over the {:g} a "
+                            "side a PNG can have: lower the zoom",
+                            layout.width, layout.height, kMaxSide));
+        }
+        checked_allocation(
+            {std::int64_t(layout.width), std::int64_t(layout.height), 4},
+            fmt::format("a figure of {:g}x{:g} pixels", layout.width, layout.height));
+    }
+}
+
+}  // namespace
+
 FigureFormat figure_format(const std::string& path) {
     if (io::has_extension(path, ".png")) return FigureFormat::png;
     if (io::has_extension(path, ".svg")) return FigureFormat::svg;
@@ -618,6 +647,7 @@ void write_figure(const std::vector<Panel>& panels, const FigureOptions& options
     if (panels.empty()) throw ValueError("a figure needs at least one panel");
     const FigureFormat kind = figure_format(path);
     const Layout layout = lay_out(panels, options);
+    check_size(panels, layout, kind);
     io::AtomicFile file(path);
     Sink sink{&file, nullptr};
     Surface surface;

@@ -1001,6 +1001,9 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
         throw ValueError(fmt::format("the image size must be 1 to 16384 pixels a side, got {}x{}",
                                      options.width, options.height));
     }
+    // Float RGBA accumulators (16 bytes a pixel) and the 8-bit image.
+    checked_allocation({options.width, options.height, 20},
+                       fmt::format("a render of {}x{} pixels", options.width, options.height));
     // Below a hundredth of a voxel, samples only repeat their neighbours' interpolation, and
     // rays of billions of samples never end.
     if (!(options.sample_distance >= kMinSampleDistance) ||

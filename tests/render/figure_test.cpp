@@ -92,6 +92,31 @@ TEST(RenderFigureTest, PngSizeFollowsPhysicalProportions) {
                          "a figure needs at least one panel");
 }
 
+TEST(RenderFigureTest, SizesCairoCannotDrawAreNamed) {
+    const Volume volume = anisotropic();
+    const auto channels = resolve_mapping(volume, default_mapping(volume));
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "vox_figure_size_test.png").string();
+    const std::vector<Panel> panels{slice_panel(volume, Axis::x, 0, channels)};
+    FigureOptions options;
+    options.zoom = 0.01;  // cairo: "invalid matrix (not invertible)"
+    VOX_EXPECT_THROW_MSG(write_figure(panels, options, path), ValueError,
+                         "a panel of 20x10 pixels would be drawn 0x0 pixels: the zoom is too "
+                         "small");
+    options.zoom = 2000.0;  // cairo: "invalid value (typically too big)"
+    VOX_EXPECT_THROW_MSG(write_figure(panels, options, path), ValueError,
+                         "the figure would be 40024x40046 pixels, over the 32767 a side a PNG "
+                         "can have: lower the zoom");
+    options.zoom = 200.0;
+    {
+        const test::ScopedMemoryLimit limit(8 << 20);
+        VOX_EXPECT_THROW_MSG(write_figure(panels, options, path), LimitError,
+                             "a figure of 4024x4046 pixels needs 62.1 MiB, over the memory limit "
+                             "of 8.0 MiB");
+    }
+    EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 TEST(RenderFigureTest, MontageTakesEveryNthPlaneWithOneRange) {
     const Volume volume = anisotropic();
     const auto channels = resolve_mapping(volume, default_mapping(volume));

@@ -381,6 +381,14 @@ TEST(Raycast, BadOptions) {
     VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
                          "azimuth and roll must be finite degrees, got 0 and inf");
     options.camera.roll = 0.0;
+    {
+        const vox::test::ScopedMemoryLimit limit(1 << 20);
+        options.width = options.height = 1000;
+        VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::LimitError,
+                             "a render of 1000x1000 pixels needs 19.1 MiB, over the memory limit "
+                             "of 1.0 MiB");
+        options.width = options.height = 16;
+    }
     options.mode = RenderMode::isosurface;
     VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
                          "an isosurface needs a level");
