@@ -159,7 +159,8 @@ int main(int argc, char** argv) {
         "--compression", convert.write.compression,
         "none, deflate, lzw, packbits, zstd (TIFF); gzip (NIfTI, NRRD, MetaImage)");
     convert_command->add_option("--level", convert.write.level,
-                                "Compression level (default: the codec's)");
+                                "Compression level: deflate 1-12 (TIFF), gzip/deflate 0-12, zstd "
+                                "1-22 (default: the codec's)");
     add_read_flags(*convert_command, convert_read, "--in-dtype");
 
     ProcessOptions process;

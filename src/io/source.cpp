@@ -388,6 +388,25 @@ Source gunzip(const Source& source) {
     return decompressed;
 }
 
+void check_level(const std::string& path, const WriteOptions& options, std::string_view codec,
+                 int lowest, int highest) {
+    const int level = options.level;
+    if (level == -1) return;
+    if (codec == "none") {
+        throw ValueError(fmt::format(
+            "cannot write '{}': compression level {} given, but the data are not compressed", path,
+            level));
+    }
+    if (lowest > highest) {
+        throw ValueError(
+            fmt::format("cannot write '{}': {} has no levels, got level {}", path, codec, level));
+    }
+    if (level < lowest || level > highest) {
+        throw ValueError(fmt::format("cannot write '{}': {} levels are {} to {}, got {}", path,
+                                     codec, lowest, highest, level));
+    }
+}
+
 std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level) {
     std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> compressor(
         libdeflate_alloc_compressor(level < 0 ? 6 : std::clamp(level, 0, 12)),

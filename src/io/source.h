@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vox/io.h"
 #include "vox/volume.h"
 
 namespace vox::io {
@@ -67,6 +68,12 @@ bool is_gzip(std::span<const std::byte> head);
 /// memory limit; the result keeps the source's name and siblings.
 /// @throw FormatError for corrupt data, LimitError if it would exceed memory_limit().
 Source gunzip(const Source& source);
+
+/// Checks WriteOptions::level for a write with `codec` ("none", "deflate", "zstd"...),
+/// whose levels run from `lowest` to `highest` (lowest > highest: it has none).
+/// @throw ValueError "cannot write 'PATH': ..." for a level the codec does not have.
+void check_level(const std::string& path, const WriteOptions& options, std::string_view codec,
+                 int lowest = 1, int highest = 0);
 
 /// Gzip-compresses bytes (libdeflate) at `level` (-1: default).
 std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level = -1);

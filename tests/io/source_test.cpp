@@ -135,6 +135,39 @@ TEST_F(SourceTest, AtomicFileAppearsOnlyOnCommit) {
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(m_folder), {}), 1);
 }
 
+TEST_F(SourceTest, CompressionLevelsAreCheckedPerCodec) {
+    const Volume volume = Volume::allocate({2, 3, 4, 1}, PixelType::u16);
+    const auto write_with = [&](const std::string& name, const std::string& compression,
+                                int level) {
+        write_volume(volume, path(name), {.compression = compression, .level = level});
+    };
+    VOX_EXPECT_THROW_MSG(write_with("a.tif", "zstd", 23), ValueError,
+                         "cannot write '" + path("a.tif") + "': zstd levels are 1 to 22, got 23");
+    VOX_EXPECT_THROW_MSG(write_with("a.tif", "deflate", 0), ValueError,
+                         "cannot write '" + path("a.tif") + "': deflate levels are 1 to 12, got 0");
+    VOX_EXPECT_THROW_MSG(write_with("a.tif", "lzw", 3), ValueError,
+                         "cannot write '" + path("a.tif") + "': lzw has no levels, got level 3");
+    for (const char* name : {"a.tif", "a.npy", "a.nii", "a.nrrd", "a.mha"}) {
+        VOX_EXPECT_THROW_MSG(write_with(name, "", 5), ValueError,
+                             "cannot write '" + path(name) +
+                                 "': compression level 5 given, but the data are not compressed");
+    }
+    VOX_EXPECT_THROW_MSG(
+        write_with("a.nii.gz", "", 13), ValueError,
+        "cannot write '" + path("a.nii.gz") + "': gzip levels are 0 to 12, got 13");
+    VOX_EXPECT_THROW_MSG(
+        write_with("a.mhd", "deflate", -2), ValueError,
+        "cannot write '" + path("a.mhd") + "': deflate levels are 0 to 12, got -2");
+    EXPECT_TRUE(std::filesystem::is_empty(m_folder));
+    // The ends of each range write.
+    write_with("a.tif", "zstd", 22);
+    write_with("b.tif", "deflate", 1);
+    write_with("a.nii.gz", "", 0);
+    write_with("a.nrrd", "gzip", 12);
+    write_with("a.mha", "deflate", 0);
+    EXPECT_EQ(open_volume(path("a.nrrd")).shape(), volume.shape());
+}
+
 TEST_F(SourceTest, InterruptedWritesNeverReplaceTheTarget) {
     write("out.bin", "old");
     {

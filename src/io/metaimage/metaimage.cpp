@@ -594,6 +594,7 @@ std::string metaimage_data_file(const std::string& path, const WriteOptions& opt
 
 void write_metaimage(const Volume& volume, const std::string& path, const WriteOptions& options) {
     const bool compressed = compresses_data(path, options);
+    check_level(path, options, compressed ? "deflate" : "none", 0, 12);
     const Shape& shape = volume.shape();
     const Spacing& spacing = volume.spacing();
     std::vector<std::byte> data;

@@ -159,6 +159,10 @@ void write(const Volume& input, const std::string& path, const WriteOptions& opt
                 path, options.compression));
         }
     }
+    if (compress)
+        check_level(path, options, "gzip", 0, 12);
+    else
+        check_level(path, options, "none");
     const Volume volume = input.contiguous();
     const Shape& shape = volume.shape();
     for (const std::int64_t extent : {shape.x, shape.y, shape.z, shape.c}) {

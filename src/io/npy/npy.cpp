@@ -332,6 +332,7 @@ void write_npy(const Volume& volume, const std::string& path, const WriteOptions
         throw ValueError(fmt::format("cannot write '{}': .npy has no compression (got '{}')", path,
                                      options.compression));
     }
+    check_level(path, options, "none");
     const Shape& shape = volume.shape();
     std::vector<std::int64_t> dims{shape.z, shape.y, shape.x};
     if (shape.c > 1) dims.push_back(shape.c);

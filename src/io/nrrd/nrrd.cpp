@@ -888,6 +888,7 @@ std::string nrrd_data_file(const std::string& path, const WriteOptions& options)
 
 void write_nrrd(const Volume& volume, const std::string& path, const WriteOptions& options) {
     const bool gzip_data = gzips_data(path, options);
+    check_level(path, options, gzip_data ? "gzip" : "none", 0, 12);
     const Shape& shape = volume.shape();
     const bool channels = shape.c > 1;
     std::string text = "NRRD0004\n";

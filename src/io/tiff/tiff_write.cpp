@@ -50,7 +50,10 @@ struct Compression {
 Compression parse_compression(const std::string& path, const WriteOptions& options) {
     const std::string& name = options.compression;
     Compression result;
-    if (name.empty() || name == "none") return result;
+    if (name.empty() || name == "none") {
+        check_level(path, options, "none");
+        return result;
+    }
     if (name == "deflate" || name == "zlib") {
         result = {COMPRESSION_ADOBE_DEFLATE, "deflate"};
     } else if (name == "lzw") {
@@ -68,6 +71,12 @@ Compression parse_compression(const std::string& path, const WriteOptions& optio
         throw ValueError(
             fmt::format("cannot write '{}': this libtiff has no {} codec", path, name));
     }
+    if (result.code == COMPRESSION_ADOBE_DEFLATE)
+        check_level(path, options, "deflate", 1, 12);
+    else if (result.code == COMPRESSION_ZSTD)
+        check_level(path, options, "zstd", 1, 22);
+    else
+        check_level(path, options, result.name);  // lzw and packbits have no levels
     return result;
 }
 
