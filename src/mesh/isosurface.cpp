@@ -10,6 +10,7 @@
 #include "vox/isosurface.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -923,10 +924,58 @@ Mesh surface_in_box(const Volume& labels, std::int64_t label, const Box& box, in
 
 }  // namespace
 
+namespace {
+
+// NaN has no side of a level and infinities no gradient: marching cubes would write NaN
+// vertices and normals (as skimage does) into a file that looks fine.
+template <typename T>
+void check_finite(const Volume& volume) {
+    if constexpr (std::is_floating_point_v<T>) {
+        const VolumeView<const T> view = volume.view<T>();
+        std::atomic<std::int64_t> found{0};
+        parallel_for(0, view.shape.z, 1, [&](std::int64_t z0, std::int64_t z1) {
+            std::int64_t count = 0;
+            for (std::int64_t z = z0; z < z1; ++z)
+                for (std::int64_t y = 0; y < view.shape.y; ++y) {
+                    const T* row = view.row(z, y);
+                    for (std::int64_t x = 0; x < view.shape.x; ++x)
+                        count += std::isfinite(row[x * view.strides[2]]) ? 0 : 1;
+                }
+            found += count;
+        });
+        if (found > 0) {
+            throw ValueError(fmt::format(
+                "isosurface: {} of the {} values are NaN or infinite; marching cubes needs "
+                "numbers everywhere",
+                found.load(), view.shape.voxels()));
+        }
+    }
+}
+
+// Vertices are 32-bit floats: a spacing they cannot hold would put them at 0 or inf.
+void check_spacing_fits(const Volume& volume, int step) {
+    const Shape& shape = volume.shape();
+    const std::int64_t extents[3] = {shape.z, shape.y, shape.x};
+    for (std::size_t axis = 0; axis < 3; ++axis) {
+        const double spacing = volume.spacing().zyx[axis] * step;
+        if (spacing < double(std::numeric_limits<float>::min()) ||
+            spacing * double(extents[axis] + 1) > double(std::numeric_limits<float>::max())) {
+            throw ValueError(
+                fmt::format("isosurface: a spacing of {:g} along {} does not fit "
+                            "32-bit float vertices",
+                            volume.spacing().zyx[axis], "zyx"[axis]));
+        }
+    }
+}
+
+}  // namespace
+
 Mesh isosurface(const Volume& volume, const IsosurfaceOptions& options) {
     check_single_channel(volume, "isosurface");
     check_step(options.step);
+    check_spacing_fits(volume, options.step);
     return visit(volume.pixel_type(), [&]<typename T>(std::type_identity<T>) {
+        check_finite<T>(volume);
         return extract<T>(volume, options.level, options.step, options.normals,
                           options.close_borders);
     });
@@ -935,6 +984,7 @@ Mesh isosurface(const Volume& volume, const IsosurfaceOptions& options) {
 Mesh label_surface(const Volume& labels, std::int64_t label, int step, bool normals) {
     check_integer_labels(labels);
     check_step(step);
+    check_spacing_fits(labels, step);
     const std::map<std::int64_t, Box> boxes = label_boxes(labels, label);
     Mesh mesh;
     mesh.unit = unit_of(labels);
@@ -946,6 +996,7 @@ Mesh label_surfaces(const Volume& labels, int step, bool normals,
                     std::vector<std::int64_t>* labels_found) {
     check_integer_labels(labels);
     check_step(step);
+    check_spacing_fits(labels, step);
     const std::map<std::int64_t, Box> boxes = label_boxes(labels, std::nullopt);
     const Colormap& colors = colormap("labels");
     Mesh merged;

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -229,6 +230,20 @@ PointCloud shell_points(const Volume& volume, const ShellOptions& options) {
     const double scale_x =
         options.xy_scale.value_or(spacing.zyx[2] * double(shape.x) / double(grid.columns));
 
+    // Points are 32-bit floats: a scale they cannot hold would put every point at 0 or inf.
+    for (const auto& [scale, extent, what] :
+         {std::tuple{scale_z, grid.planes, "plane distance"},
+          std::tuple{scale_y, grid.rows, "row distance"},
+          std::tuple{scale_x, grid.columns, "column distance"}}) {
+        const double last = scale * double(extent - 1);
+        if (scale < double(std::numeric_limits<float>::min()) ||
+            last > double(std::numeric_limits<float>::max())) {
+            throw ValueError(
+                fmt::format("shell_points: a {} of {:g} does not fit 32-bit float "
+                            "coordinates",
+                            what, scale));
+        }
+    }
     const std::int64_t plane_words = grid.rows * grid.words;
     // The mask and the shell are alive together, then the shell and its transpose.
     checked_allocation(

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "test_util.h"
 #include "vox/parallel.h"
 
@@ -242,6 +244,24 @@ TEST(Isosurface, Errors) {
     const vox::Volume floats = vox::Volume::allocate({4, 4, 4, 1}, vox::PixelType::f32);
     VOX_EXPECT_THROW_MSG(vox::label_surface(floats, 1), vox::ValueError,
                          "label surfaces need an integer volume, not f32");
+    // NaN and infinities would give NaN vertices and normals, as skimage does.
+    for (const float bad :
+         {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+        vox::Volume holed = vox::Volume::allocate({4, 4, 4, 1}, vox::PixelType::f32);
+        holed.mutable_view<float>()(1, 2, 3) = bad;
+        VOX_EXPECT_THROW_MSG(vox::isosurface(holed, {.level = 0.5}), vox::ValueError,
+                             "isosurface: 1 of the 64 values are NaN or infinite; marching cubes "
+                             "needs numbers everywhere");
+    }
+    vox::Volume far = vox::Volume::allocate({4, 4, 4, 1}, vox::PixelType::u8);
+    far.set_spacing({{1e300, 1.0, 1.0}, "mm", true});
+    VOX_EXPECT_THROW_MSG(vox::isosurface(far, {}), vox::ValueError,
+                         "isosurface: a spacing of 1e+300 along z does not fit 32-bit float "
+                         "vertices");
+    far.set_spacing({{1.0, 1.0, 1e-300}, "mm", true});
+    VOX_EXPECT_THROW_MSG(vox::label_surfaces(far), vox::ValueError,
+                         "isosurface: a spacing of 1e-300 along x does not fit 32-bit float "
+                         "vertices");
 }
 
 TEST(LabelSurface, ClosedSurfacesOfEachLabelEvenAtTheBorder) {

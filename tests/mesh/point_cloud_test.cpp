@@ -158,6 +158,16 @@ TEST(ShellPoints, ErrorsNameTheProblem) {
     VOX_EXPECT_THROW_MSG(vox::shell_points(volume, options), vox::ValueError,
                          "shell_points: slice thickness -0.5 is not positive");
     options = range(0, 1);
+    options.slice_thickness = 1e300;  // every z coordinate inf
+    VOX_EXPECT_THROW_MSG(vox::shell_points(volume, options), vox::ValueError,
+                         "shell_points: a plane distance of 1e+300 does not fit 32-bit float "
+                         "coordinates");
+    options = range(0, 1);
+    options.xy_scale = 1e-300;  // every x and y 0
+    VOX_EXPECT_THROW_MSG(vox::shell_points(volume, options), vox::ValueError,
+                         "shell_points: a row distance of 1e-300 does not fit 32-bit float "
+                         "coordinates");
+    options = range(0, 1);
     options.xy_scale = 0.0;
     VOX_EXPECT_THROW_MSG(vox::shell_points(volume, options), vox::ValueError,
                          "shell_points: xy scale 0 is not positive");

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -186,6 +187,29 @@ void write(const Volume& input, const std::string& path, const WriteOptions& opt
             norms[std::size_t(column)] = std::sqrt(sum);
         }
         if (!spacing.known) zooms = norms;
+    }
+    // NIfTI-1 keeps spacing and affine in 32-bit floats: a value they cannot hold would read
+    // back as 0 (taken as 1 mm, as nibabel does) or as inf.
+    const auto fits_float = [](double value) {
+        const double size = std::abs(value);
+        return value == 0.0 || (size >= double(std::numeric_limits<float>::denorm_min()) &&
+                                size <= double(std::numeric_limits<float>::max()));
+    };
+    for (const double zoom : zooms) {
+        if (spacing.known && !fits_float(zoom)) {
+            throw ValueError(
+                fmt::format("cannot write '{}': spacing {:g} does not fit NIfTI-1's 32-bit floats",
+                            path, zoom));
+        }
+    }
+    if (given) {
+        for (const double value : *given) {
+            if (!fits_float(value)) {
+                throw ValueError(fmt::format(
+                    "cannot write '{}': affine value {:g} does not fit NIfTI-1's 32-bit floats",
+                    path, value));
+            }
+        }
     }
     for (double& zoom : zooms) {
         if (!(zoom > 0.0) || !std::isfinite(zoom)) zoom = 1.0;

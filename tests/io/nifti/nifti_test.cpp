@@ -184,6 +184,34 @@ TEST_F(NiftiTest, RejectsUnsupportedTypesByName) {
                          "uint8, int8, uint16, int16, uint32, int32, float32, float64, RGB24)");
 }
 
+TEST_F(NiftiTest, SpacingAndAffinesBeyondFloat32AreRefused) {
+    // pixdim 0 reads back as 1 mm (as nibabel does) and inf as unknown: both silently wrong.
+    Volume volume = Volume::allocate({2, 2, 2, 1}, PixelType::u8);
+    volume.set_spacing({{1e-50, 1.0, 1.0}, "mm", true});
+    VOX_EXPECT_THROW_MSG(write_volume(volume, path("tiny.nii")), ValueError,
+                         "cannot write '" + path("tiny.nii") +
+                             "': spacing 1e-50 does not fit NIfTI-1's 32-bit floats");
+    volume.set_spacing({{1.0, 1e300, 1.0}, "mm", true});
+    VOX_EXPECT_THROW_MSG(write_volume(volume, path("huge.nii.gz")), ValueError,
+                         "cannot write '" + path("huge.nii.gz") +
+                             "': spacing 1e+300 does not fit NIfTI-1's 32-bit floats");
+    volume.set_spacing({{2.0, 1.0, 1.0}, "mm", true});
+    Affine affine{};
+    for (int i = 0; i < 4; ++i)
+        affine[std::size_t(i * 5)] = 1.0;
+    affine[3] = 1e40;  // an x offset
+    volume.set_affine(affine);
+    VOX_EXPECT_THROW_MSG(write_volume(volume, path("far.nii")), ValueError,
+                         "cannot write '" + path("far.nii") +
+                             "': affine value 1e+40 does not fit NIfTI-1's 32-bit floats");
+    EXPECT_FALSE(std::filesystem::exists(path("tiny.nii")));
+    // The smallest normal float still fits.
+    volume.set_affine(std::nullopt);
+    volume.set_spacing({{1.2e-38, 1.0, 1.0}, "mm", true});
+    write_volume(volume, path("small.nii"));
+    EXPECT_FLOAT_EQ(float(open_volume(path("small.nii")).spacing().zyx[0]), 1.2e-38f);
+}
+
 TEST_F(NiftiTest, ChoosesATimePointOrMapsTimeToChannels) {
     Bytes file = nifti1_header({2, 1, 1, 3}, 2, false);
     append<std::uint8_t>(file, {1, 2, 3, 4, 5, 6});
