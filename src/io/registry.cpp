@@ -100,7 +100,18 @@ std::string known_extensions() {
 }
 
 Volume read_file(const Source& opened, const ReadOptions& options) {
-    if (options.raw) return read_raw(opened, *options.raw);
+    if (options.raw) {
+        // A file whose name and first bytes both say it is a known format is not raw data:
+        // its header would be read as voxels. (Either alone may be chance.)
+        const Format* by_name = find_by_extension(opened.name());
+        if (by_name != nullptr && by_name == find_by_content(opened.head(kSniffBytes))) {
+            throw ValueError(
+                fmt::format("'{}' is a {} file: the raw layout (--shape, --dtype) "
+                            "is for raw binary only; leave it out",
+                            opened.name(), by_name->name));
+        }
+        return read_raw(opened, *options.raw);
+    }
     Source source = opened;
     std::vector<std::byte> head = source.head(kSniffBytes);
     if (is_zip(head)) throw_zip_needs_member(source);

@@ -237,6 +237,16 @@ TEST_F(SourceTest, RawFilesWithAnExplicitLayout) {
         open_volume(path("v.raw"), options), FormatError,
         "'" + path("v.raw") +
             "': the raw layout needs 2x2x3 u16 (24 B) at offset 0 but the file has 12 B");
+    // A file that is a known format by name and by content is not read as raw bytes...
+    write_volume(Volume::allocate({1, 2, 3, 1}, PixelType::u16), path("v.nii"));
+    options.raw->shape = {1, 2, 3, 1};
+    VOX_EXPECT_THROW_MSG(open_volume(path("v.nii"), options), ValueError,
+                         "'" + path("v.nii") +
+                             "' is a NIfTI file: the raw layout (--shape, --dtype) is for raw "
+                             "binary only; leave it out");
+    // ...but either alone may be chance: the same bytes named .raw read as raw.
+    std::filesystem::copy_file(path("v.nii"), path("header.raw"));
+    EXPECT_EQ(open_volume(path("header.raw"), options).shape(), (Shape{1, 2, 3, 1}));
 }
 
 TEST_F(SourceTest, RegistryErrors) {
