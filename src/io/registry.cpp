@@ -29,13 +29,39 @@ bool is_glob(std::string_view path) {
            path.find("::") == std::string_view::npos;
 }
 
+// Whether a file in a folder of slices can be one: TIFF or DICOM by name, or a name DICOM
+// exports use (no extension, or digits after the last dot, as in UIDs). Notes, figures and
+// spreadsheets beside the slices are skipped.
+bool may_be_slice(const std::filesystem::path& file) {
+    const std::string name = file.filename().string();
+    if (name.starts_with(".")) return false;
+    std::string extension = file.extension().string();
+    if (extension.empty()) return true;
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    if (std::all_of(extension.begin() + 1, extension.end(),
+                    [](unsigned char c) { return std::isdigit(c) != 0; }))
+        return true;
+    return extension == ".tif" || extension == ".tiff" || extension == ".dcm" ||
+           extension == ".dicom" || extension == ".ima";
+}
+
 std::vector<std::string> expand(const std::string& path) {
     std::vector<std::string> files;
     if (is_directory(path)) {
+        std::int64_t skipped = 0;
         for (const auto& entry : std::filesystem::directory_iterator(path)) {
-            const std::string name = entry.path().filename().string();
-            if (entry.is_regular_file() && !name.starts_with("."))
+            if (!entry.is_regular_file()) continue;
+            if (may_be_slice(entry.path()))
                 files.push_back(entry.path().string());
+            else
+                skipped += entry.path().filename().string().starts_with(".") ? 0 : 1;
+        }
+        if (files.empty() && skipped > 0) {
+            throw IoError(
+                fmt::format("cannot read '{}': no TIFF or DICOM slices in the folder "
+                            "({} other file{})",
+                            path, skipped, skipped == 1 ? "" : "s"));
         }
     } else {
         glob_t matches{};
@@ -182,9 +208,11 @@ Volume open_volume(std::string_view path, const ReadOptions& options) {
     if (text.empty()) throw ValueError("empty path");
     if (io::is_glob(text) || io::is_directory(text)) {
         const std::vector<std::string> files = io::expand(text);
-        const std::vector<std::byte> head = io::Source::open(files.front()).head(io::kSniffBytes);
-        if (io::dicom_format().sniff != nullptr && io::dicom_format().sniff(head)) {
-            return io::read_dicom_series(files, options);
+        // A series may sort after a stray file (README before a0.dcm): look at a few.
+        for (std::size_t i = 0; i < std::min<std::size_t>(files.size(), 8); ++i) {
+            const std::vector<std::byte> head = io::Source::open(files[i]).head(io::kSniffBytes);
+            if (io::dicom_format().sniff != nullptr && io::dicom_format().sniff(head))
+                return io::read_dicom_series(files, options);
         }
         if (files.size() == 1) return io::read_file(io::Source::open(files.front()), options);
         return io::read_tiff_slices(files, options);

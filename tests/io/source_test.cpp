@@ -249,6 +249,23 @@ TEST_F(SourceTest, RawFilesWithAnExplicitLayout) {
     EXPECT_EQ(open_volume(path("header.raw"), options).shape(), (Shape{1, 2, 3, 1}));
 }
 
+TEST_F(SourceTest, FoldersOfSlicesSkipFilesThatCannotBeSlices) {
+    std::filesystem::create_directories(m_folder / "slices");
+    const Volume plane = test::make_volume<std::uint8_t>(
+        {1, 2, 3, 1}, [](auto, auto y, auto x, auto) { return std::uint8_t(y * 3 + x); });
+    write_volume(plane, path("slices/z1.tif"));
+    write_volume(plane, path("slices/z2.tif"));
+    write("slices/notes.txt", "acquired on a Tuesday");
+    write("slices/figure.pdf", "%PDF-1.5");
+    EXPECT_EQ(open_volume(path("slices")).shape(), (Shape{2, 2, 3, 1}));
+    std::filesystem::create_directories(m_folder / "notes");
+    write("notes/a.txt", "text");
+    write("notes/.hidden", "text");
+    VOX_EXPECT_THROW_MSG(open_volume(path("notes")), IoError,
+                         "cannot read '" + path("notes") +
+                             "': no TIFF or DICOM slices in the folder (1 other file)");
+}
+
 TEST_F(SourceTest, RegistryErrors) {
     write("notes.txt", "hello");
     VOX_EXPECT_THROW_MSG(open_volume(path("empty_folder_glob*.tif")), IoError,
