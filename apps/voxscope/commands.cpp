@@ -135,6 +135,8 @@ int run_info(const std::string& path, const vox::ReadOptions& read_options, bool
 }
 
 int run_convert(const ConvertOptions& options, const vox::ReadOptions& read_options) {
+    if (options.dtype.empty() && options.cast != "exact")
+        throw vox::ValueError("--cast says how values reach --dtype: give --dtype too");
     vox::Volume volume = open_input(options.input, read_options, options.output, options.write);
     if (!options.dtype.empty()) volume = change_type(volume, options.dtype, options.cast);
     vox::write_volume(volume, options.output, options.write);
@@ -341,8 +343,22 @@ int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_option
         const std::vector<vox::Step> steps = {
             {"threshold", {{"method", options.threshold}}},
             {"label", {{"connectivity", std::to_string(options.connectivity)}}}};
-        labels = vox::apply_steps(channel, steps);
+        try {
+            labels = vox::apply_steps(channel, steps);
+        } catch (const vox::ValueError& error) {
+            // The steps are this command's, not the user's: name the flag instead.
+            std::string message = error.what();
+            for (const auto& [step, flag] : {std::pair{"step 1 (threshold): ", "--threshold: "},
+                                             std::pair{"step 2 (label): ", "--connectivity: "}}) {
+                if (message.starts_with(step))
+                    message = flag + message.substr(std::string_view(step).size());
+            }
+            throw vox::ValueError(message);
+        }
         intensity = channel;
+    } else if (options.connectivity != 26) {
+        throw vox::ValueError(
+            "--connectivity applies with --threshold: a label volume is measured as it is");
     } else if (vox::is_float(channel.pixel_type())) {
         throw vox::ValueError(fmt::format(
             "'{}' holds {} values, not labels: give --threshold (e.g. --threshold otsu)",

@@ -239,9 +239,14 @@ int main(int argc, char** argv) {
         ->add_option("--channel", labels.channel,
                      "The channel to threshold and measure (default 0)")
         ->check(voxscope::whole_number());
-    labels_command->add_option("--connectivity", labels.connectivity, "6, 18 or 26 (default)");
-    labels_command->add_option("--min-voxels", labels.min_voxels,
-                               "Leave out regions smaller than this (default 1)");
+    labels_command
+        ->add_option("--connectivity", labels.connectivity,
+                     "With --threshold: 6, 18 or 26 (default)")
+        ->check(CLI::IsMember({6, 18, 26}));
+    labels_command
+        ->add_option("--min-voxels", labels.min_voxels,
+                     "Leave out regions smaller than this (default 1)")
+        ->check(voxscope::whole_number());
     labels_command->add_flag("--json", labels.json, "Print JSON (schema voxscope.labels/1)");
     labels_command->add_option("-o,--output", labels.output,
                                "Also write the label image (i32) to this file");

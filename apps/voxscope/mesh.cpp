@@ -84,9 +84,13 @@ int run_mesh(const MeshFlags& flags, const vox::ReadOptions& read_options) {
     vox::mesh_format_of(flags.output);
     const int modes =
         int(!flags.level.empty()) + int(flags.label.has_value()) + int(flags.all_labels);
-    if (modes != 1) {
+    if (modes == 0) {
         throw vox::ValueError(
             "mesh needs one of --level (an isosurface), --label N or --all-labels");
+    }
+    if (modes > 1) {
+        throw vox::ValueError(
+            "mesh takes only one of --level (an isosurface), --label N and --all-labels");
     }
     if (flags.step < 1)
         throw vox::ValueError(fmt::format("--step must be at least 1, got {}", flags.step));
@@ -123,9 +127,15 @@ int run_mesh(const MeshFlags& flags, const vox::ReadOptions& read_options) {
         if (!flags.json) fmt::print("{} labels\n", labels.size());
         report["labels"] = labels;
     }
+    if (mesh.empty() && flags.label) {
+        if (*flags.label == 0)
+            throw vox::ValueError("no surface: label 0 is the background; give another label");
+        throw vox::ValueError(
+            fmt::format("no surface: '{}' has no voxel of label {}", flags.input, *flags.label));
+    }
     if (mesh.empty()) {
         throw vox::ValueError(fmt::format("no surface: nothing in '{}' crosses {}", flags.input,
-                                          flags.level.empty() ? "the label" : "the level"));
+                                          flags.level.empty() ? "a label" : "the level"));
     }
     if (flags.largest) vox::keep_largest_component(mesh);
     if (flags.smooth > 0) vox::smooth_taubin(mesh, flags.smooth);
