@@ -54,11 +54,21 @@ std::string version_title(const std::string& text, const std::vector<vox::Step>&
 int run_compare(const CompareOptions& options, const vox::ReadOptions& read_options) {
     const vox::Axis axis = parse_axis(options.axis);
     vox::figure_format(options.output);
-    if (options.bins < 1)
-        throw vox::ValueError(fmt::format("--bins must be >= 1, got {}", options.bins));
+    // A plot is a few hundred pixels wide: more bars than this cannot be told apart, and a
+    // hundred million cost gigabytes per version.
+    constexpr int kMaxBins = 65536;
+    if (options.bins < 1 || options.bins > kMaxBins) {
+        throw vox::ValueError(
+            fmt::format("--bins must be 1 to {}, got {}", kMaxBins, options.bins));
+    }
     const std::vector<vox::Version> versions = vox::parse_versions(options.versions);
-    if (!options.display.channels.empty() || options.display.colorbar) {
-        throw vox::ValueError("compare shows one channel: choose it with --channel");
+    if (!options.display.channels.empty()) {
+        throw vox::ValueError(
+            "compare shows one channel: choose it with --channel, not --channels");
+    }
+    if (options.display.colorbar) {
+        throw vox::ValueError(
+            "compare draws no colorbar: the histograms below the planes show their values");
     }
     if (!(options.display.zoom >= 0.0) || options.display.zoom > 64.0) {
         throw vox::ValueError(fmt::format("--zoom must be in (0, 64] (0: automatic), got {:g}",
@@ -102,6 +112,14 @@ int run_compare(const CompareOptions& options, const vox::ReadOptions& read_opti
             // Values are checked when a step runs: name the version as parse_versions() does.
             throw vox::ValueError(
                 fmt::format("version {} ({}): {}", v + 1, version.label, error.what()));
+        }
+        if (adjusted->shape() != volume.shape()) {
+            const vox::Shape& from = volume.shape();
+            const vox::Shape& to = adjusted->shape();
+            throw vox::ValueError(fmt::format(
+                "version {} ({}): compare draws the same plane of every version, so versions must "
+                "keep the shape ({}x{}x{} became {}x{}x{})",
+                v + 1, version.label, from.z, from.y, from.x, to.z, to.y, to.x));
         }
         add(*adjusted, version_title(version.label, version.steps));
     }
