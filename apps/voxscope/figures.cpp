@@ -351,19 +351,33 @@ int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& re
     if (!options.versions.empty()) versions = vox::parse_versions(options.versions);
     if (!options.sweep.empty()) versions = vox::sweep_versions(options.sweep);
     const bool by_versions = !options.versions.empty() || !options.sweep.empty();
+    if (!options.display.title.empty() || options.display.colorbar) {
+        throw vox::ValueError(
+            "animate draws bare frames: no --title or --colorbar (--label names each frame)");
+    }
     vox::AnimateOptions animate;
     animate.step = options.step;
-    const double zoom = options.display.zoom == 0.0 ? 1.0 : options.display.zoom;
-    if (zoom < 1.0 || zoom > 64.0 || zoom != std::floor(zoom)) {
+    const double given_zoom = options.display.zoom;
+    if (given_zoom != 0.0 &&
+        (given_zoom < 1.0 || given_zoom > 64.0 || given_zoom != std::floor(given_zoom))) {
         throw vox::ValueError(fmt::format(
-            "--zoom for animations must be a whole number from 1 to 64, got {:g}", zoom));
+            "--zoom for animations must be a whole number from 1 to 64, got {:g}", given_zoom));
     }
-    animate.zoom = int(zoom);
     animate.animation.delay_ms = options.delay;
     animate.label = options.label || (by_versions && !options.no_label);
+    const vox::Volume volume = vox::open_volume(options.input, read_options);
+    // Automatic zoom, as for figures: small planes grow to about 256 pixels.
+    double zoom = given_zoom;
+    if (zoom == 0.0) {
+        const vox::Shape& shape = volume.shape();
+        const std::int64_t largest = axis == vox::Axis::z   ? std::max(shape.y, shape.x)
+                                     : axis == vox::Axis::y ? std::max(shape.z, shape.x)
+                                                            : std::max(shape.z, shape.y);
+        zoom = std::clamp(std::ceil(256.0 / double(std::max<std::int64_t>(largest, 1))), 1.0, 64.0);
+    }
+    animate.zoom = int(zoom);
     // Labels grow with the zoom so they read the same at any frame size.
     animate.label_font_px = std::min(36.0, 12.0 * zoom);
-    const vox::Volume volume = vox::open_volume(options.input, read_options);
     if (by_versions) {
         const std::int64_t index =
             options.index >= 0 ? options.index : volume.shape().extent(axis) / 2;
