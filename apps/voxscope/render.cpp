@@ -126,10 +126,15 @@ vox::RenderOptions render_options(const RenderFlags& flags, const vox::Volume& v
         transfer.opacity_unit = flags.opacity_unit;
         options.transfer.push_back(transfer);
     }
-    if (!(flags.opacity_unit >= 0.0)) {
+    if (!(flags.opacity_unit >= 0.0) || !std::isfinite(flags.opacity_unit)) {
         throw vox::ValueError(
             fmt::format("--opacity-unit must be > 0 (0: automatic), got {:g}", flags.opacity_unit));
     }
+    // Flags that would change nothing in this render are refused, not ignored.
+    if (flags.field_of_view != vox::Camera{}.field_of_view && !flags.perspective)
+        throw vox::ValueError("--fov applies with --perspective");
+    if (!flags.level.empty() && options.mode != vox::RenderMode::isosurface)
+        throw vox::ValueError("--level applies to --mode iso");
     if (options.mode == vox::RenderMode::isosurface) {
         if (flags.level.empty()) {
             throw vox::ValueError(

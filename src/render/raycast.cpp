@@ -26,6 +26,7 @@
 #include "vox/error.h"
 #include "vox/parallel.h"
 #include "vox/pixel_type.h"
+#include "vox/stats.h"
 #include "vox/volume_render.h"
 
 namespace vox {
@@ -980,6 +981,19 @@ VolumeRenderer::VolumeRenderer(const Volume& volume, std::vector<ResolvedChannel
         }
         ChannelData data;
         data.voxels = volume.channel(c).contiguous();
+        if (volume.pixel_type() == PixelType::f64) {
+            // Samples are interpolated in 32-bit floats: values beyond them would be inf, and
+            // a range below their normal numbers would collapse to a few steps.
+            const auto [low, high] = finite_min_max(data.voxels);
+            const double largest = std::max(std::abs(low), std::abs(high));
+            if (largest > double(std::numeric_limits<float>::max()) ||
+                (high > low && high - low < double(std::numeric_limits<float>::min()))) {
+                throw ValueError(fmt::format(
+                    "channel {}: values {:g} to {:g} do not fit the renderer's 32-bit floats; "
+                    "rescale them first (process ... rescale:out=f32)",
+                    c, low, high));
+            }
+        }
         data.display = display;
         visit(volume.pixel_type(), [&](auto tag) {
             using T = typename decltype(tag)::type;
@@ -1263,6 +1277,8 @@ TransferFunction parse_transfer_function(std::string_view text) {
                 transfer.points = {{low, 0.0}, {high, 1.0}};
                 return transfer;
             }
+            throw ValueError(fmt::format(
+                "transfer function '{}': T0 must be below T1 (use step:T for a sharp edge)", text));
         }
     } else if (kind == "step") {
         const double at = parse_unit_number(rest, text);
@@ -1282,6 +1298,10 @@ TransferFunction parse_transfer_function(std::string_view text) {
             std::is_sorted(transfer.points.begin(), transfer.points.end(),
                            [](const auto& a, const auto& b) { return a[0] < b[0]; });
         if (!transfer.points.empty() && sorted) return transfer;
+        if (!transfer.points.empty()) {
+            throw ValueError(
+                fmt::format("transfer function '{}': the points' values T must increase", text));
+        }
     }
     throw ValueError(fmt::format(
         "unknown transfer function '{}': use ramp, linear:T0:T1, step:T or points:T,A;T,A...",

@@ -394,6 +394,22 @@ TEST(Raycast, BadOptions) {
                          "an isosurface needs a level");
     VOX_EXPECT_THROW_MSG(vox::parse_render_mode("xray"), vox::ValueError,
                          "unknown render mode 'xray': use mip, minip, average, dvr or iso");
+    // f64 values beyond 32-bit floats, or a range below their normal numbers.
+    for (const auto& [scale, text] :
+         {std::pair{1e40, "values 0 to 3e+40"}, std::pair{1e-40, "values 0 to 3e-40"}}) {
+        Volume wide = Volume::allocate({2, 2, 2, 1}, vox::PixelType::f64);
+        wide.mutable_view<double>()(1, 1, 1) = 3.0 * scale;
+        VOX_EXPECT_THROW_MSG(vox::render_volume(wide, gray(1.0), options), vox::ValueError,
+                             std::string("channel 0: ") + text +
+                                 " do not fit the renderer's 32-bit floats; rescale them first "
+                                 "(process ... rescale:out=f32)");
+    }
+    VOX_EXPECT_THROW_MSG(vox::parse_transfer_function("linear:0.5:0.5"), vox::ValueError,
+                         "transfer function 'linear:0.5:0.5': T0 must be below T1 (use step:T "
+                         "for a sharp edge)");
+    VOX_EXPECT_THROW_MSG(vox::parse_transfer_function("points:1,1;0,0"), vox::ValueError,
+                         "transfer function 'points:1,1;0,0': the points' values T must "
+                         "increase");
     VOX_EXPECT_THROW_MSG(vox::parse_transfer_function("linear:0.5:2"), vox::ValueError,
                          "transfer function 'linear:0.5:2': '2' is not a number in [0, 1]");
 }
