@@ -199,9 +199,15 @@ class ManyFrames(unittest.TestCase):
             path = os.path.join(folder, "many.npy")
             np.save(path, volume)
             out = os.path.join(folder, "many.gif")
-            result = voxscope("animate", path, "-o", out, "--range", "0:255")
+            # --zoom 1: the automatic zoom would grow 20 x 30 planes nine times (to 270 wide).
+            result = voxscope("animate", path, "-o", out, "--range", "0:255", "--zoom", "1")
             self.assertEqual(result.returncode, 0, result.stderr)
             frames = gif_frames(out)
+            result = voxscope("animate", path, "-o", out, "--range", "0:255", "--step", "36")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            zoomed = gif_frames(out)
+        self.assertEqual(zoomed[0].shape[:2], (180, 270))
+        self.assertTrue((zoomed[0][::9, ::9, 0] == volume[0]).all())
         self.assertEqual(len(frames), 37)
         for z, frame in enumerate(frames):
             self.assertTrue((frame[..., 0] == volume[z]).all(), f"frame {z}")
