@@ -65,6 +65,19 @@ struct Layout {
     Placement colorbar;
 };
 
+// The advance of `text` in the figure font at `size`, measured on a scratch surface.
+double text_width(const std::string& text, double size) {
+    cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+    cairo_t* cr = cairo_create(surface);
+    cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+    cairo_text_extents_t extents;
+    cairo_text_extents(cr, text.c_str(), &extents);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+    return extents.x_advance;
+}
+
 Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
     double finest = std::numeric_limits<double>::infinity();
     for (const Panel& panel : panels) {
@@ -110,8 +123,14 @@ Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
         row_height[i / columns] = std::max(row_height[i / columns], place.height);
     }
     bool titled = false;
-    for (const Panel& panel : panels)
-        titled = titled || !panel.title.empty();
+    for (std::size_t i = 0; i < panels.size(); ++i) {
+        if (panels[i].title.empty()) continue;
+        titled = true;
+        // A title wider than its panel widens the column (the panel is centred in it), so
+        // that neighbouring titles do not run into each other.
+        const double wanted = std::ceil(text_width(panels[i].title, kTitleFont)) + 4.0;
+        column_width[i % columns] = std::max(column_width[i % columns], wanted);
+    }
     const double title_space = titled ? kTitleHeight : 0.0;
     const double label_space = options.axis_labels ? kAxisLabelSpace : 0.0;
     double top = kMargin + (options.title.empty() ? 0.0 : kFigureTitleHeight);
@@ -119,7 +138,7 @@ Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
         double left = kMargin + label_space;
         for (std::size_t c = 0; c < columns && r * columns + c < panels.size(); ++c) {
             Placement& place = layout.panels[r * columns + c];
-            place.x = left;
+            place.x = left + std::floor((column_width[c] - place.width) / 2.0);
             place.y = top + title_space;
             left += column_width[c] + kMargin + label_space;
         }

@@ -77,13 +77,14 @@ TEST(RenderFigureTest, PngSizeFollowsPhysicalProportions) {
     const std::string path =
         (std::filesystem::temp_directory_path() / "vox_figure_test.png").string();
     FigureOptions options;
-    options.zoom = 2.0;
+    options.zoom = 5.0;
     // The plane along x: 20 px of y (1 mm) across, 10 px of z (2 mm) down: 20 mm x 20 mm,
-    // drawn at 2 px per finest voxel (1 mm here) as 40 x 40 px inside the margins.
+    // drawn at 5 px per finest voxel (1 mm here) as 100 x 100 px inside the margins (wider
+    // than its title, which would widen a narrower panel's column).
     write_figure({slice_panel(volume, Axis::x, 0, channels)}, options, path);
     const auto [width, height] = png_size(path);
-    EXPECT_EQ(width, 12u + 40u + 12u);
-    EXPECT_EQ(height, 12u + 22u + 40u + 12u);
+    EXPECT_EQ(width, 12u + 100u + 12u);
+    EXPECT_EQ(height, 12u + 22u + 100u + 12u);
     std::filesystem::remove(path);
     VOX_EXPECT_THROW_MSG(figure_format("figure.jpg"), ValueError,
                          "cannot write a figure to 'figure.jpg': use .png, .svg or .pdf");
@@ -154,13 +155,32 @@ TEST(RenderFigureTest, MontagePngHasOneTilePerPlaneInColumns) {
         (std::filesystem::temp_directory_path() / "vox_montage_test.png").string();
     FigureOptions options;
     options.columns = 2;
-    // Five planes in 2 columns make 3 rows of 20 x 20 mm tiles, 40 x 40 px at 2 px per mm
-    // (the finest spacing is 0.5 mm).
+    options.zoom = 2.0;
+    // Five planes in 2 columns make 3 rows of 20 x 20 mm tiles, 80 x 80 px at 4 px per mm
+    // (the finest spacing is 0.5 mm), wider than their titles.
     write_figure(montage_panels(volume, Axis::z, 0, 2, 5, channels), options, path);
     const auto [width, height] = png_size(path);
-    EXPECT_EQ(width, 12u + 2u * (40u + 12u));
-    EXPECT_EQ(height, 12u + 3u * (22u + 40u + 12u));
+    EXPECT_EQ(width, 12u + 2u * (80u + 12u));
+    EXPECT_EQ(height, 12u + 3u * (22u + 80u + 12u));
     std::filesystem::remove(path);
+}
+
+TEST(RenderFigureTest, TitlesWiderThanTheirPanelsWidenTheColumn) {
+    // 4-pixel planes titled "Row = 0" and "Column = 0": side by side at the margin apart,
+    // the titles would run into each other.
+    const Volume volume = test::make_volume<std::uint8_t>(
+        {4, 4, 4, 1}, [](auto z, auto y, auto x, auto) { return std::uint8_t(z + y + x); });
+    const auto channels = resolve_mapping(volume, default_mapping(volume));
+    FigureOptions options;
+    options.zoom = 1.0;
+    const std::vector<Panel> panels{slice_panel(volume, Axis::y, 0, channels),
+                                    slice_panel(volume, Axis::x, 0, channels)};
+    const std::vector<PanelBox> boxes = figure_panel_boxes(panels, options);
+    ASSERT_EQ(boxes.size(), 2u);
+    EXPECT_EQ(boxes[0].width, 4.0);
+    // Each panel sits centred in a column as wide as its title (over 40 px at 13 px).
+    EXPECT_GT(boxes[0].x, 12.0 + 15.0);
+    EXPECT_GT(boxes[1].x - (boxes[0].x + boxes[0].width), 40.0);
 }
 
 TEST(RenderFigureTest, ChannelFacetsUseTheirOwnRanges) {
