@@ -204,6 +204,8 @@ int run_slice(const SliceOptions& options, const vox::ReadOptions& read_options)
     const std::int64_t extent =
         a == 0 ? volume.shape().z : (a == 1 ? volume.shape().y : volume.shape().x);
     std::int64_t index = options.index >= 0 ? options.index : extent / 2;
+    if (!options.position.empty() && options.index >= 0)
+        throw vox::ValueError("give --index or --position, not both");
     if (!options.position.empty()) {
         // Voxel centres sit at index * spacing from the first one.
         const double position = parse_number(options.position, "--position");
