@@ -93,6 +93,8 @@ void refuse_empty_values(const CLI::App& command) {
     for (const CLI::Option* option : command.get_options()) {
         if (option->get_type_size() == 0) continue;  // a flag
         for (const std::string& value : option->results()) {
+            if (value.empty() && option->get_positional())
+                throw CLI::ValidationError(option->get_name(), "the argument is empty");
             if (value.empty()) {
                 throw CLI::ValidationError(option->get_name(),
                                            "the value is empty; leave the option out for its "
