@@ -65,6 +65,11 @@ struct Layout {
     Placement colorbar;
 };
 
+// A colorbar's end label.
+std::string colorbar_label(double value) {
+    return fmt::format("{:.5g}", value);
+}
+
 // The advance of `text` in the figure font at `size`, measured on a scratch surface.
 double text_width(const std::string& text, double size) {
     cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
@@ -149,7 +154,12 @@ Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
         right += width + kMargin + label_space;
     if (options.colorbar) {
         layout.colorbar = {right, layout.panels.front().y, kColorbarWidth, row_height.front()};
-        right += kColorbarWidth + kColorbarLabels;
+        // Room for the longer end label ("1.19e+302" is wider than the usual room).
+        const double labels =
+            4.0 + kMargin +
+            std::max(text_width(colorbar_label(options.colorbar->high), kLabelFont),
+                     text_width(colorbar_label(options.colorbar->low), kLabelFont));
+        right += kColorbarWidth + std::max(kColorbarLabels, std::ceil(labels));
     }
     layout.width = std::ceil(right);
     layout.height = std::ceil(top);
@@ -245,10 +255,8 @@ void draw_colorbar(cairo_t* cr, const ResolvedChannel& channel, const Placement&
     cairo_rectangle(cr, place.x + 0.5, place.y + 0.5, place.width - 1.0, place.height - 1.0);
     cairo_stroke(cr);
     const double text_x = place.x + place.width + 4.0;
-    draw_text(cr, fmt::format("{:.5g}", channel.high), text_x, place.y + kLabelFont, kLabelFont,
-              0.0);
-    draw_text(cr, fmt::format("{:.5g}", channel.low), text_x, place.y + place.height, kLabelFont,
-              0.0);
+    draw_text(cr, colorbar_label(channel.high), text_x, place.y + kLabelFont, kLabelFont, 0.0);
+    draw_text(cr, colorbar_label(channel.low), text_x, place.y + place.height, kLabelFont, 0.0);
 }
 
 struct Tick {

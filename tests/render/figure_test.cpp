@@ -165,6 +165,26 @@ TEST(RenderFigureTest, MontagePngHasOneTilePerPlaneInColumns) {
     std::filesystem::remove(path);
 }
 
+TEST(RenderFigureTest, ColorbarLabelsGetTheRoomTheyNeed) {
+    const Volume volume = anisotropic();
+    auto channels = resolve_mapping(volume, default_mapping(volume));
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "vox_colorbar_test.png").string();
+    const std::vector<Panel> panels{slice_panel(volume, Axis::x, 0, channels)};
+    FigureOptions options;
+    options.zoom = 5.0;
+    options.colorbar = channels.front();
+    options.colorbar->low = 0.0;
+    options.colorbar->high = 1000.0;
+    write_figure(panels, options, path);
+    const unsigned usual = png_size(path)[0];
+    // "1.19e+302" is wider than the usual room, which used to clip it at the figure's edge.
+    options.colorbar->high = 1.19e302;
+    write_figure(panels, options, path);
+    EXPECT_GT(png_size(path)[0], usual);
+    std::filesystem::remove(path);
+}
+
 TEST(RenderFigureTest, TitlesWiderThanTheirPanelsWidenTheColumn) {
     // 4-pixel planes titled "Row = 0" and "Column = 0": side by side at the margin apart,
     // the titles would run into each other.
