@@ -117,16 +117,26 @@ vox::DisplayMapping display_mapping(const vox::Volume& volume, const DisplayFlag
     if (!flags.channels.empty()) {
         for (auto& entry : entries)
             entry.visible = false;
-        for (const std::string& item : split(flags.channels, ',')) {
-            const double c = parse_number(item, "--channels");
-            if (c < 0 || c >= double(channels) || c != std::floor(c)) {
-                throw vox::ValueError(
-                    fmt::format("--channels: no channel {} (the volume has {})", item, channels));
-            }
+        for (const std::int64_t c : listed_channels(flags.channels, channels))
             entries[std::size_t(c)].visible = true;
-        }
     }
     return mapping;
+}
+
+std::vector<std::int64_t> listed_channels(const std::string& list, std::int64_t channels) {
+    std::vector<std::int64_t> listed;
+    for (const std::string& item : split(list, ',')) {
+        const double c = parse_number(item, "--channels");
+        if (c < 0 || c >= double(channels) || c != std::floor(c)) {
+            throw vox::ValueError(
+                fmt::format("--channels: no channel {} (the volume has {})", item, channels));
+        }
+        if (std::find(listed.begin(), listed.end(), std::int64_t(c)) != listed.end()) {
+            throw vox::ValueError(fmt::format("--channels lists channel {} twice", item));
+        }
+        listed.push_back(std::int64_t(c));
+    }
+    return listed;
 }
 
 namespace {
@@ -287,7 +297,8 @@ int run_montage(const MontageOptions& options, const vox::ReadOptions& read_opti
         throw vox::ValueError(fmt::format("--count must be >= 0, got {}", options.count));
     }
     if (options.columns < 0) {
-        throw vox::ValueError(fmt::format("--columns must be >= 1, got {}", options.columns));
+        throw vox::ValueError(
+            fmt::format("--columns must be >= 0 (0: automatic), got {}", options.columns));
     }
     vox::figure_format(options.output);
     const vox::Volume volume = vox::open_volume(options.input, read_options);
@@ -314,7 +325,20 @@ int run_channels(const ChannelsOptions& options, const vox::ReadOptions& read_op
     DisplayFlags display = options.display;
     if (display.colormaps.empty()) display.colormaps = "gray";
     const auto channels = vox::resolve_mapping(volume, display_mapping(volume, display));
-    const std::vector<vox::Panel> panels = vox::channel_panels(volume, axis, index, channels);
+    std::vector<vox::Panel> panels = vox::channel_panels(volume, axis, index, channels);
+    if (!display.channels.empty()) {
+        // channel_panels() gives the listed channels in index order; facets follow the list.
+        const std::vector<std::int64_t> listed =
+            listed_channels(display.channels, volume.shape().c);
+        std::vector<std::int64_t> ascending = listed;
+        std::sort(ascending.begin(), ascending.end());
+        std::vector<vox::Panel> ordered;
+        for (const std::int64_t c : listed) {
+            const auto at = std::find(ascending.begin(), ascending.end(), c) - ascending.begin();
+            ordered.push_back(std::move(panels[std::size_t(at)]));
+        }
+        panels = std::move(ordered);
+    }
     vox::write_figure(panels, figure_options(display, channels), options.output);
     print_written(options.output);
     return 0;

@@ -48,6 +48,10 @@ double parse_level(const std::string& text, const vox::Volume& channel);
 /// @throw vox::ValueError for a malformed list or value, naming the flag.
 vox::DisplayMapping display_mapping(const vox::Volume& volume, const DisplayFlags& flags);
 
+/// The channels a --channels list names, in its order.
+/// @throw vox::ValueError for a channel outside [0, channels) or one listed twice.
+std::vector<std::int64_t> listed_channels(const std::string& list, std::int64_t channels);
+
 /// "z", "y" or "x". @throw vox::ValueError otherwise.
 vox::Axis parse_axis(const std::string& text);
 

@@ -286,9 +286,9 @@ int main(int argc, char** argv) {
     montage_command->add_option("--step", montage.step, "Every Nth plane (default 2)");
     montage_command->add_option("--first", montage.first, "Index of the first plane (default 0)");
     montage_command->add_option("--count", montage.count,
-                                "Number of tiles (default: every Nth plane to the end)");
+                                "Number of tiles (default 0: every Nth plane to the end)");
     montage_command->add_option("--columns", montage.columns,
-                                "Tiles per row (default: ceil(sqrt(tiles)))");
+                                "Tiles per row (default 0: ceil(sqrt(tiles)))");
 
     ChannelsOptions channels;
     ReadFlags channels_read;

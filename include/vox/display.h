@@ -124,7 +124,8 @@ std::vector<ResolvedChannel> resolve_mapping(const Volume& volume, const Display
 /// Each visible channel maps t = clamp((v - low) / (high - low), 0, 1) ** gamma through its
 /// colormap as Colormap::at(t) does (categorical maps index by integer value: 0 is entry 0,
 /// black, label v != 0 entry 1 + (v - 1) mod 255, floored modulo, non-integers truncated);
-/// channels add and saturate at 255. low == high maps values >= high to 1. NaN maps to
+/// channels add and saturate at 255. low == high maps every value to t = 0 (matplotlib's
+/// Normalize). NaN maps to
 /// t = 0. Alpha is 255. Invisible channels are skipped; none visible gives black.
 /// One pixel per voxel: physical aspect is the caller's business (see render views).
 /// @throw ValueError if the plane's extent along `axis` is not 1, the channel count differs

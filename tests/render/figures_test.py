@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end checks of the figure commands (slice, ortho, montage, project) with
+"""End-to-end checks of the figure commands (slice, ortho, montage, channels, project) with
 independent decoders.
 
 Usage: figures_test.py VOXSCOPE
@@ -9,6 +9,7 @@ Usage: figures_test.py VOXSCOPE
   each axis: across and down, its first and last voxel centres are 2R apart; so does its
   maximum intensity projection (`project`) along each axis.
 - Montage: planes through the sphere draw one disc per tile, in one row of tiles.
+- Channels: facets follow the order `--channels` lists them in.
 - Decoders: PNG decodes in PIL; SVG renders with rsvg-convert and PDF with pdftoppm, and
   the renders show the same disc.
 """
@@ -105,6 +106,20 @@ def main():
         print(f"{'ok' if ok else 'FAIL'}: montage {image.format} with {len(discs)} discs")
         if not ok:
             failures.append(f"montage: {image.format} with {len(discs)} discs, expected 5")
+        # channels draws its facets in the order --channels lists them: a small disc in
+        # channel 0 and a large one in channel 1, listed as 1,0, draw large then small.
+        yy, xx = np.mgrid[:40, :40]
+        distance = np.hypot(yy - 19.5, xx - 19.5)
+        two = np.stack([distance <= 5, distance <= 15], axis=-1).astype(np.uint8)[np.newaxis]
+        np.save(os.path.join(folder, "two.npy"), two)
+        run(voxscope, ["channels", "two.npy", "-o", "channels.png", "--channels", "1,0",
+                       "--range", "0:1,0:1"] + display, folder)
+        image = np.asarray(Image.open(os.path.join(folder, "channels.png")).convert("RGBA"))
+        widths = [box[2] - box[0] for box in green_discs(image)]
+        ok = len(widths) == 2 and widths[0] > 2 * widths[1]
+        print(f"{'ok' if ok else 'FAIL'}: channels --channels 1,0 draws discs {widths} wide")
+        if not ok:
+            failures.append(f"channels --channels 1,0: discs {widths} wide, expected large first")
         # Vector output through independent renderers: the same disc, within a pixel
         # or two of smoothing at the edges (rsvg interpolates the embedded raster).
         run(voxscope, ["ortho", "sphere.nii", "-o", "ortho.svg"] + display, folder)
