@@ -50,17 +50,19 @@ const CLI::Validator& whole_number() {
 void add_read_flags(CLI::App& command, ReadFlags& flags, const std::string& dtype_flag) {
     flags.dtype_flag = dtype_flag;
     command
-        .add_option("--t", flags.time_point,
-                    "Time point of 4D data (NIfTI, OME-TIFF, ImageJ), from 0")
+        .add_option(
+            "--t", flags.time_point,
+            "Time point of 4D data (NIfTI, Analyze, NRRD, MetaImage, OME-TIFF, ImageJ), from 0")
         ->check(whole_number())
         ->group("Reading");
     command
-        .add_flag("--time-as-channels", flags.time_as_channels,
-                  "NIfTI: read the 4th axis as channels instead of one time point")
+        .add_flag(
+            "--time-as-channels", flags.time_as_channels,
+            "NIfTI, Analyze, NRRD, MetaImage: read the 4th axis as channels, not one time point")
         ->group("Reading");
     command
         .add_flag("--canonical", flags.canonical,
-                  "NIfTI: reorient to the closest canonical RAS+ orientation (as nibabel)")
+                  "NIfTI, Analyze: reorient to the closest canonical RAS+ orientation (as nibabel)")
         ->group("Reading");
     command
         .add_option("--shape", flags.raw_shape, "Raw binary: ZxYxX or ZxYxXxC (C: channel blocks)")

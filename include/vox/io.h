@@ -24,12 +24,14 @@ struct RawLayout {
     std::int64_t offset = 0;
 };
 
-/// Choices a reader cannot make alone. Readers ignore what does not apply to them.
+/// Choices a reader cannot make alone. A choice the input's reader cannot honour is an
+/// error (a time point other than 0 of a NumPy file, canonical for a TIFF), not ignored.
 struct ReadOptions {
-    /// Time point to read from 4D data (NIfTI, OME-TIFF, ImageJ hyperstacks), from 0.
+    /// Time point to read from 4D data (NIfTI, Analyze, NRRD, MetaImage, OME-TIFF, ImageJ
+    /// hyperstacks), from 0.
     std::int64_t time_point = 0;
-    /// NIfTI/Analyze: map the 4th axis (time, or vector components) to channels instead
-    /// of reading one time point.
+    /// NIfTI/Analyze/NRRD/MetaImage: map the 4th axis (time, or vector components) to
+    /// channels instead of reading one time point.
     bool time_as_channels = false;
     /// NIfTI/Analyze: reorient to the closest canonical (RAS+) orientation, as
     /// nibabel's as_closest_canonical does, instead of keeping the file's voxel order.

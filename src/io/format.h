@@ -30,6 +30,11 @@ struct Format {
     /// The data file a write of `path` creates next to it (a detached header's), or "".
     /// Null: the format writes one file.
     std::string (*data_file)(const std::string& path, const WriteOptions& options) = nullptr;
+    /// The ReadOptions the reader honours. read_file() refuses the others (a time point
+    /// other than 0, time as channels, canonical) rather than let them pass unnoticed.
+    bool honours_time_point = false;
+    bool honours_time_as_channels = false;
+    bool honours_canonical = false;
 };
 
 // One per folder in src/io/.

@@ -125,6 +125,30 @@ std::string known_extensions() {
     return fmt::format("{}", fmt::join(extensions, " "));
 }
 
+// Refuses the read options a reader of `kind` ("a NumPy file") cannot honour: ignored, a
+// time point 3 would show time point 0 as if it were 3.
+void check_options_apply(std::string_view name, std::string_view kind, const ReadOptions& options,
+                         bool time_point, bool time_as_channels, bool canonical) {
+    if (options.time_point != 0 && !time_point) {
+        throw ValueError(fmt::format("'{}': time point {} is out of range: {} has one time point",
+                                     name, options.time_point, kind));
+    }
+    if (options.time_as_channels && !time_as_channels) {
+        throw ValueError(
+            fmt::format("'{}': {} has no time axis to read as channels (NIfTI, "
+                        "Analyze, NRRD and MetaImage files can have one)",
+                        name, kind));
+    }
+    if (options.canonical && !canonical) {
+        throw ValueError(fmt::format(
+            "'{}': canonical reorientation is for NIfTI and Analyze files, not {}", name, kind));
+    }
+}
+
+void check_options_apply(std::string_view name, std::string_view kind, const ReadOptions& options) {
+    check_options_apply(name, kind, options, false, false, false);
+}
+
 Volume read_file(const Source& opened, const ReadOptions& options) {
     if (options.raw) {
         // A file whose name and first bytes both say it is a known format is not raw data:
@@ -136,6 +160,7 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
                             "is for raw binary only; leave it out",
                             opened.name(), by_name->name));
         }
+        check_options_apply(opened.name(), "raw data", options);
         return read_raw(opened, *options.raw);
     }
     Source source = opened;
@@ -154,6 +179,9 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
                         "--shape and --dtype)",
                         source.name(), known_extensions()));
     }
+    check_options_apply(source.name(), fmt::format("a {} file", format->name), options,
+                        format->honours_time_point, format->honours_time_as_channels,
+                        format->honours_canonical);
     return format->read(source, options);
 }
 
@@ -203,7 +231,10 @@ std::span<const Format* const> all_formats() {
 namespace vox {
 
 Volume open_volume(std::string_view path, const ReadOptions& options) {
-    if (is_sample_path(path)) return make_sample(path);
+    if (is_sample_path(path)) {
+        io::check_options_apply(path, "a sample", options);
+        return make_sample(path);
+    }
     const std::string text(path);
     if (text.empty()) throw ValueError("empty path");
     if (io::is_glob(text) || io::is_directory(text)) {
@@ -211,10 +242,13 @@ Volume open_volume(std::string_view path, const ReadOptions& options) {
         // A series may sort after a stray file (README before a0.dcm): look at a few.
         for (std::size_t i = 0; i < std::min<std::size_t>(files.size(), 8); ++i) {
             const std::vector<std::byte> head = io::Source::open(files[i]).head(io::kSniffBytes);
-            if (io::dicom_format().sniff != nullptr && io::dicom_format().sniff(head))
+            if (io::dicom_format().sniff != nullptr && io::dicom_format().sniff(head)) {
+                io::check_options_apply(text, "a DICOM series", options);
                 return io::read_dicom_series(files, options);
+            }
         }
         if (files.size() == 1) return io::read_file(io::Source::open(files.front()), options);
+        io::check_options_apply(text, "a stack of slices", options);
         return io::read_tiff_slices(files, options);
     }
     return io::read_file(io::Source::open(text), options);

@@ -266,6 +266,43 @@ TEST_F(SourceTest, FoldersOfSlicesSkipFilesThatCannotBeSlices) {
                              "': no TIFF or DICOM slices in the folder (1 other file)");
 }
 
+TEST_F(SourceTest, ReadOptionsAReaderCannotHonourAreRefused) {
+    const Volume volume = Volume::allocate({2, 2, 3, 1}, PixelType::u8);
+    write_volume(volume, path("v.npy"));
+    write_volume(volume, path("v.tif"));
+    write_volume(volume, path("v.nrrd"));
+    ReadOptions time_point;
+    time_point.time_point = 2;
+    VOX_EXPECT_THROW_MSG(
+        open_volume(path("v.npy"), time_point), ValueError,
+        "'" + path("v.npy") + "': time point 2 is out of range: a NumPy file has one time point");
+    VOX_EXPECT_THROW_MSG(open_volume("sample:blobs", time_point), ValueError,
+                         "'sample:blobs': time point 2 is out of range: a sample has one time "
+                         "point");
+    // Formats with a time axis check the point against the file.
+    EXPECT_THROW(open_volume(path("v.tif"), time_point), ValueError);
+    ReadOptions time_as_channels;
+    time_as_channels.time_as_channels = true;
+    VOX_EXPECT_THROW_MSG(open_volume(path("v.tif"), time_as_channels), ValueError,
+                         "'" + path("v.tif") +
+                             "': a TIFF file has no time axis to read as channels (NIfTI, "
+                             "Analyze, NRRD and MetaImage files can have one)");
+    EXPECT_EQ(open_volume(path("v.nrrd"), time_as_channels).shape(), volume.shape());
+    ReadOptions canonical;
+    canonical.canonical = true;
+    VOX_EXPECT_THROW_MSG(open_volume(path("v.nrrd"), canonical), ValueError,
+                         "'" + path("v.nrrd") +
+                             "': canonical reorientation is for NIfTI and Analyze files, not a "
+                             "NRRD file");
+    ReadOptions raw = canonical;
+    raw.raw = RawLayout{{1, 2, 3, 1}, PixelType::u8, std::nullopt, "mm", false, 0};
+    write("v.raw", "123456");
+    VOX_EXPECT_THROW_MSG(open_volume(path("v.raw"), raw), ValueError,
+                         "'" + path("v.raw") +
+                             "': canonical reorientation is for NIfTI and Analyze files, not raw "
+                             "data");
+}
+
 TEST_F(SourceTest, RegistryErrors) {
     write("notes.txt", "hello");
     VOX_EXPECT_THROW_MSG(open_volume(path("empty_folder_glob*.tif")), IoError,

@@ -663,8 +663,14 @@ void write_metaimage(const Volume& volume, const std::string& path, const WriteO
 }  // namespace
 
 const Format& metaimage_format() {
-    static const Format format{"MetaImage",     {".mha", ".mhd"}, &sniff_metaimage,
-                               &read_metaimage, &write_metaimage, &metaimage_data_file};
+    static const Format format{.name = "MetaImage",
+                               .extensions = {".mha", ".mhd"},
+                               .sniff = &sniff_metaimage,
+                               .read = &read_metaimage,
+                               .write = &write_metaimage,
+                               .data_file = &metaimage_data_file,
+                               .honours_time_point = true,
+                               .honours_time_as_channels = true};
     return format;
 }
 

@@ -5,18 +5,26 @@
 namespace vox::io {
 
 const Format& nifti_format() {
-    static const Format format{
-        "NIfTI", {".nii.gz", ".nii"}, &nifti::sniff_nifti, &nifti::read, &nifti::write};
+    static const Format format{.name = "NIfTI",
+                               .extensions = {".nii.gz", ".nii"},
+                               .sniff = &nifti::sniff_nifti,
+                               .read = &nifti::read,
+                               .write = &nifti::write,
+                               .honours_time_point = true,
+                               .honours_time_as_channels = true,
+                               .honours_canonical = true};
     return format;
 }
 
 const Format& analyze_format() {
     // Recognised by sizeof_hdr alone (Analyze has no magic), so it is sniffed last.
-    static const Format format{"Analyze 7.5",
-                               {".hdr.gz", ".hdr", ".img.gz", ".img"},
-                               &nifti::sniff_analyze,
-                               &nifti::read,
-                               nullptr};
+    static const Format format{.name = "Analyze 7.5",
+                               .extensions = {".hdr.gz", ".hdr", ".img.gz", ".img"},
+                               .sniff = &nifti::sniff_analyze,
+                               .read = &nifti::read,
+                               .honours_time_point = true,
+                               .honours_time_as_channels = true,
+                               .honours_canonical = true};
     return format;
 }
 

@@ -958,8 +958,14 @@ void write_nrrd(const Volume& volume, const std::string& path, const WriteOption
 }  // namespace
 
 const Format& nrrd_format() {
-    static const Format format{"NRRD",     {".nrrd", ".nhdr"}, &sniff_nrrd,
-                               &read_nrrd, &write_nrrd,        &nrrd_data_file};
+    static const Format format{.name = "NRRD",
+                               .extensions = {".nrrd", ".nhdr"},
+                               .sniff = &sniff_nrrd,
+                               .read = &read_nrrd,
+                               .write = &write_nrrd,
+                               .data_file = &nrrd_data_file,
+                               .honours_time_point = true,
+                               .honours_time_as_channels = true};
     return format;
 }
 

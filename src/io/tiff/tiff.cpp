@@ -32,17 +32,22 @@ bool sniff_ome_tiff(std::span<const std::byte> head) {
 }  // namespace
 
 const Format& tiff_format() {
-    static const Format format{
-        "TIFF", {".tiff", ".tif"}, sniff_tiff, tiff::read_tiff, tiff::write_imagej_tiff};
+    static const Format format{.name = "TIFF",
+                               .extensions = {".tiff", ".tif"},
+                               .sniff = sniff_tiff,
+                               .read = tiff::read_tiff,
+                               .write = tiff::write_imagej_tiff,
+                               .honours_time_point = true};
     return format;
 }
 
 const Format& ome_tiff_format() {
-    static const Format format{"OME-TIFF",
-                               {".ome.tiff", ".ome.tif"},
-                               sniff_ome_tiff,
-                               tiff::read_tiff,
-                               tiff::write_ome_tiff};
+    static const Format format{.name = "OME-TIFF",
+                               .extensions = {".ome.tiff", ".ome.tif"},
+                               .sniff = sniff_ome_tiff,
+                               .read = tiff::read_tiff,
+                               .write = tiff::write_ome_tiff,
+                               .honours_time_point = true};
     return format;
 }
 
