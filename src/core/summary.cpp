@@ -1,5 +1,6 @@
 #include "vox/summary.h"
 
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -96,7 +97,8 @@ std::string summary_to_text(const VolumeSummary& summary) {
         text += fmt::format("{:<10}{}\n", label, value);
     };
     line("source", summary.source);
-    for (const auto& [key, label] : {std::pair{"format", "format"}, std::pair{"description", "about"}}) {
+    for (const auto& [key, label] :
+         {std::pair{"format", "format"}, std::pair{"description", "about"}}) {
         if (const auto found = summary.metadata.find(key); found != summary.metadata.end()) {
             line(label, found->second);
         }
@@ -134,17 +136,31 @@ std::string summary_to_text(const VolumeSummary& summary) {
                               format_number(global.std)));
     if (global.nan_count > 0) line("nan", fmt::format("{} NaN values ignored", global.nan_count));
 
-    text += fmt::format("\n{:<4}{:<12}{:>10}{:>10}{:>12}{:>12}{:>10}{:>10}{:>10}\n", "ch", "name",
-                        "min", "max", "mean", "std", "p0.5", "p50", "p99.5");
+    // One row of cells per channel under the headings; columns widen to their widest cell
+    // (1e-310 or a long channel name) so that neighbours never run together.
+    std::vector<std::array<std::string, 9>> rows = {
+        {"ch", "name", "min", "max", "mean", "std", "p0.5", "p50", "p99.5"}};
     for (std::size_t c = 0; c < summary.stats.channels.size(); ++c) {
         const ValueStats& stats = summary.stats.channels[c];
         const auto& p = summary.channel_percentiles[c];
         const std::string& name = summary.channel_names[c];
-        text += fmt::format("{:<4}{:<12}{:>10}{:>10}{:>12}{:>12}{:>10}{:>10}{:>10}\n", c,
-                            name.empty() ? "-" : name, format_value(stats.min, integer_type),
-                            format_value(stats.max, integer_type), format_number(stats.mean),
-                            format_number(stats.std), format_number(p[0]), format_number(p[1]),
-                            format_number(p[2]));
+        rows.push_back({std::to_string(c), name.empty() ? "-" : name,
+                        format_value(stats.min, integer_type),
+                        format_value(stats.max, integer_type), format_number(stats.mean),
+                        format_number(stats.std), format_number(p[0]), format_number(p[1]),
+                        format_number(p[2])});
+    }
+    std::array<std::size_t, 9> widths = {4, 12, 10, 10, 12, 12, 10, 10, 10};
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], row[i].size() + 1);
+    text += "\n";
+    for (const auto& row : rows) {
+        // ch and name align left, the numbers right.
+        std::string cells = fmt::format("{:<{}}{:<{}}", row[0], widths[0], row[1], widths[1]);
+        for (std::size_t i = 2; i < row.size(); ++i)
+            cells += fmt::format("{:>{}}", row[i], widths[i]);
+        text += cells + "\n";
     }
     if (!spacing.known) {
         text +=

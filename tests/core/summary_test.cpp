@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -62,6 +65,32 @@ TEST(SummaryTest, KnownSpacingShowsStoredAndNormalized) {
     EXPECT_NE(text.find("0.29 x 0.26 x 0.26 µm"), std::string::npos) << text;
     EXPECT_NE(text.find("normalized 1.11538 x 1 x 1"), std::string::npos) << text;
     EXPECT_EQ(text.find("WARNING"), std::string::npos) << text;
+}
+
+TEST(SummaryTest, ChannelColumnsWidenToTheirWidestCell) {
+    Volume volume = test::make_line<double>({2.25865e-313, 4.99785e-310});
+    volume.set_channel_names({"a name wider than its column"});
+    const std::string text = summary_to_text(summarize(volume, "s"));
+    // Every cell stays its own word: the row splits into as many words as the heading.
+    const std::size_t table = text.find("\nch ");
+    ASSERT_NE(table, std::string::npos) << text;
+    std::istringstream rows(text.substr(table + 1));
+    std::string heading, row;
+    std::getline(rows, heading);
+    std::getline(rows, row);
+    const auto words = [](const std::string& line) {
+        std::istringstream stream(line);
+        return std::distance(std::istream_iterator<std::string>(stream),
+                             std::istream_iterator<std::string>());
+    };
+    EXPECT_EQ(words(heading), 9) << heading;
+    EXPECT_EQ(words(row), 9 + 5) << row;  // the name is six words
+    EXPECT_NE(row.find("0   a name wider than its column  2.25865e-313 4.99785e-310"),
+              std::string::npos)
+        << row;
+    // The usual widths stay as they were.
+    const std::string usual = summary_to_text(summarize(two_channel_volume(), "s"));
+    EXPECT_NE(usual.find("0   membrane             0        23"), std::string::npos) << usual;
 }
 
 TEST(SummaryTest, NaNBecomesNullInJson) {
