@@ -4,6 +4,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -78,16 +80,25 @@ inline void report(benchmark::State& state, const vox::Volume& volume) {
 enum class FreedMemory { kept, returned };
 
 /// The main() of a benchmark whose compare script needs its data: `--dump=FOLDER` calls
-/// dump(FOLDER) and returns its status; anything else runs the benchmarks.
+/// dump(FOLDER) and returns its status (1, with the error, if it throws); anything else
+/// runs the benchmarks.
 template <typename Dump>
 int run_benchmarks(int argc, char** argv, Dump dump, FreedMemory freed = FreedMemory::kept) {
     for (int i = 1; i < argc; ++i) {
         const std::string_view argument = argv[i];
-        if (argument.starts_with("--dump=")) return dump(std::string(argument.substr(7)));
+        if (!argument.starts_with("--dump=")) continue;
+        try {
+            return dump(std::string(argument.substr(7)));
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "%s: %s\n", argv[0], error.what());
+            return 1;
+        }
     }
     if (freed == FreedMemory::kept) vox::keep_freed_memory();
     benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "bench_volume.h"
 #include "vox/adapthist.h"
 #include "vox/convert.h"
 #include "vox/io.h"
@@ -55,18 +56,12 @@ BENCHMARK(BM_adapthist_random256)->Unit(benchmark::kMillisecond)->UseRealTime();
 // `--dump=DIR` writes the inputs as DIR/cells_nuclei.npy and DIR/random256.npy for the
 // skimage side and exits.
 int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view argument = argv[i];
-        if (argument.rfind("--dump=", 0) == 0) {
-            const std::string dir(argument.substr(7));
+    return vox::bench::run_benchmarks(
+        argc, argv,
+        [](const std::string& dir) {
             vox::write_volume(cells_nuclei(), dir + "/cells_nuclei.npy");
             vox::write_volume(random_u16(), dir + "/random256.npy");
             return 0;
-        }
-    }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+        },
+        vox::bench::FreedMemory::returned);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench_volume.h"
+#include "vox/error.h"
 #include "vox/parallel.h"
 #include "vox/stats.h"
 #include "vox/volume.h"
@@ -87,21 +88,15 @@ BENCHMARK(BM_compute_stats)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTim
 
 // `--dump=PATH` writes the 512^3 volume as raw little-endian u16 for the numpy side and exits.
 int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view argument = argv[i];
-        if (argument.rfind("--dump=", 0) == 0) {
+    return vox::bench::run_benchmarks(
+        argc, argv,
+        [](const std::string& path) {
             const vox::Volume& volume = bench_volume(512);
-            const std::string path(argument.substr(7));
             std::FILE* file = std::fopen(path.c_str(), "wb");
-            if (file == nullptr) return 1;
+            if (file == nullptr) throw vox::IoError("cannot write '" + path + "'");
             const auto written = std::fwrite(volume.view<std::uint16_t>().origin, 1,
                                              std::size_t(volume.size_bytes()), file);
             return (std::fclose(file) == 0 && written == std::size_t(volume.size_bytes())) ? 0 : 1;
-        }
-    }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+        },
+        vox::bench::FreedMemory::returned);
 }
