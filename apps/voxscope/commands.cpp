@@ -7,12 +7,14 @@
 #include <iterator>
 #include <optional>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "vox/convert.h"
 #include "vox/error.h"
 #include "vox/exposure.h"
+#include "vox/parallel.h"
 #include "vox/pipeline.h"
 #include "vox/render.h"
 #include "vox/samples.h"
@@ -122,6 +124,18 @@ vox::Volume change_type(const vox::Volume& volume, const std::string& dtype,
         return vox::astype(volume, target, vox::CastMode::clip);
     }
     return vox::astype(volume, target, vox::parse_cast_mode(cast));
+}
+
+// Appends `cell` right-aligned in `width` columns. fmt's own padding costs more than the
+// digits when hist prints millions of rows.
+void append_right(fmt::memory_buffer& text, std::string_view cell, std::size_t width) {
+    static constexpr std::string_view kSpaces = "                ";
+    if (cell.size() < width) {
+        const std::string_view pad =
+            kSpaces.substr(0, std::min(width - cell.size(), kSpaces.size()));
+        text.append(pad.data(), pad.data() + pad.size());
+    }
+    text.append(cell.data(), cell.data() + cell.size());
 }
 
 }  // namespace
@@ -317,14 +331,39 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
         if (options.cdf) header += fmt::format(" {:>10}", "cdf" + suffix);
     }
     fmt::print("{}\n", header);
+    // Centres print exactly, so that neighbouring bins stay apart: integers whole (one bin
+    // per integer, 29999919 not 3e+07), floats in their shortest round-trip form.
+    const vox::PixelType type = volume.pixel_type();
+    fmt::memory_buffer text;
+    char cell[64];
+    auto format_cell = [&](auto format, auto value) {
+        return std::string_view(cell, std::size_t(fmt::format_to(cell, format, value) - cell));
+    };
     for (std::size_t i = 0; i < centers.size(); ++i) {
-        std::string line = fmt::format("{:>14.6g}", centers[i]);
-        for (std::size_t c = 0; c < counts.size(); ++c) {
-            line += fmt::format(" {:>12}", counts[c][i]);
-            if (options.cdf) line += fmt::format(" {:>10.6f}", cdfs[c][i]);
+        if (!vox::is_float(type)) {
+            append_right(text, fmt::format_int(std::int64_t(centers[i])).str(), 14);
+        } else if (type == vox::PixelType::f32) {
+            append_right(text, format_cell(FMT_COMPILE("{}"), float(centers[i])), 14);
+        } else {
+            append_right(text, format_cell(FMT_COMPILE("{}"), centers[i]), 14);
         }
-        fmt::print("{}\n", line);
+        for (std::size_t c = 0; c < counts.size(); ++c) {
+            text.push_back(' ');
+            append_right(text, fmt::format_int(counts[c][i]).str(), 12);
+            if (options.cdf) {
+                text.push_back(' ');
+                append_right(text, format_cell(FMT_COMPILE("{:.6f}"), cdfs[c][i]), 10);
+            }
+        }
+        text.push_back('\n');
+        // Millions of bins stream out in blocks, and stop on Ctrl-C.
+        if (text.size() >= (std::size_t(1) << 20)) {
+            vox::throw_if_interrupted();
+            std::fwrite(text.data(), 1, text.size(), stdout);
+            text.clear();
+        }
     }
+    std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
 }
 
