@@ -70,17 +70,23 @@ std::string colorbar_label(double value) {
     return fmt::format("{:.5g}", value);
 }
 
-// The advance of `text` in the figure font at `size`, measured on a scratch surface.
-double text_width(const std::string& text, double size) {
-    cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
-    cairo_t* cr = cairo_create(surface);
+// Selects the figure font at `size` on `cr` and returns the advance of `text` in it.
+double set_font(cairo_t* cr, const std::string& text, double size) {
     cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, size);
     cairo_text_extents_t extents;
     cairo_text_extents(cr, text.c_str(), &extents);
+    return extents.x_advance;
+}
+
+// The advance of `text` in the figure font at `size`, measured on a scratch surface.
+double text_width(const std::string& text, double size) {
+    cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+    cairo_t* cr = cairo_create(surface);
+    const double width = set_font(cr, text, size);
     cairo_destroy(cr);
     cairo_surface_destroy(surface);
-    return extents.x_advance;
+    return width;
 }
 
 Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
@@ -168,11 +174,8 @@ Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
 
 void draw_text(cairo_t* cr, const std::string& text, double x, double y, double size,
                double anchor_x = 0.5) {
-    cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
-    cairo_text_extents_t extents;
-    cairo_text_extents(cr, text.c_str(), &extents);
-    cairo_move_to(cr, x - extents.x_advance * anchor_x, y);
+    const double width = set_font(cr, text, size);
+    cairo_move_to(cr, x - width * anchor_x, y);
     cairo_show_text(cr, text.c_str());
 }
 
