@@ -379,21 +379,18 @@ int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_option
     vox::Volume labels = channel;
     std::optional<vox::Volume> intensity;
     if (!options.threshold.empty()) {
-        const std::vector<vox::Step> steps = {
-            {"threshold", {{"method", options.threshold}}},
-            {"label", {{"connectivity", std::to_string(options.connectivity)}}}};
-        try {
-            labels = vox::apply_steps(channel, steps);
-        } catch (const vox::ValueError& error) {
-            // The steps are this command's, not the user's: name the flag instead.
-            std::string message = error.what();
-            for (const auto& [step, flag] : {std::pair{"step 1 (threshold): ", "--threshold: "},
-                                             std::pair{"step 2 (label): ", "--connectivity: "}}) {
-                if (message.starts_with(step))
-                    message = flag + message.substr(std::string_view(step).size());
+        // The steps are this command's, not the user's: errors name the flag.
+        const auto run = [](vox::Volume input, const vox::Step& step, std::string_view flag) {
+            try {
+                return vox::apply_step(std::move(input), step);
+            } catch (const vox::ValueError& error) {
+                throw vox::ValueError(fmt::format("{}: {}", flag, error.what()));
             }
-            throw vox::ValueError(message);
-        }
+        };
+        const vox::Volume mask =
+            run(channel, {"threshold", {{"method", options.threshold}}}, "--threshold");
+        labels = run(mask, {"label", {{"connectivity", std::to_string(options.connectivity)}}},
+                     "--connectivity");
         intensity = channel;
     } else if (options.connectivity != 26) {
         throw vox::ValueError(

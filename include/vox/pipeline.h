@@ -44,6 +44,11 @@ void validate_steps(std::span<const Step> steps);
 /// @throw ValueError for an unknown op or a bad parameter, naming the step.
 Volume apply_steps(Volume volume, std::span<const Step> steps);
 
+/// Runs one step, for a caller that names it itself (a command's flag): its errors are
+/// apply_steps()' without the "step N (op): " prefix.
+/// @throw ValueError for an unknown op or a bad parameter.
+Volume apply_step(Volume volume, const Step& step);
+
 /// Describes one operation for `voxscope process --help` and the docs.
 struct OperationInfo {
     std::string name;

@@ -514,17 +514,21 @@ void validate_steps(std::span<const Step> steps) {
     }
 }
 
+Volume apply_step(Volume volume, const Step& step) {
+    const Operation& operation = find_operation(step.op);
+    return operation.apply(std::move(volume), Args(step, operation.names));
+}
+
 Volume apply_steps(Volume volume, std::span<const Step> steps) {
     validate_steps(steps);
     Volume result = std::move(volume);
     for (std::size_t i = 0; i < steps.size(); ++i) {
-        const Operation& operation = find_operation(steps[i].op);
         // The same error, of the same type, naming the step that raised it.
         const auto in_step = [&](const Error& error) {
             return fmt::format("{}: {}", step_label(i, steps[i]), error.what());
         };
         try {
-            result = operation.apply(std::move(result), Args(steps[i], operation.names));
+            result = apply_step(std::move(result), steps[i]);
         } catch (const ValueError& error) {
             throw ValueError(in_step(error));
         } catch (const TypeError& error) {

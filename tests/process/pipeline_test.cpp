@@ -84,6 +84,19 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
                          "step 1 (label): label needs an integer mask, got f32");
 }
 
+TEST(PipelineTest, OneStepRunsAsTheListDoesWithoutItsName) {
+    const Volume volume = test::make_line<float>({0.0f, 0.25f, 1.0f});
+    EXPECT_EQ(test::values_of(apply_step(volume, cli({"gamma:0.5"}).front())),
+              test::values_of(apply_steps(volume, cli({"gamma:0.5"}))));
+    VOX_EXPECT_THROW_MSG(apply_step(volume, cli({"gamma:abc"}).front()), ValueError,
+                         "gamma must be a number, got 'abc'");
+    VOX_EXPECT_THROW_MSG(apply_step(volume, Step{"gama", {}}), ValueError,
+                         "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, "
+                         "equalize, clahe, resize, zoom, isotropic, flip, crop, permute, pad, "
+                         "block_mean, gaussian, median, project, threshold, in_range, label, "
+                         "astype, as_float, as_ubyte, as_uint, channel)");
+}
+
 TEST(PipelineTest, StepsDoWhatTheFunctionsDo) {
     const Volume volume = test::make_volume<std::uint16_t>(
         {3, 4, 5, 1}, [](auto z, auto y, auto x, auto) { return 1000 * z + 100 * y + 10 * x; });
