@@ -152,12 +152,24 @@ int run_convert(const ConvertOptions& options, const vox::ReadOptions& read_opti
     if (options.dtype.empty() && options.cast != "exact")
         throw vox::ValueError("--cast says how values reach --dtype: give --dtype too");
     vox::Volume volume = open_input(options.input, read_options, options.output, options.write);
-    if (!options.dtype.empty()) volume = change_type(volume, options.dtype, options.cast);
+    std::int64_t nan_to_zero = 0;
+    if (!options.dtype.empty()) {
+        // Integers have no NaN: say how many became 0 rather than let them pass for data.
+        if (vox::is_float(volume.pixel_type()) &&
+            !vox::is_float(vox::parse_pixel_type(options.dtype))) {
+            nan_to_zero = vox::compute_stats(volume).global.nan_count;
+        }
+        volume = change_type(volume, options.dtype, options.cast);
+    }
     vox::write_volume(volume, options.output, options.write);
     const vox::Shape& shape = volume.shape();
     fmt::print("wrote {}: {} x {} x {} x {} {}, {}\n", written_names(options.output, options.write),
                shape.z, shape.y, shape.x, shape.c, vox::pixel_type_name(volume.pixel_type()),
                vox::format_bytes(volume.size_bytes()));
+    if (nan_to_zero > 0) {
+        fmt::print("note: {} NaN value{} became 0 in {}\n", nan_to_zero,
+                   nan_to_zero == 1 ? "" : "s", vox::pixel_type_name(volume.pixel_type()));
+    }
     return 0;
 }
 
