@@ -333,7 +333,9 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
             document["counts"] = counts.front();
             if (options.cdf) document["cdf"] = cdfs.front();
         }
-        std::fputs((document.dump(2) + "\n").c_str(), stdout);
+        std::fputs(
+            (document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n").c_str(),
+            stdout);
         return 0;
     }
     std::string header = fmt::format("{:>14}", "bin center");
@@ -459,7 +461,9 @@ int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_option
                                                  {"volume_unit", statistics.volume_unit},
                                                  {"regions_total", statistics.regions.size()},
                                                  {"regions", regions}};
-        std::fputs((document.dump(2) + "\n").c_str(), stdout);
+        std::fputs(
+            (document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n").c_str(),
+            stdout);
         return 0;
     }
     if (options.min_voxels > 1) {

@@ -149,7 +149,7 @@ int run_mesh(const MeshFlags& flags, const vox::ReadOptions& read_options) {
     if (flags.json) {
         report["output"] = flags.output;
         report.update(statistics_json(mesh, stats));
-        fmt::print("{}\n", report.dump(2));
+        fmt::print("{}\n", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
         print_statistics(mesh, stats);
         fmt::print("wrote {}\n", flags.output);

@@ -3,17 +3,24 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace vox {
+
+/// `text` with every control character (newlines and NUL included) and every byte that is
+/// not part of valid UTF-8 written as \xNN, so that text quoted from a file cannot break
+/// or cut the line it is printed on. Idempotent.
+std::string printable_text(std::string_view text);
 
 /// Base class of every exception voxscope throws on purpose.
 ///
 /// The message is one line, meant for a person: it names the file or the
 /// argument and the problem (e.g. "'scan.nii': header claims 2000x2000x2000
-/// u16 (16 GB) but the file has 1 MB"). Front ends print it as it is.
+/// u16 (16 GB) but the file has 1 MB"). Front ends print it as it is: bytes quoted
+/// from a file are made printable_text() here.
 class Error : public std::runtime_error {
 public:
-    explicit Error(const std::string& message) : std::runtime_error(message) {}
+    explicit Error(const std::string& message) : std::runtime_error(printable_text(message)) {}
 };
 
 /// A file could not be opened, read or written.

@@ -86,7 +86,8 @@ std::string summary_to_json(const VolumeSummary& summary) {
         {"channels", channels},
         {"metadata", summary.metadata},
     };
-    return document.dump(2) + "\n";
+    // Metadata holds what the file holds: bytes that are not UTF-8 become U+FFFD.
+    return document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string summary_to_text(const VolumeSummary& summary) {

@@ -500,7 +500,7 @@ std::string steps_to_json(std::span<const Step> steps) {
         }
         document.push_back(item);
     }
-    return document.dump();
+    return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void validate_steps(std::span<const Step> steps) {

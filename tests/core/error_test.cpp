@@ -23,5 +23,21 @@ TEST(ErrorTest, MessagesAreKept) {
     VOX_EXPECT_THROW_MSG(throw Interrupted(), Interrupted, "interrupted");
 }
 
+TEST(ErrorTest, BytesQuotedFromFilesCannotBreakTheLine) {
+    using namespace std::string_literals;
+    // Valid UTF-8 stays, controls and stray bytes become \xNN.
+    EXPECT_EQ(printable_text("0.29 \u00b5m, \u4f53\u7a4d, \U0001F52C"),
+              "0.29 \u00b5m, \u4f53\u7a4d, \U0001F52C");
+    EXPECT_EQ(printable_text("bad DimSize '1 \xff\xff\n2'"), "bad DimSize '1 \\xff\\xff\\x0a2'");
+    EXPECT_EQ(printable_text("cut\0short"s), "cut\\x00short");
+    EXPECT_EQ(printable_text("\x1b[31mred"), "\\x1b[31mred");
+    // Overlong forms, surrogates, C1 controls and truncated sequences are not text either.
+    EXPECT_EQ(printable_text("\xc0\xaf \xed\xa0\x80 \xc2\x85 \xe4\xbd"),
+              "\\xc0\\xaf \\xed\\xa0\\x80 \\xc2\\x85 \\xe4\\xbd");
+    EXPECT_EQ(printable_text(printable_text("\t\xff")), printable_text("\t\xff"));
+    VOX_EXPECT_THROW_MSG(throw FormatError("'a.mhd': unknown key 'x\ny'"), FormatError,
+                         "'a.mhd': unknown key 'x\\x0ay'");
+}
+
 }  // namespace
 }  // namespace vox

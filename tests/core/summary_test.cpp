@@ -93,6 +93,13 @@ TEST(SummaryTest, ChannelColumnsWidenToTheirWidestCell) {
     EXPECT_NE(usual.find("0   membrane             0        23"), std::string::npos) << usual;
 }
 
+TEST(SummaryTest, JsonReplacesBytesThatAreNotUtf8) {
+    Volume volume = two_channel_volume();
+    volume.metadata()["description"] = "voxel size 0.5 \xb5m";
+    const auto json = nlohmann::json::parse(summary_to_json(summarize(volume, "s")));
+    EXPECT_EQ(json["metadata"]["description"], "voxel size 0.5 \ufffdm");
+}
+
 TEST(SummaryTest, NaNBecomesNullInJson) {
     const Volume volume = test::make_line<float>({std::numeric_limits<float>::quiet_NaN()});
     const auto json = nlohmann::json::parse(summary_to_json(summarize(volume, "nan")));
