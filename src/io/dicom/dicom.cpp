@@ -57,6 +57,7 @@ constexpr DicomTag kModalityLut{0x0028, 0x3000, "ModalityLUTSequence"};
 constexpr DicomTag kSliceThickness{0x0018, 0x0050, "SliceThickness"};
 constexpr DicomTag kSpacingBetweenSlices{0x0018, 0x0088, "SpacingBetweenSlices"};
 constexpr DicomTag kModality{0x0008, 0x0060, "Modality"};
+constexpr DicomTag kSpecificCharacterSet{0x0008, 0x0005, "SpecificCharacterSet"};
 constexpr DicomTag kSeriesDescription{0x0008, 0x103E, "SeriesDescription"};
 constexpr DicomTag kGridFrameOffsets{0x3004, 0x000C, "GridFrameOffsetVector"};
 constexpr DicomTag kSharedGroups{0x5200, 0x9229, "SharedFunctionalGroupsSequence"};
@@ -71,6 +72,21 @@ constexpr std::string_view kRleLossless = "1.2.840.10008.1.2.5";
 std::atomic<bool> g_codecs_enabled{true};
 
 using Vec3 = std::array<double, 3>;
+
+std::string latin1_to_utf8(std::string_view text) {
+    std::string utf8;
+    utf8.reserve(text.size());
+    for (const char c : text) {
+        const auto code = static_cast<unsigned char>(c);
+        if (code < 0x80) {
+            utf8 += c;
+        } else {
+            utf8 += char(0xC0 | (code >> 6));
+            utf8 += char(0x80 | (code & 0x3F));
+        }
+    }
+    return utf8;
+}
 
 Vec3 cross(const Vec3& a, const Vec3& b) {
     return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
@@ -267,6 +283,15 @@ private:
                 }
                 if (is_our_pixel_data) m_structure.has_pixel_data = true;
                 sequence(end, true, depth + 1, true, is_our_pixel_data);
+            } else if (explicit_vr && vr == "UN") {
+                // PS3.5 6.2.2: a UN value of undefined length is a sequence whose items are
+                // encoded in implicit VR little endian, whatever the transfer syntax.
+                const bool little = m_little;
+                m_explicit = false;
+                m_little = true;
+                sequence(end, true, depth + 1, false);
+                m_explicit = true;
+                m_little = little;
             } else {
                 sequence(end, true, depth + 1, false);
             }
@@ -646,6 +671,10 @@ SliceInfo read_slice_info(const Input& input, std::span<const std::byte> bytes,
         info.series_uid = header.text(kSeriesInstanceUid).value_or("");
         info.modality = header.text(kModality).value_or("");
         info.series_description = header.text(kSeriesDescription).value_or("");
+        // Latin-1 (ISO_IR 100, the usual European character set) becomes UTF-8; other sets
+        // keep their bytes, which messages and JSON show as escapes.
+        if (header.text(kSpecificCharacterSet).value_or("").find("IR 100") != std::string::npos)
+            info.series_description = latin1_to_utf8(info.series_description);
 
         info.rows = header.required_unsigned_short(kRows);
         info.columns = header.required_unsigned_short(kColumns);
@@ -753,6 +782,18 @@ SliceInfo read_slice_info(const Input& input, std::span<const std::byte> bytes,
         if (!info.slice_thickness) {
             info.slice_thickness = from_groups(
                 kPixelMeasures, [&](const Header& item) { return single(item, kSliceThickness); });
+        }
+        // Spacings of 0 (or NaN) turn up in exported files and say nothing: they are taken
+        // as absent, as optional tags are, rather than refuse the file. Some scanners write a
+        // negative SpacingBetweenSlices; its size is the spacing.
+        const auto is_spacing = [](double value) { return std::isfinite(value) && value > 0; };
+        if (info.pixel_spacing &&
+            !(is_spacing((*info.pixel_spacing)[0]) && is_spacing((*info.pixel_spacing)[1]))) {
+            info.pixel_spacing.reset();
+        }
+        for (std::optional<double>* value : {&info.spacing_between_slices, &info.slice_thickness}) {
+            if (*value) **value = std::fabs(**value);
+            if (*value && !is_spacing(**value)) value->reset();
         }
         if (info.frames > 1) {
             for (const Header& frame : per_frame) {

@@ -35,6 +35,19 @@ public:
         m_elements.erase(std::uint32_t(group) << 16 | element);
         return *this;
     }
+    /// A UN element of undefined length holding `items` (implicit VR little endian, as
+    /// PS3.5 6.2.2 has it), closed by a sequence delimiter.
+    DicomBuilder& undefined_length_un(std::uint16_t group, std::uint16_t tag_element,
+                                      std::string_view items) {
+        std::vector<std::byte> bytes;
+        append(bytes, std::string_view(reinterpret_cast<const char*>(&group), 2));
+        append(bytes, std::string_view(reinterpret_cast<const char*>(&tag_element), 2));
+        append(bytes, std::string_view("UN\0\0\xFF\xFF\xFF\xFF", 8));
+        append(bytes, items);
+        append(bytes, std::string_view("\xFE\xFF\xDD\xE0\0\0\0\0", 8));
+        m_elements[std::uint32_t(group) << 16 | tag_element] = std::move(bytes);
+        return *this;
+    }
     template <typename T>
     DicomBuilder& pixels(const std::vector<T>& values) {
         put(0x7FE0, 0x0010, sizeof(T) == 1 ? "OB" : "OW",
@@ -166,6 +179,41 @@ TEST(DicomRead, SingleSliceKeepsTheStoredType) {
     EXPECT_EQ(volume.metadata().at("format"), "DICOM");
     EXPECT_EQ(volume.metadata().at("modality"), "CT");
     EXPECT_EQ(volume.metadata().at("affine_space"), "LPS (DICOM patient coordinates)");
+}
+
+TEST(DicomRead, SpacingsOfZeroAreAbsentNotFatal) {
+    DicomBuilder builder = ct_slice(0);
+    builder.text(0x0028, 0x0030, "DS", "0\\0");
+    EXPECT_FALSE(read_memory(builder).spacing().known);
+    // One plane: a zero thickness falls back to the moot 1, a negative spacing gives its size.
+    builder = ct_slice(0);
+    builder.text(0x0018, 0x0050, "DS", "0");
+    EXPECT_EQ(read_memory(builder).spacing(), (Spacing{{1.0, 0.7, 0.8}, "mm", true}));
+    builder.text(0x0018, 0x0088, "DS", "-2");
+    EXPECT_EQ(read_memory(builder).spacing(), (Spacing{{2.0, 0.7, 0.8}, "mm", true}));
+}
+
+TEST(DicomRead, Latin1TextBecomesUtf8) {
+    DicomBuilder builder = ct_slice(0);
+    builder.text(0x0008, 0x0005, "CS", "ISO_IR 100")
+        .text(0x0008, 0x103E, "LO",
+              "Sch\xE4"
+              "del");
+    EXPECT_EQ(read_memory(builder).metadata().at("series_description"), "Sch\u00e4del");
+}
+
+TEST(DicomRead, UndefinedLengthUnIsAnImplicitVrSequence) {
+    // One item of undefined length holding (0008,0060) "CT" in implicit VR: read as explicit
+    // VR, its length would be taken for a VR.
+    DicomBuilder builder = ct_slice(3);
+    builder.undefined_length_un(0x4453, 0x100C,
+                                std::string_view("\xFE\xFF\x00\xE0\xFF\xFF\xFF\xFF"
+                                                 "\x08\x00\x60\x00\x02\x00\x00\x00"
+                                                 "CT"
+                                                 "\xFE\xFF\x0D\xE0\0\0\0\0",
+                                                 26));
+    const Volume volume = read_memory(builder);
+    EXPECT_EQ(volume.value_at(0, 2, 3), 323);
 }
 
 TEST(DicomRead, RescaleGivesFloat32WhenExact) {
