@@ -31,12 +31,18 @@ def main():
         "random_i8": rng.integers(-128, 128, size=(7, 9, 12), dtype=np.int8),
         "random_u32": rng.integers(0, 2**32, size=(8, 6, 10), dtype=np.uint32),
         "random_i32": rng.integers(-2**31, 2**31, size=(6, 11, 5), dtype=np.int32),
+        # Order 0 with anti-aliasing truncates each Gaussian pass: constants and narrow
+        # ranges show both the final clip and scipy's order of summation.
+        "constant_u8": np.full((4, 3, 5), 69, np.uint8),
+        "narrow_i16": rng.integers(40, 60, size=(12, 10, 15), dtype=np.int16),
+        "row_u8": np.array([[[44, 44, 56, 29]]], np.uint8),
     }
     np.save(os.path.join(folder, "random_u16.npy"), inputs["random_u16"])
     np.save(os.path.join(folder, "random_i16.npy"), inputs["random_i16"])
     np.save(os.path.join(folder, "random_u8.npy"), inputs["random_u8"])
     np.save(os.path.join(folder, "random_f32.npy"), inputs["random_f32"])
-    for name in ("random_f64", "random_i8", "random_u32", "random_i32"):
+    for name in ("random_f64", "random_i8", "random_u32", "random_i32", "constant_u8",
+                 "narrow_i16", "row_u8"):
         np.save(os.path.join(folder, name + ".npy"), inputs[name])
     # Our volume(z, y, x) is the NIfTI array transposed; the C++ side reads the .nii itself.
     inputs["mri"] = np.asarray(nib.load(MRI).dataobj).transpose(2, 1, 0)
@@ -76,6 +82,10 @@ def main():
         add_resize(f"mri_50_constant_o{order}", "mri", (50, 50, 50), order, mode="constant")
         add_resize(f"u16_edge_o{order}", "random_u16", (8, 40, 13), order, mode="edge")
         add_resize(f"f64_constant_o{order}", "random_f64", (21, 5, 30), order, mode="constant")
+    add_resize("constant_u8_o0", "constant_u8", (3, 5, 4), 0)
+    add_resize("row_u8_o0", "row_u8", (1, 1, 3), 0)
+    for mode in ("reflect", "constant", "symmetric"):
+        add_resize(f"narrow_i16_{mode}_o0", "narrow_i16", (5, 4, 7), 0, mode=mode)
     # Order 3 with edge/constant: scipy pads 12 voxels before the spline prefilter.
     for mode in ("edge", "constant"):
         add_resize(f"cells_down_{mode}_o3", "cells", (20, 50, 50), 3, mode=mode)
