@@ -40,8 +40,11 @@ template <typename T>
 Histogram integer_histogram(const VolumeView<const T>& view, std::int64_t lo, std::int64_t hi) {
     const std::int64_t bins = hi - lo + 1;
     const std::int64_t parts = exact_parts(view.shape);
+    // Besides the counters per part: the counts and centres, then the method's own arrays
+    // (Otsu's cumulative weights, means and variances): measured at up to 7 arrays of 8
+    // bytes per bin, so 10 leaves room.
     checked_allocation(
-        {bins, parts, 8},
+        {bins, parts + 10, 8},
         fmt::format("a histogram of the integer range [{}, {}] (one bin per value)", lo, hi));
     std::vector<std::vector<std::int64_t>> local(static_cast<std::size_t>(parts));
     parallel_for(0, parts, 1, [&](std::int64_t b, std::int64_t e) {

@@ -199,7 +199,7 @@ TEST(ExposureHistogramTest, BinsBeyondTheMemoryLimitAreRefusedBeforeAllocation) 
     VOX_EXPECT_THROW_MSG(
         histogram(make_line<std::int32_t>({-1073741824, 1073741823})), LimitError,
         "a histogram of the integer range [-1073741824, 1073741823] (one bin per value) needs "
-        "48.0 GiB, over the memory limit of 1.0 MiB");
+        "80.0 GiB, over the memory limit of 1.0 MiB");
 }
 
 TEST(ExposureHistogramTest, PerChannelSharesBins) {

@@ -112,7 +112,7 @@ TEST(Thresholds, Errors) {
     VOX_EXPECT_THROW_MSG(
         threshold_otsu(make_line(std::vector<std::int32_t>{-1073741824, 1073741823})), LimitError,
         "a histogram of the integer range [-1073741824, 1073741823] (one bin per value) needs "
-        "16.0 GiB, over the memory limit of 1.0 MiB");
+        "176.0 GiB, over the memory limit of 1.0 MiB");
 }
 
 TEST(Thresholds, MeanIsExactForLongRowsAtTheEndsOfTheRange) {
