@@ -33,7 +33,10 @@ public:
                     "op '{}' has no parameter '{}' (parameters: {})", m_op, key,
                     names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
             }
-            m_values[key] = value;
+            // gamma:0.5,gamma=2 would keep one value silently.
+            if (!m_values.emplace(key, value).second) {
+                throw ValueError(fmt::format("parameter '{}' is given twice", key));
+            }
         }
     }
 
@@ -147,11 +150,18 @@ ChannelMode parse_channel_mode(const std::string& text) {
     throw ValueError(fmt::format("mode must be joint or per_channel, got '{}'", text));
 }
 
-// "image", "dtype" or a pixel type name: skimage's in_range/out_range words.
-IntensityRange parse_range_word(const std::string& text) {
+// "image", "dtype" or a pixel type name: skimage's in_range/out_range words, for the
+// parameter `key` ("in" or "out").
+IntensityRange parse_range_word(const std::string& key, const std::string& text) {
     if (text == "image") return IntensityRange::image();
     if (text == "dtype") return IntensityRange::dtype();
-    return IntensityRange::named(text);
+    try {
+        return IntensityRange::named(text);
+    } catch (const ValueError&) {
+        throw ValueError(
+            fmt::format("{} must be image, dtype or a pixel type such as uint8 or uint12, got '{}'",
+                        key, text));
+    }
 }
 
 struct Operation {
@@ -212,7 +222,7 @@ const std::vector<Operation>& operations() {
              "type)",
              {"in_low", "in_high", "in=image", "out=dtype", "mode=joint"},
              [](Volume v, const Args& a) {
-                 IntensityRange in = parse_range_word(a.text("in", "image"));
+                 IntensityRange in = parse_range_word("in", a.text("in", "image"));
                  if (a.has("in_low") != a.has("in_high")) {
                      // A default for the missing end would silently clip to an unrelated level.
                      throw ValueError(a.has("in_low") ? "in_low needs in_high as well"
@@ -222,7 +232,7 @@ const std::vector<Operation>& operations() {
                      in = IntensityRange::values(a.number("in_low", 0.0), a.number("in_high", 1.0));
                  }
                  return rescale_intensity(std::move(v), in,
-                                          parse_range_word(a.text("out", "dtype")),
+                                          parse_range_word("out", a.text("out", "dtype")),
                                           parse_channel_mode(a.text("mode", "joint")));
              }),
         make("clip",

@@ -72,6 +72,11 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
                          "finite number, got 'nan'");
     VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"rescale:in_high=0.5"})), ValueError,
                          "step 1 (rescale): in_high needs in_low as well");
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"rescale:in=bogus"})), ValueError,
+                         "step 1 (rescale): in must be image, dtype or a pixel type such as "
+                         "uint8 or uint12, got 'bogus'");
+    VOX_EXPECT_THROW_MSG(validate_steps(cli({"gamma:0.5,gamma=2"})), ValueError,
+                         "step 1 (gamma): parameter 'gamma' is given twice");
     // Errors of other types keep their type and name the step too.
     const std::int64_t limit = memory_limit();
     set_memory_limit(1 << 20);
