@@ -195,27 +195,38 @@ Volume img_as_int(const Volume& volume) {
 
 Volume astype(const Volume& volume, PixelType target, CastMode mode) {
     if (mode == CastMode::clip && volume.pixel_type() == target) return volume;
-    double offset = 0.0;
-    double scale = 1.0;
+    // Rescaling maps the finite [low, high] onto the target's range as
+    // target_low + (v - low) * span / (high - low): two roundings, so a value half way maps
+    // to the exact half (32767.5, rounded to even), which a folded scale and offset missed.
+    // Infinities land beyond the ends and clamp to them.
+    double low = 0.0;
+    double range = 0.0;
+    double target_low = 0.0;
+    double span = 0.0;
     if (mode == CastMode::rescale) {
-        const auto [low, high] = min_max(volume);
-        if (!std::isfinite(low) || !std::isfinite(high)) {
-            throw ValueError(
-                fmt::format("cannot rescale to {}: the data range ({}, {}) is not finite",
-                            pixel_type_name(target), low, high));
+        const auto [finite_low, high] = finite_min_max(volume);
+        low = finite_low;
+        if (std::isnan(low)) {
+            throw ValueError(fmt::format("cannot rescale to {}: the data hold no finite value",
+                                         pixel_type_name(target)));
         }
-        const auto [target_low, target_high] =
-            is_float(target) ? std::pair{0.0, 1.0} : dtype_range(target);
-        scale = high > low ? (target_high - target_low) / (high - low) : 0.0;
-        offset = target_low - low * scale;
+        const auto [to_low, to_high] = is_float(target) ? std::pair{0.0, 1.0} : dtype_range(target);
+        target_low = to_low;
+        span = to_high - to_low;
+        range = high - low;
     }
     return visit(volume.pixel_type(), [&](auto in_tag) {
         using I = typename decltype(in_tag)::type;
         return visit(target, [&](auto out_tag) {
             using O = typename decltype(out_tag)::type;
             if (mode == CastMode::rescale) {
-                return map_values<I, O>(volume, [offset, scale](I value) {
-                    const double mapped = double(value) * scale + offset;
+                return map_values<I, O>(volume, [low, range, target_low, span](I value) {
+                    const double v = double(value);
+                    // A constant volume maps to the bottom; its infinities to the ends.
+                    const double mapped = range > 0.0 ? target_low + (v - low) * span / range
+                                          : v > low   ? target_low + span
+                                          : v < low   ? target_low
+                                                      : (std::isnan(v) ? v : target_low);
                     if constexpr (std::is_floating_point_v<O>) return cast_float<O>(mapped);
                     return round_and_clamp<O>(mapped);
                 });

@@ -135,8 +135,19 @@ TEST(ConvertTest, AstypeRescale) {
               (std::vector<double>{-128, -64, 127}));
     EXPECT_EQ(values_of(astype(make_line<float>({3, 3}), PixelType::u8, CastMode::rescale)),
               (std::vector<double>{0, 0}));
-    VOX_EXPECT_THROW_MSG(astype(make_line<double>({0, kInf}), PixelType::u8, CastMode::rescale),
-                         ValueError, "cannot rescale to u8: the data range (0, inf) is not finite");
+    // The finite range is mapped; infinities clamp to the ends, NaN becomes 0.
+    EXPECT_EQ(values_of(astype(make_line<double>({kInf, 0.05, 0.5, -kInf, std::nan("")}),
+                               PixelType::u8, CastMode::rescale)),
+              (std::vector<double>{255, 0, 255, 0, 0}));
+    EXPECT_EQ(values_of(astype(make_line<double>({0, kInf}), PixelType::u8, CastMode::rescale)),
+              (std::vector<double>{0, 255}));
+    VOX_EXPECT_THROW_MSG(
+        astype(make_line<double>({std::nan(""), kInf}), PixelType::u8, CastMode::rescale),
+        ValueError, "cannot rescale to u8: the data hold no finite value");
+    // Half way maps to the exact half, rounded to even (a folded scale gave 32767).
+    EXPECT_EQ(values_of(astype(make_line<std::uint16_t>({2, 501, 1000}), PixelType::u16,
+                               CastMode::rescale)),
+              (std::vector<double>{0, 32768, 65535}));
     EXPECT_EQ(parse_cast_mode("rescale"), CastMode::rescale);
     EXPECT_THROW(parse_cast_mode("wrap"), ValueError);
 }
