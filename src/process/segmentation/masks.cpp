@@ -52,7 +52,7 @@ bool bounds_in_type(double low, double high, T& first, T& last) {
 template <typename T>
 VOX_AVX2_CLONE void in_range_row(const T* in, std::int64_t stride, std::int64_t n, T first, T last,
                                  bool and_with_row, std::uint8_t* out) {
-    const auto hit = [&](T v) -> std::uint8_t { return (v >= first) & (v <= last) ? 255 : 0; };
+    const auto hit = [&](T v) -> std::uint8_t { return ((v >= first) & (v <= last)) ? 255 : 0; };
     if (stride == 1 && !and_with_row) {
         for (std::int64_t x = 0; x < n; ++x)
             out[x] = hit(in[x]);
