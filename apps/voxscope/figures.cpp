@@ -399,7 +399,7 @@ int run_animate(const AnimateCommandOptions& options, const vox::ReadOptions& re
         const std::int64_t largest = axis == vox::Axis::z   ? std::max(shape.y, shape.x)
                                      : axis == vox::Axis::y ? std::max(shape.z, shape.x)
                                                             : std::max(shape.z, shape.y);
-        zoom = std::clamp(std::ceil(256.0 / double(std::max<std::int64_t>(largest, 1))), 1.0, 64.0);
+        zoom = std::min(vox::automatic_zoom(double(largest)), 64.0);
     }
     animate.zoom = int(zoom);
     // Labels grow with the zoom so they read the same at any frame size.

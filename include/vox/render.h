@@ -209,6 +209,10 @@ void write_image(const Image& image, const std::string& path);
 /// A "nice" scale-bar length (1, 2 or 5 times a power of ten) close to `target`.
 double nice_length(double target);
 
+/// The automatic zoom of figures and animations: the smallest whole zoom that makes
+/// `largest` pixels (the largest panel's extent at zoom 1) at least 256, and 1 for larger.
+double automatic_zoom(double largest);
+
 // --- position indicator and image labels (indicator.cpp) ---
 
 /// The fixed oblique view of position_panel(), in degrees, as matplotlib's 3D default:

@@ -104,7 +104,7 @@ Layout lay_out(const std::vector<Panel>& panels, const FigureOptions& options) {
             largest = std::max({largest, double(panel.image.width) * panel.pixel_width / finest,
                                 double(panel.image.height) * panel.pixel_height / finest});
         }
-        zoom = std::max(1.0, std::ceil(256.0 / largest));
+        zoom = automatic_zoom(largest);
     }
     layout.pixels_per_unit = zoom / finest;
     const std::size_t columns = options.columns > 0 ? std::size_t(options.columns) : panels.size();
@@ -561,6 +561,10 @@ void write_png(cairo_surface_t* surface, Sink& sink, const std::string& path) {
 }
 
 }  // namespace
+
+double automatic_zoom(double largest) {
+    return std::max(1.0, std::ceil(256.0 / std::max(largest, 1.0)));
+}
 
 double nice_length(double target) {
     if (!(target > 0.0) || !std::isfinite(target)) return 0.0;
