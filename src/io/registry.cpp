@@ -166,11 +166,9 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
     Source source = opened;
     std::vector<std::byte> head = source.head(kSniffBytes);
     if (is_zip(head)) throw_zip_needs_member(source);
-    // A gzip file (.nii.gz, .img.gz) is decompressed in memory and recognised by what it holds.
-    if (is_gzip(head)) {
-        source = gunzip(source);
-        head = source.head(kSniffBytes);
-    }
+    const bool gzipped = is_gzip(head);
+    // A gzip file (.nii.gz, .img.gz) is recognised by what it holds.
+    if (gzipped) head = gunzip_head(source, kSniffBytes);
     const Format* format = find_by_content(head);
     if (format == nullptr) format = find_by_extension(source.name());
     if (format == nullptr || format->read == nullptr) {
@@ -182,6 +180,14 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
     check_options_apply(source.name(), fmt::format("a {} file", format->name), options,
                         format->honours_time_point, format->honours_time_as_channels,
                         format->honours_canonical);
+    if (gzipped) {
+        // Decompressed in memory, only as far as the header says the read needs.
+        const std::int64_t needed =
+            format->bytes_needed == nullptr
+                ? -1
+                : format->bytes_needed(Source::from_memory(source.name(), head, &source), options);
+        source = gunzip(source, needed);
+    }
     return format->read(source, options);
 }
 

@@ -1,6 +1,7 @@
 #include "source.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -10,8 +11,10 @@
 #include <cstring>
 #include <mutex>
 #include <random>
+#include <utility>
 
 #include <fmt/format.h>
+#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 
 #include "vox/io.h"
@@ -29,6 +32,7 @@ struct Source::Impl {
     std::string zip_path;                 // archive of a zip member
     std::string zip_directory;            // the member's folder inside the archive
     bool has_location = true;             // false for bytes that come from nowhere on disk
+    bool prefix = false;                  // gunzip stopped before the stream ended
 
     // Small reads of a file (headers, TIFF IFDs walked one field at a time) are served from a
     // 64 KiB block read once: one pread per block instead of a system call per field.
@@ -225,6 +229,10 @@ std::span<const std::byte> Source::memory() const {
     return {m_impl->memory.get(), std::size_t(m_impl->size)};
 }
 
+bool Source::is_prefix() const {
+    return m_impl->prefix;
+}
+
 std::shared_ptr<std::byte[]> Source::shared_memory() const {
     return m_impl->memory;
 }
@@ -329,63 +337,190 @@ bool is_gzip(std::span<const std::byte> head) {
     return head.size() >= 2 && head[0] == std::byte{0x1f} && head[1] == std::byte{0x8b};
 }
 
-Source gunzip(const Source& source) {
-    const std::vector<std::byte> compressed = source.read_all();
-    // The last member's ISIZE is the size modulo 2^32: exact for the usual single-member file.
-    // Multi-member files grow the buffer as they go, keeping what is already decoded.
-    std::int64_t capacity = std::int64_t(compressed.size()) * 4 + 1024;
-    if (compressed.size() >= 18) {
-        std::uint32_t size_mod = 0;
-        std::memcpy(&size_mod, compressed.data() + compressed.size() - 4, 4);
-        if constexpr (kHostBigEndian) size_mod = __builtin_bswap32(size_mod);
-        capacity = std::max<std::int64_t>(size_mod, 1);
+namespace {
+
+// Address space for decompressed bytes whose count is known only at the end. Pages cost
+// memory only once written, so reserving up to the memory limit is free until used, and
+// nothing is copied as the data grow.
+class Reservation {
+public:
+    explicit Reservation(std::int64_t bytes) : m_bytes(round_up(std::max<std::int64_t>(bytes, 1))) {
+        void* memory = ::mmap(nullptr, m_bytes, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (memory == MAP_FAILED) {
+            throw LimitError(fmt::format("out of address space reserving {} for decompression",
+                                         format_bytes(bytes)));
+        }
+        m_memory = static_cast<std::byte*>(memory);
+        ::madvise(m_memory, m_bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
     }
-    capacity = std::min(capacity, std::max<std::int64_t>(memory_limit(), 1));
-    std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> decompressor(
-        libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
-    if (!decompressor) throw LimitError("out of memory creating a gzip decompressor");
-    auto output = allocate_buffer(capacity);
-    std::size_t in_offset = 0;
-    std::int64_t out_offset = 0;
-    while (in_offset < compressed.size()) {
-        std::size_t consumed = 0;
-        std::size_t produced = 0;
-        const libdeflate_result result = libdeflate_gzip_decompress_ex(
-            decompressor.get(), compressed.data() + in_offset, compressed.size() - in_offset,
-            output.get() + out_offset, std::size_t(capacity - out_offset), &consumed, &produced);
-        if (result == LIBDEFLATE_INSUFFICIENT_SPACE) {
-            if (capacity > INT64_MAX / 2) {
-                throw LimitError(fmt::format("'{}': decompressed size overflows", source.name()));
+    ~Reservation() {
+        if (m_memory != nullptr) ::munmap(m_memory, m_bytes);
+    }
+    Reservation(const Reservation&) = delete;
+    Reservation& operator=(const Reservation&) = delete;
+
+    std::byte* data() const { return m_memory; }
+
+    /// Returns the pages past the first `used` bytes and hands the rest to a shared buffer.
+    std::shared_ptr<std::byte[]> release(std::int64_t used) {
+        const std::size_t kept = std::min(m_bytes, round_up(std::max<std::int64_t>(used, 1)));
+        if (kept < m_bytes) ::munmap(m_memory + kept, m_bytes - kept);
+        std::byte* memory = std::exchange(m_memory, nullptr);
+        return {memory, [kept](std::byte* pointer) { ::munmap(pointer, kept); }};
+    }
+
+private:
+    static std::size_t round_up(std::int64_t bytes) {
+        const auto page = std::size_t(::sysconf(_SC_PAGESIZE));
+        return (std::size_t(bytes) + page - 1) / page * page;
+    }
+
+    std::size_t m_bytes = 0;
+    std::byte* m_memory = nullptr;
+};
+
+// Compressed bytes of a source, fed to the inflater a block at a time: straight from memory
+// for in-memory sources, else read from the file, so the compressed file is never held whole.
+class CompressedInput {
+public:
+    explicit CompressedInput(const Source& source) : m_source(source) {}
+
+    bool at_end() const { return m_offset == m_source.size(); }
+
+    /// The next block (empty at the end).
+    std::span<const std::byte> next() {
+        constexpr std::int64_t kBlock = std::int64_t(1) << 20;
+        const std::int64_t bytes = std::min(kBlock, m_source.size() - m_offset);
+        const std::span<const std::byte> memory = m_source.memory();
+        std::span<const std::byte> block;
+        if (!memory.empty()) {
+            block = memory.subspan(std::size_t(m_offset), std::size_t(bytes));
+        } else {
+            m_block.resize(std::size_t(bytes));
+            m_source.read(m_offset, m_block.data(), bytes);
+            block = m_block;
+        }
+        m_offset += bytes;
+        return block;
+    }
+
+private:
+    const Source& m_source;
+    std::vector<std::byte> m_block;
+    std::int64_t m_offset = 0;
+};
+
+bool all_zero(std::span<const std::byte> bytes) {
+    return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
+}
+
+}  // namespace
+
+// gunzip(); `lenient` keeps what decompresses before a cut or corrupt point, and does not
+// follow the stream past `max_bytes`.
+Source inflate(const Source& source, std::int64_t max_bytes, bool lenient) {
+    const std::string& name = source.name();
+    const std::int64_t limit = std::max<std::int64_t>(memory_limit(), 1);
+    if (max_bytes > limit) {
+        throw LimitError(fmt::format(
+            "'{}': the header describes {} of decompressed data, over the memory limit of {}", name,
+            format_bytes(max_bytes), format_bytes(limit)));
+    }
+    // Without a size to stop at, one byte past the limit tells a stream that exceeds the limit
+    // from one that fills it exactly.
+    const std::int64_t capacity = max_bytes >= 0 ? max_bytes : limit + 1;
+    Reservation output(capacity);
+    CompressedInput input(source);
+    auto state = std::make_unique<inflate_state>();  // 20 KB: not on the stack
+    isal_inflate_init(state.get());
+    state->crc_flag = ISAL_GZIP;
+    const auto feed = [&](std::span<const std::byte> block) {
+        state->next_in = reinterpret_cast<std::uint8_t*>(const_cast<std::byte*>(block.data()));
+        state->avail_in = std::uint32_t(block.size());
+    };
+    std::int64_t produced = 0;
+    bool ended = false;  // the last member ended: the result is the whole stream
+    // Inflates into `room` bytes at `out` and returns how many it wrote.
+    const auto inflate_into = [&](std::byte* out, std::int64_t room) -> std::int64_t {
+        // The inflater may hold input it has taken but not decoded: it is called with none
+        // left until it stops making progress.
+        if (state->avail_in == 0 && !input.at_end()) feed(input.next());
+        state->next_out = reinterpret_cast<std::uint8_t*>(out);
+        state->avail_out = std::uint32_t(std::min<std::int64_t>(room, std::int64_t(1) << 30));
+        const std::uint32_t unread = state->avail_in;
+        const int status = isal_inflate(state.get());
+        const std::int64_t written = reinterpret_cast<std::byte*>(state->next_out) - out;
+        if (status == ISAL_INCORRECT_CHECKSUM) {
+            throw FormatError(fmt::format("'{}': corrupt gzip data: checksum mismatch", name));
+        }
+        const bool stuck =
+            written == 0 && state->avail_in == unread && state->block_state != ISAL_BLOCK_FINISH;
+        if (stuck && unread == 0) {
+            throw FormatError(
+                fmt::format("'{}': truncated or corrupt gzip data: the stream "
+                            "stops after {} decompressed bytes",
+                            name, produced));
+        }
+        if (status != ISAL_DECOMP_OK || stuck) {
+            throw FormatError(fmt::format("'{}': corrupt gzip data", name));
+        }
+        if (state->block_state == ISAL_BLOCK_FINISH) {
+            // A member ended. Trailing zero padding is allowed, as gzip allows it; anything
+            // else starts the next member (concatenated .gz files give both contents).
+            std::span<const std::byte> rest(reinterpret_cast<const std::byte*>(state->next_in),
+                                            state->avail_in);
+            while (all_zero(rest) && !input.at_end())
+                rest = input.next();
+            if (all_zero(rest)) {
+                ended = true;
+            } else {
+                isal_inflate_reset(state.get());
+                state->crc_flag = ISAL_GZIP;
+                feed(rest);
             }
-            check_byte_limit(source.name(), 2 * capacity, "decompressing");
-            auto larger = allocate_buffer(2 * capacity);
-            std::memcpy(larger.get(), output.get(), std::size_t(out_offset));
-            output = std::move(larger);
-            capacity *= 2;
-            continue;  // the same member again, into the larger buffer
         }
-        if (result != LIBDEFLATE_SUCCESS) {
-            throw FormatError(fmt::format("'{}': corrupt gzip data", source.name()));
-        }
-        in_offset += consumed;
-        out_offset += std::int64_t(produced);
-        // Trailing zero padding after the last member is allowed, as gzip allows it.
-        if (std::all_of(compressed.begin() + std::ptrdiff_t(in_offset), compressed.end(),
-                        [](std::byte b) { return b == std::byte{0}; })) {
-            break;
-        }
+        return written;
+    };
+    try {
+        while (!ended && produced < capacity)
+            produced += inflate_into(output.data() + produced, capacity - produced);
+    } catch (const FormatError&) {
+        if (!lenient) throw;
+        ended = true;
+    }
+    bool longer = false;  // the stream goes on past `max_bytes`
+    if (!ended && max_bytes >= 0 && !lenient) {
+        // A stream that ends where the read stops is followed to its end, so that its
+        // checksum and a cut-off end are checked; a longer one is left there.
+        std::vector<std::byte> extra(std::size_t(64) << 10);
+        while (!ended && !longer)
+            longer = inflate_into(extra.data(), std::int64_t(extra.size())) > 0;
+    }
+    if (!ended && max_bytes < 0) {
+        throw LimitError(fmt::format("'{}': decompressing needs more than the memory limit of {}",
+                                     name, format_bytes(limit)));
     }
     Source decompressed;
     auto impl = std::make_shared<Source::Impl>();
-    impl->name = source.name();
-    impl->size = out_offset;
-    impl->memory = std::move(output);
+    impl->name = name;
+    impl->size = produced;
+    impl->memory = output.release(produced);
+    impl->prefix = !ended || longer;
     impl->directory = source.m_impl->directory;
     impl->zip_path = source.m_impl->zip_path;
     impl->zip_directory = source.m_impl->zip_directory;
     impl->has_location = source.m_impl->has_location;
     decompressed.m_impl = std::move(impl);
     return decompressed;
+}
+
+Source gunzip(const Source& source, std::int64_t max_bytes) {
+    return inflate(source, max_bytes, false);
+}
+
+std::vector<std::byte> gunzip_head(const Source& source, std::int64_t bytes) {
+    return inflate(source, bytes, true).head(bytes);
 }
 
 void check_level(const std::string& path, const WriteOptions& options, std::string_view codec,

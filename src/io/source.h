@@ -44,6 +44,9 @@ public:
     /// The buffer behind memory(), so that a volume can adopt decompressed voxels
     /// without a copy (see Volume::adopt); null for files on disk.
     std::shared_ptr<std::byte[]> shared_memory() const;
+    /// True for decompressed bytes that stop where the reader asked (gunzip with max_bytes)
+    /// before the stream ended: size() is then what was asked for, not the stream's size.
+    bool is_prefix() const;
     /// The path on disk when the source is a plain file, else empty (libraries that open
     /// files by path, such as GDCM, need it).
     const std::string& file_path() const;
@@ -57,17 +60,26 @@ public:
     struct Impl;
 
 private:
-    friend Source gunzip(const Source& source);
+    friend Source inflate(const Source& source, std::int64_t max_bytes, bool lenient);
     std::shared_ptr<const Impl> m_impl;
 };
 
 /// True if the bytes start with the gzip magic (1f 8b).
 bool is_gzip(std::span<const std::byte> head);
 
-/// Decompresses every member of a gzip source into memory (libdeflate), checking the
-/// memory limit; the result keeps the source's name and siblings.
-/// @throw FormatError for corrupt data, LimitError if it would exceed memory_limit().
-Source gunzip(const Source& source);
+/// Decompresses a gzip source (every member) into memory, streaming the compressed bytes
+/// (ISA-L). With `max_bytes` >= 0 it stops once that many bytes are out: readers pass what
+/// their header says a read needs, so a small header over a huge stream costs only what it
+/// describes (the rest, and its checksum, are not looked at, as in nibabel). Memory grows only
+/// as data arrive, and never past memory_limit(). The result keeps the source's name and
+/// siblings.
+/// @throw FormatError for corrupt or truncated data; LimitError if `max_bytes` or, without
+/// it, the whole stream exceeds memory_limit().
+Source gunzip(const Source& source, std::int64_t max_bytes = -1);
+
+/// Up to `bytes` first decompressed bytes of a gzip source, to recognise what it holds:
+/// fewer where the stream ends, is cut or is corrupt (the read that follows reports that).
+std::vector<std::byte> gunzip_head(const Source& source, std::int64_t bytes);
 
 /// Checks WriteOptions::level for a write with `codec` ("none", "deflate", "zstd"...),
 /// whose levels run from `lowest` to `highest` (lowest > highest: it has none).

@@ -92,10 +92,113 @@ TEST_F(SourceTest, GzipRoundTripAndCorruption) {
     two.insert(two.end(), compressed.begin(), compressed.end());
     EXPECT_EQ(gunzip(Source::from_memory("two.gz", two)).size(), std::int64_t(2 * data.size()));
 
+    std::vector<std::byte> bad_method = compressed;
+    bad_method[2] = std::byte{9};  // only 8 (deflate) exists
+    VOX_EXPECT_THROW_MSG(gunzip(Source::from_memory("bad.gz", bad_method)), FormatError,
+                         "'bad.gz': corrupt gzip data");
+    // A flipped byte in the middle makes the decoder read the trailer as data.
     std::vector<std::byte> corrupt = compressed;
     corrupt[corrupt.size() / 2] ^= std::byte{0xFF};
-    VOX_EXPECT_THROW_MSG(gunzip(Source::from_memory("bad.gz", corrupt)), FormatError,
-                         "'bad.gz': corrupt gzip data");
+    EXPECT_THROW(gunzip(Source::from_memory("bad.gz", corrupt)), FormatError);
+}
+
+// Pseudo-random bytes: compressed, they are as large as they are, so that a few MB of them
+// span several of the blocks gunzip reads from a file.
+std::vector<std::byte> noise(std::size_t bytes, std::uint32_t seed) {
+    std::vector<std::byte> data(bytes);
+    for (std::byte& value : data) {
+        seed = seed * 1664525u + 1013904223u;
+        value = std::byte(seed >> 24);
+    }
+    return data;
+}
+
+TEST_F(SourceTest, GunzipStopsWhereTheReaderStopsAndChecksWholeStreams) {
+    const std::vector<std::byte> data = noise(100000, 1);
+    const std::vector<std::byte> compressed = gzip(data);
+    const Source source = Source::from_memory("x.gz", compressed);
+
+    const Source start = gunzip(source, 1000);
+    EXPECT_EQ(start.size(), 1000);
+    EXPECT_TRUE(start.is_prefix());
+    EXPECT_EQ(std::memcmp(start.memory().data(), data.data(), 1000), 0);
+    // Asked for exactly the stream's size, it follows the stream to its end.
+    EXPECT_FALSE(gunzip(source, 100000).is_prefix());
+    EXPECT_FALSE(gunzip(source).is_prefix());
+    // Asked for more, it holds what the stream has: the reader reports it as too short.
+    const Source more = gunzip(source, 200000);
+    EXPECT_EQ(more.size(), 100000);
+    EXPECT_FALSE(more.is_prefix());
+
+    // A wrong checksum: found when the whole stream is read, not when a read stops early.
+    std::vector<std::byte> wrong_crc = compressed;
+    wrong_crc[wrong_crc.size() - 8] ^= std::byte{1};
+    const Source crc_source = Source::from_memory("crc.gz", wrong_crc);
+    for (const std::int64_t max_bytes : {std::int64_t(-1), std::int64_t(100000)}) {
+        VOX_EXPECT_THROW_MSG(gunzip(crc_source, max_bytes), FormatError,
+                             "'crc.gz': corrupt gzip data: checksum mismatch");
+    }
+    EXPECT_EQ(gunzip(crc_source, 1000).size(), 1000);
+
+    // A stream cut short, as by an interrupted download.
+    const std::vector<std::byte> cut(compressed.begin(), compressed.end() - 4);
+    const Source cut_source = Source::from_memory("cut.gz", cut);
+    VOX_EXPECT_THROW_MSG(gunzip(cut_source), FormatError,
+                         "'cut.gz': truncated or corrupt gzip data: the stream stops after "
+                         "100000 decompressed bytes");
+    EXPECT_THROW(gunzip(cut_source, 100000), FormatError);
+    EXPECT_EQ(gunzip(cut_source, 99000).size(), 99000);
+    // Recognising what a file holds takes what decompresses before the cut.
+    EXPECT_EQ(gunzip_head(cut_source, 1000).size(), 1000u);
+    EXPECT_EQ(gunzip_head(cut_source, 200000).size(), 100000u);
+    const std::vector<std::byte> half(compressed.begin(),
+                                      compressed.begin() + std::ptrdiff_t(compressed.size() / 2));
+    const std::vector<std::byte> start_of_half =
+        gunzip_head(Source::from_memory("half.gz", half), 200000);
+    EXPECT_GT(start_of_half.size(), 10000u);
+    EXPECT_LT(start_of_half.size(), 100000u);
+    EXPECT_EQ(std::memcmp(start_of_half.data(), data.data(), start_of_half.size()), 0);
+}
+
+TEST_F(SourceTest, GunzipNeverHoldsMoreThanTheMemoryLimit) {
+    const std::vector<std::byte> data(100000);  // zeros: 100 kB from 130 bytes
+    const Source source = Source::from_memory("zeros.gz", gzip(data));
+    const test::ScopedMemoryLimit limit(50000);
+    VOX_EXPECT_THROW_MSG(gunzip(source), LimitError,
+                         "'zeros.gz': decompressing needs more than the memory limit of 48.8 KiB");
+    VOX_EXPECT_THROW_MSG(gunzip(source, 60000), LimitError,
+                         "'zeros.gz': the header describes 58.6 KiB of decompressed data, over "
+                         "the memory limit of 48.8 KiB");
+    EXPECT_EQ(gunzip(source, 50000).size(), 50000);
+}
+
+TEST_F(SourceTest, GunzipStreamsFilesBlockByBlock) {
+    // Two members, the first ending inside the compressed file's second MiB block, then zero
+    // padding: read from disk a block at a time, as from memory.
+    const std::vector<std::byte> first = noise(1500000, 2), second = noise(700000, 3);
+    std::vector<std::byte> file = gzip(first);
+    const std::vector<std::byte> tail = gzip(second);
+    file.insert(file.end(), tail.begin(), tail.end());
+    file.resize(file.size() + 100);
+    {
+        std::ofstream out(path("two.gz"), std::ios::binary);
+        out.write(reinterpret_cast<const char*>(file.data()), std::streamsize(file.size()));
+    }
+    for (const Source& source :
+         {Source::open(path("two.gz")), Source::from_memory("two.gz", file)}) {
+        const Source whole = gunzip(source);
+        ASSERT_EQ(whole.size(), std::int64_t(first.size() + second.size()));
+        EXPECT_EQ(std::memcmp(whole.memory().data(), first.data(), first.size()), 0);
+        EXPECT_EQ(std::memcmp(whole.memory().data() + first.size(), second.data(), second.size()),
+                  0);
+        EXPECT_FALSE(whole.is_prefix());
+        // Stopping inside the second member.
+        const Source part = gunzip(source, 2000000);
+        EXPECT_TRUE(part.is_prefix());
+        EXPECT_EQ(
+            std::memcmp(part.memory().data() + first.size(), second.data(), 2000000 - first.size()),
+            0);
+    }
 }
 
 TEST_F(SourceTest, ZipMembersAndTheirSiblings) {

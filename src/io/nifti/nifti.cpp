@@ -10,6 +10,7 @@ const Format& nifti_format() {
                                .sniff = &nifti::sniff_nifti,
                                .read = &nifti::read,
                                .write = &nifti::write,
+                               .bytes_needed = &nifti::bytes_needed,
                                .honours_time_point = true,
                                .honours_time_as_channels = true,
                                .honours_canonical = true};
@@ -22,6 +23,7 @@ const Format& analyze_format() {
                                .extensions = {".hdr.gz", ".hdr", ".img.gz", ".img"},
                                .sniff = &nifti::sniff_analyze,
                                .read = &nifti::read,
+                               .bytes_needed = &nifti::bytes_needed,
                                .honours_time_point = true,
                                .honours_time_as_channels = true,
                                .honours_canonical = true};

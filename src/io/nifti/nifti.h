@@ -18,6 +18,10 @@ namespace vox::io::nifti {
 
 enum class Kind { nifti1, nifti2, analyze };
 
+/// Header sizes: NIfTI-1 and Analyze 7.5, NIfTI-2.
+constexpr int kNifti1Size = 348;
+constexpr int kNifti2Size = 540;
+
 /// A parsed header, with nibabel's load-time fixes applied (pixdim[1..3] zero → 1 and
 /// negative → absolute value, qfac not ±1 → 1, unknown xform codes → 0).
 struct Header {
@@ -97,6 +101,8 @@ Volume read(const Source& source, const ReadOptions& options);
 
 /// Reads a header and its separate image file (.hdr/.img pair, both already decompressed).
 Volume read_pair(const Source& header, const Source& image, const ReadOptions& options);
+/// Format::bytes_needed: the header and the voxel blocks a read takes.
+std::int64_t bytes_needed(const Source& head, const ReadOptions& options);
 
 /// Writes NIfTI-1 (.nii or .nii.gz).
 void write(const Volume& volume, const std::string& path, const WriteOptions& options);

@@ -12,8 +12,6 @@
 namespace vox::io::nifti {
 namespace {
 
-constexpr int kNifti1Size = 348;
-constexpr int kNifti2Size = 540;
 // Sizes are checked before any product is formed; 2^31 voxels along one axis is already absurd.
 constexpr std::int64_t kMaxExtent = std::int64_t(1) << 31;
 

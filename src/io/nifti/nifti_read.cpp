@@ -164,14 +164,69 @@ std::string plain_name(const std::string& name) {
     return std::string(path);
 }
 
-Source decompressed(const Source& source) {
-    return is_gzip(head_of(source, 2)) ? gunzip(source) : source;
+Source decompressed(const Source& source, std::int64_t max_bytes) {
+    return is_gzip(head_of(source, 2)) ? gunzip(source, max_bytes) : source;
+}
+
+// Whether `source` is the image file of a pair, named by the user: its bytes are voxels.
+bool is_pair_image(const Source& source) {
+    constexpr std::int64_t kSniffBytes = 540;
+    const std::string lower = file_name_of(source.name());
+    return (lower.ends_with(".img") || lower.ends_with(".img.gz")) &&
+           !sniff_nifti(head_of(source, kSniffBytes));
+}
+
+// The voxel blocks a read takes, one x-y-z volume each, in file order t fastest, then the 5th
+// dimension's component: channel k reads block first_block + k * block_step.
+struct Blocks {
+    std::int64_t voxels = 0, time_points = 1, count = 0, channels = 0, first = 0, step = 1;
+};
+
+Blocks blocks_read(const Header& header, const ReadOptions& options) {
+    const auto extent = [&](int axis) {
+        return axis <= header.dim[0] ? header.dim[std::size_t(axis)] : std::int64_t(1);
+    };
+    const std::int64_t nt = extent(4), components = extent(5);
+    Blocks blocks;
+    // Every dimension is below 2^31, so these products cannot overflow int64 before the check.
+    blocks.voxels = checked_product({extent(1), extent(2), extent(3)}, "volume");
+    blocks.time_points = nt;
+    blocks.count = checked_product({nt, components}, "volume");
+    if (options.time_as_channels) {
+        blocks.channels = blocks.count;
+    } else {
+        blocks.channels = components;
+        blocks.first = options.time_point;
+        blocks.step = nt;
+    }
+    return blocks;
+}
+
+// The bytes from the start of the image file that a read takes: up to the end of the last
+// block it reads. Where the header holds a problem the reader reports (an unsupported
+// datatype, a size that overflows, a time point out of range), only the header is needed.
+std::int64_t bytes_to_read(const Header& header, const ReadOptions& options) {
+    try {
+        const Blocks blocks = blocks_read(header, options);
+        if (!options.time_as_channels &&
+            (options.time_point < 0 || options.time_point >= blocks.time_points)) {
+            return header.vox_offset;
+        }
+        const std::int64_t last = blocks.first + (blocks.channels - 1) * blocks.step;
+        const std::int64_t data = checked_product(
+            {last + 1, blocks.voxels, storage_of(header, std::string()).bytes}, "volume");
+        if (data > INT64_MAX - header.vox_offset) return header.vox_offset;
+        return header.vox_offset + data;
+    } catch (const Error&) {
+        return header.vox_offset;
+    }
 }
 
 // The partner of a pair file: "brain.hdr" ↔ "brain.img" (".gz" and upper case kept, then tried
 // the other way round, as users gzip one file and not the other).
+// `max_bytes` is what a read takes from the partner, when it is gzipped (-1: all of it).
 Source partner(const Source& source, std::string_view from, std::string_view to,
-               std::string_view role) {
+               std::string_view role, std::int64_t max_bytes = -1) {
     const std::string name = plain_name(source.name());
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -199,7 +254,9 @@ Source partner(const Source& source, std::string_view from, std::string_view to,
                                                     ? std::vector<std::string>{plain + gz, plain}
                                                     : std::vector<std::string>{plain, plain + gz};
     for (const std::string& candidate : candidates) {
-        if (source.has_sibling(candidate)) return decompressed(source.sibling(candidate));
+        if (source.has_sibling(candidate)) {
+            return decompressed(source.sibling(candidate), max_bytes);
+        }
     }
     throw IoError(
         fmt::format("'{}': its {} file '{}' is missing", source.name(), role, candidates.front()));
@@ -331,9 +388,9 @@ Volume read_voxels(const Header& header, const Source& header_source, const Sour
     };
     const std::int64_t nx = extent(1), ny = extent(2), nz = extent(3), nt = extent(4),
                        components = extent(5);
-    // Every dimension is below 2^31, so these products cannot overflow int64 before the check.
-    const std::int64_t voxels = checked_product({nx, ny, nz}, "volume");
-    const std::int64_t blocks = checked_product({nt, components}, "volume");
+    const Blocks plan = blocks_read(header, options);
+    const std::int64_t voxels = plan.voxels, blocks = plan.count, channels = plan.channels,
+                       first_block = plan.first, block_step = plan.step;
     std::int64_t data_bytes = 0;
     try {
         data_bytes = checked_product({voxels, blocks, storage.bytes}, "volume");
@@ -341,8 +398,16 @@ Volume read_voxels(const Header& header, const Source& header_source, const Sour
         throw LimitError(fmt::format("'{}': header claims {}x{}x{}x{} {}, whose size overflows",
                                      name, nz, ny, nx, blocks, pixel_type_name(storage.type)));
     }
+    if (!options.time_as_channels && (options.time_point < 0 || options.time_point >= nt)) {
+        throw ValueError(
+            fmt::format("'{}': time point {} is out of range: the file has {} (0 to {})", name,
+                        options.time_point, nt, nt - 1));
+    }
     const std::int64_t offset = header.vox_offset;
-    if (offset > image.size() || data_bytes > image.size() - offset) {
+    // A file must hold all its data; a decompressed prefix holds the blocks this read takes.
+    const std::int64_t needed =
+        image.is_prefix() ? bytes_to_read(header, options) - offset : data_bytes;
+    if (offset > image.size() || needed > image.size() - offset) {
         const std::string more = blocks > 1 ? fmt::format("x{}", blocks) : "";
         const std::string rgb = storage.rgb ? "x3" : "";
         throw FormatError(
@@ -353,22 +418,6 @@ Volume read_voxels(const Header& header, const Source& header_source, const Sour
     if (storage.rgb && (components > 1 || (options.time_as_channels && nt > 1))) {
         throw FormatError(fmt::format(
             "'{}': RGB24 data with vector components or time as channels is not supported", name));
-    }
-    if (!options.time_as_channels && (options.time_point < 0 || options.time_point >= nt)) {
-        throw ValueError(
-            fmt::format("'{}': time point {} is out of range: the file has {} (0 to {})", name,
-                        options.time_point, nt, nt - 1));
-    }
-
-    // Channel k reads block first_block + k * block_step (blocks are one x-y-z volume each, in
-    // file order t fastest, then the 5th-dimension component).
-    std::int64_t channels = 0, first_block = 0, block_step = 1;
-    if (options.time_as_channels) {
-        channels = blocks;
-    } else {
-        channels = components;
-        first_block = options.time_point;
-        block_step = nt;
     }
     const bool contiguous = channels == 1 || block_step == 1;
     double slope = 1.0, inter = 0.0;
@@ -507,18 +556,34 @@ Volume read_pair(const Source& header_source, const Source& image, const ReadOpt
 }
 
 Volume read(const Source& source, const ReadOptions& options) {
-    constexpr std::int64_t kSniffBytes = 540;
-    const std::string lower = file_name_of(source.name());
-    if ((lower.ends_with(".img") || lower.ends_with(".img.gz")) &&
-        !sniff_nifti(head_of(source, kSniffBytes))) {
+    if (is_pair_image(source)) {
         // The user named the image of a pair: read its header next to it.
-        const Source header_source = partner(source, ".img", ".hdr", "header");
+        const Source header_source = partner(source, ".img", ".hdr", "header", kNifti2Size);
         return read_pair(header_source, source, options);
     }
     const Header header = parse_header(source);
     if (header.single_file) return read_voxels(header, source, source, options);
-    const Source image = partner(source, ".hdr", ".img", "image");
+    const Source image = partner(source, ".hdr", ".img", "image", bytes_to_read(header, options));
     return read_voxels(header, source, image, options);
+}
+
+std::int64_t bytes_needed(const Source& head, const ReadOptions& options) {
+    if (is_pair_image(head)) {
+        // Voxels only: their header is the partner file.
+        try {
+            return bytes_to_read(parse_header(partner(head, ".img", ".hdr", "header", kNifti2Size)),
+                                 options);
+        } catch (const Error&) {
+            return -1;  // the reader reports the partner's problem
+        }
+    }
+    Header header;
+    try {
+        header = parse_header(head);
+    } catch (const Error&) {
+        return head.size();  // the header's problem is in these bytes: the reader reports it
+    }
+    return header.single_file ? bytes_to_read(header, options) : header_size(head.head(4));
 }
 
 }  // namespace vox::io::nifti

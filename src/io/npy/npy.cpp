@@ -299,6 +299,32 @@ Volume read_npy(const Source& source, const ReadOptions&) {
     return volume;
 }
 
+// Format::bytes_needed: the header and the array.
+std::int64_t bytes_needed(const Source& head, const ReadOptions&) {
+    NpyHeader header;
+    try {
+        header = parse_header(head);
+    } catch (const Error&) {
+        // A header that runs past these first bytes cannot be judged; any other problem is in
+        // them, and the reader reports it.
+        const std::vector<std::byte> prefix = head.head(12);
+        if (prefix.size() == 12 && std::memcmp(prefix.data(), kMagic.data(), kMagic.size()) == 0) {
+            const bool version1 = prefix[6] == std::byte{1};
+            std::int64_t length = 0;
+            for (int i = version1 ? 1 : 3; i >= 0; --i)
+                length = (length << 8) | std::int64_t(prefix[8 + std::size_t(i)]);
+            if ((version1 ? 10 : 12) + length > head.size()) return -1;
+        }
+        return head.size();
+    }
+    std::int64_t data = std::int64_t(pixel_size(header.type));
+    for (const std::int64_t extent : header.shape) {
+        if (extent != 0 && data > INT64_MAX / extent) return header.data_offset;
+        data *= extent;
+    }
+    return data > INT64_MAX - header.data_offset ? header.data_offset : header.data_offset + data;
+}
+
 bool sniff_npy(std::span<const std::byte> head) {
     return head.size() >= kMagic.size() &&
            std::memcmp(head.data(), kMagic.data(), kMagic.size()) == 0;
@@ -360,7 +386,12 @@ void write_npy(const Volume& volume, const std::string& path, const WriteOptions
 }  // namespace
 
 const Format& npy_format() {
-    static const Format format{"NumPy", {".npy"}, &sniff_npy, &read_npy, &write_npy};
+    static const Format format{.name = "NumPy",
+                               .extensions = {".npy"},
+                               .sniff = &sniff_npy,
+                               .read = &read_npy,
+                               .write = &write_npy,
+                               .bytes_needed = &bytes_needed};
     return format;
 }
 

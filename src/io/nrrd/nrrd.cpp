@@ -585,8 +585,10 @@ Piece load_piece(const Source& data, std::int64_t start, const Plan& plan,
             std::vector<std::byte> compressed(
                 std::size_t(std::max<std::int64_t>(0, data.size() - offset)));
             data.read(offset, compressed.data(), std::int64_t(compressed.size()));
-            Source inflated =
-                gunzip(Source::from_memory(data.name(), std::move(compressed), &data));
+            // The header says how much the data hold: a longer stream is not decompressed.
+            Source inflated = gunzip(
+                Source::from_memory(data.name(), std::move(compressed), &data),
+                piece_bytes > INT64_MAX - plan.byte_skip ? -1 : plan.byte_skip + piece_bytes);
             if (plan.byte_skip > inflated.size() ||
                 piece_bytes > inflated.size() - plan.byte_skip) {
                 throw FormatError(

@@ -338,6 +338,69 @@ TEST_F(NiftiTest, ReadsPairsFromDiskGzipAndZipArchives) {
                          "'" + path("lonely.hdr") + "': its image file 'lonely.img' is missing");
 }
 
+// Three time points of 64x64x4 u8 voxels that do not compress much (t + a hash).
+Bytes three_time_points() {
+    Bytes file = nifti1_header({64, 64, 4, 3}, 2, false);
+    std::vector<std::uint8_t> voxels(3 * 16384);
+    std::uint32_t seed = 7;
+    for (std::size_t i = 0; i < voxels.size(); ++i) {
+        seed = seed * 1664525u + 1013904223u;
+        voxels[i] = std::uint8_t((seed >> 28) + 16 * (i / 16384));
+    }
+    append(file, voxels);
+    return file;
+}
+
+TEST_F(NiftiTest, GzipFilesAreDecompressedOnlyAsFarAsTheReadNeeds) {
+    // A small header over a long stream: 4 MiB of zeros after the voxels, whole files the
+    // memory limit cannot hold.
+    Bytes file = three_time_points();
+    std::vector<std::byte> padded = file.bytes();
+    padded.resize(padded.size() + (std::size_t(4) << 20));
+    write("long.nii.gz", gzip(padded));
+    Bytes pair_header = nifti1_header({64, 64, 4, 3}, 2, false, "ni1");
+    pair_header.bytes().resize(348);
+    write("long.hdr.gz", gzip(pair_header.bytes()));
+    std::vector<std::byte> image(padded.begin() + 352, padded.end());
+    write("long.img.gz", gzip(image));
+    set_memory_limit(std::int64_t(1) << 20);
+    ReadOptions options;
+    for (const char* name : {"long.nii.gz", "long.hdr.gz", "long.img.gz"}) {
+        SCOPED_TRACE(name);
+        for (const std::int64_t t : {0, 2}) {
+            options.time_point = t;
+            const Volume volume = open_volume(path(name), options);
+            EXPECT_EQ(volume.shape(), (Shape{4, 64, 64, 1}));
+            EXPECT_EQ(volume.value_at(0, 0, 0) >= 16.0 * double(t), true);
+            EXPECT_EQ(volume.value_at(0, 0, 0) < 16.0 * double(t + 1), true);
+        }
+        options.time_point = 0;
+        options.time_as_channels = true;
+        EXPECT_EQ(open_volume(path(name), options).shape(), (Shape{4, 64, 64, 3}));
+        options.time_as_channels = false;
+    }
+
+    // A header that describes more than the limit holds is refused before decompressing.
+    set_memory_limit(40000);
+    options.time_as_channels = true;
+    VOX_EXPECT_THROW_MSG(open_volume(path("long.nii.gz"), options), LimitError,
+                         "'" + path("long.nii.gz") +
+                             "': the header describes 48.3 KiB of decompressed data, over the "
+                             "memory limit of 39.1 KiB");
+    set_memory_limit(m_limit);
+
+    // A stream cut inside the last time point: the first ones still read, as nibabel reads
+    // them, and the whole file is reported.
+    std::vector<std::byte> cut = gzip(file.bytes());
+    cut.resize(cut.size() * 3 / 4);
+    write("cut.nii.gz", cut);
+    options.time_as_channels = false;
+    options.time_point = 0;
+    EXPECT_EQ(open_volume(path("cut.nii.gz"), options).shape(), (Shape{4, 64, 64, 1}));
+    options.time_point = 2;
+    EXPECT_THROW(open_volume(path("cut.nii.gz"), options), FormatError);
+}
+
 TEST_F(NiftiTest, PicksSformThenQformThenPixdim) {
     Bytes file = nifti1_header({2, 2, 2}, 2, false);
     append<std::uint8_t>(file, {0, 1, 2, 3, 4, 5, 6, 7});

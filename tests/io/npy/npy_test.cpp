@@ -246,6 +246,33 @@ TEST(NpyTest, TruncatedPrefixesFailCleanly) {
         file, "t.npy", [](const Source& source) { npy_format().read(source, {}); });
 }
 
+TEST(NpyTest, GzipFilesAreDecompressedOnlyAsFarAsTheArray) {
+    // The array, then 4 MiB the header does not describe: a whole file over the memory limit.
+    std::vector<std::byte> file =
+        npy_file(dict("<u2", "(2, 3, 4)"), bytes_of(iota_as<std::uint16_t>(24)));
+    const std::size_t used = file.size();
+    file.resize(used + (std::size_t(4) << 20), std::byte{7});
+    const std::string name = ::testing::TempDir() + "npy_test_long.npy.gz";
+    {
+        const std::vector<std::byte> compressed = gzip(file);
+        std::ofstream(name, std::ios::binary)
+            .write(reinterpret_cast<const char*>(compressed.data()),
+                   std::streamsize(compressed.size()));
+    }
+    const Source head = Source::from_memory("t.npy", file);
+    EXPECT_EQ(npy_format().bytes_needed(head, {}), std::int64_t(used));
+    const test::ScopedMemoryLimit limit(std::int64_t(1) << 20);
+    EXPECT_EQ(values_of(open_volume(name)), iota(24));
+    std::filesystem::remove(name);
+    // A header longer than the bytes seen cannot be judged; a broken one can.
+    EXPECT_EQ(npy_format().bytes_needed(
+                  Source::from_memory("t.npy", {file.begin(), file.begin() + 40}), {}),
+              -1);
+    EXPECT_EQ(npy_format().bytes_needed(
+                  Source::from_memory("t.npy", {file.begin() + 1, file.begin() + 100}), {}),
+              99);
+}
+
 class NpyWriteTest : public ::testing::Test {
 protected:
     std::string path(const std::string& name) const {
