@@ -115,9 +115,10 @@ vox::DisplayMapping display_mapping(const vox::Volume& volume, const DisplayFlag
         entries[std::size_t(c)].gamma = parse_number(item, "--gamma");
     });
     if (!flags.channels.empty()) {
+        mapping.order = listed_channels(flags.channels, channels);
         for (auto& entry : entries)
             entry.visible = false;
-        for (const std::int64_t c : listed_channels(flags.channels, channels))
+        for (const std::int64_t c : mapping.order)
             entries[std::size_t(c)].visible = true;
     }
     return mapping;
@@ -324,21 +325,10 @@ int run_channels(const ChannelsOptions& options, const vox::ReadOptions& read_op
     // Each facet shows one channel alone: gray reads best unless a map is asked for.
     DisplayFlags display = options.display;
     if (display.colormaps.empty()) display.colormaps = "gray";
-    const auto channels = vox::resolve_mapping(volume, display_mapping(volume, display));
-    std::vector<vox::Panel> panels = vox::channel_panels(volume, axis, index, channels);
-    if (!display.channels.empty()) {
-        // channel_panels() gives the listed channels in index order; facets follow the list.
-        const std::vector<std::int64_t> listed =
-            listed_channels(display.channels, volume.shape().c);
-        std::vector<std::int64_t> ascending = listed;
-        std::sort(ascending.begin(), ascending.end());
-        std::vector<vox::Panel> ordered;
-        for (const std::int64_t c : listed) {
-            const auto at = std::find(ascending.begin(), ascending.end(), c) - ascending.begin();
-            ordered.push_back(std::move(panels[std::size_t(at)]));
-        }
-        panels = std::move(ordered);
-    }
+    const vox::DisplayMapping mapping = display_mapping(volume, display);
+    const auto channels = vox::resolve_mapping(volume, mapping);
+    const std::vector<vox::Panel> panels =
+        vox::channel_panels(volume, axis, index, channels, mapping.order);
     vox::write_figure(panels, figure_options(display, channels), options.output);
     print_written(options.output);
     return 0;

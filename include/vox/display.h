@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,7 +93,15 @@ struct ChannelDisplay {
 /// The display of every channel.
 struct DisplayMapping {
     std::vector<ChannelDisplay> channels;
+    /// The order of channels where each has a place of its own (facets): channel indices,
+    /// each at most once, then the channels left out in index order. Empty: index order.
+    std::vector<std::int64_t> order;
 };
+
+/// Every channel index of a `count`-channel volume in `order`, then the rest ascending.
+/// @throw ValueError "channel order: no channel 3 (the volume has 2)" or "channel order
+/// lists channel 1 twice".
+std::vector<std::int64_t> channel_order(std::span<const std::int64_t> order, std::int64_t count);
 
 /// The usual mapping for `volume`: one channel gray; two green and magenta; three red,
 /// green and blue; more cycle through green, magenta, cyan, red, blue, yellow. Ranges from
@@ -115,7 +124,8 @@ struct ResolvedChannel {
 /// for `image` and `percentiles` ranges (their range is unused) and keep 0..1.
 /// @throw ValueError if the mapping's channel count differs from the volume's, a
 /// percentile is outside [0, 100], explicit values are not finite, low > high,
-/// gamma <= 0, or a colormap is unknown (messages start "channel <c>: ").
+/// gamma <= 0, or a colormap is unknown (messages start "channel <c>: "), or the order
+/// is not one of channel_order()'s.
 std::vector<ResolvedChannel> resolve_mapping(const Volume& volume, const DisplayMapping& mapping);
 
 /// Colours one plane: `plane` is a view with extent 1 along `axis` (Volume::plane()).

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -134,11 +135,12 @@ std::string channel_title(const Volume& volume, std::int64_t c);
 
 /// One facet per visible channel of the plane at `index` along `axis`: each panel shows
 /// that channel alone with its own colormap and range from `channels` (resolved on the
-/// whole volume), titled by channel_title().
+/// whole volume), titled by channel_title(). Facets follow channel_order(order).
 /// @throw ValueError if the index is out of range, the channel count differs from the
-/// volume's, or no channel is visible.
+/// volume's, the order is bad, or no channel is visible.
 std::vector<Panel> channel_panels(const Volume& volume, Axis axis, std::int64_t index,
-                                  const std::vector<ResolvedChannel>& channels);
+                                  const std::vector<ResolvedChannel>& channels,
+                                  std::span<const std::int64_t> order = {});
 
 /// "Max projection along z", "Mean projection along y", ... for project()'s modes.
 std::string projection_title(ProjectMode mode, Axis axis);

@@ -304,11 +304,32 @@ DisplayMapping default_mapping(const Volume& volume) {
     return mapping;
 }
 
+std::vector<std::int64_t> channel_order(std::span<const std::int64_t> order, std::int64_t count) {
+    std::vector<std::int64_t> result;
+    std::vector<bool> placed(static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
+    for (const std::int64_t c : order) {
+        if (c < 0 || c >= count) {
+            throw ValueError(
+                fmt::format("channel order: no channel {} (the volume has {})", c, count));
+        }
+        if (placed[static_cast<std::size_t>(c)]) {
+            throw ValueError(fmt::format("channel order lists channel {} twice", c));
+        }
+        placed[static_cast<std::size_t>(c)] = true;
+        result.push_back(c);
+    }
+    for (std::int64_t c = 0; c < count; ++c) {
+        if (!placed[static_cast<std::size_t>(c)]) result.push_back(c);
+    }
+    return result;
+}
+
 std::vector<ResolvedChannel> resolve_mapping(const Volume& volume, const DisplayMapping& mapping) {
     const std::int64_t count = volume.shape().c;
     if (static_cast<std::int64_t>(mapping.channels.size()) != count)
         throw ValueError(fmt::format("display mapping has {} channels but the volume has {}",
                                      mapping.channels.size(), count));
+    (void)channel_order(mapping.order, count);  // refuses a bad order before any pass
     std::vector<ResolvedChannel> resolved(mapping.channels.size());
     for (std::size_t c = 0; c < mapping.channels.size(); ++c) {
         const ChannelDisplay& display = mapping.channels[c];

@@ -106,13 +106,14 @@ std::string channel_title(const Volume& volume, std::int64_t c) {
 }
 
 std::vector<Panel> channel_panels(const Volume& volume, Axis axis, std::int64_t index,
-                                  const std::vector<ResolvedChannel>& channels) {
+                                  const std::vector<ResolvedChannel>& channels,
+                                  std::span<const std::int64_t> order) {
     if (std::int64_t(channels.size()) != volume.shape().c) {
         throw ValueError(fmt::format("{} display channels for a volume with {} channels",
                                      channels.size(), volume.shape().c));
     }
     std::vector<Panel> panels;
-    for (std::int64_t c = 0; c < volume.shape().c; ++c) {
+    for (const std::int64_t c : channel_order(order, volume.shape().c)) {
         if (!channels[std::size_t(c)].visible) continue;
         Panel panel = slice_panel(volume.channel(c), axis, index, {channels[std::size_t(c)]});
         panel.title = channel_title(volume, c);

@@ -30,7 +30,7 @@ DisplayMapping one_channel(const std::string& map, DisplayRange range, double ga
     channel.colormap = map;
     channel.range = range;
     channel.gamma = gamma;
-    return {{channel}};
+    return {{channel}, {}};
 }
 
 // Maps a 1-row line volume and returns the colours left to right.
@@ -271,12 +271,13 @@ TEST(MapPlane, InfinitiesStayOutOfImageRanges) {
     EXPECT_EQ(map_line(line, one_channel("gray", DisplayRange::image())),
               std::vector<Rgb>({gray(0), gray(0), gray(128), gray(255), gray(255)}));
     const std::vector<ResolvedChannel> resolved =
-        resolve_mapping(line, {{ChannelDisplay{"gray", DisplayRange::percentiles(0, 100)}}});
+        resolve_mapping(line, {{ChannelDisplay{"gray", DisplayRange::percentiles(0, 100)}}, {}});
     EXPECT_EQ(resolved[0].low, 0.0);
     EXPECT_EQ(resolved[0].high, 4.0);
     // Only infinities: the neutral range, as for only NaN.
-    const std::vector<ResolvedChannel> infinite = resolve_mapping(
-        test::make_line<double>({inf, -inf}), {{ChannelDisplay{"gray", DisplayRange::image()}}});
+    const std::vector<ResolvedChannel> infinite =
+        resolve_mapping(test::make_line<double>({inf, -inf}),
+                        {{ChannelDisplay{"gray", DisplayRange::image()}}, {}});
     EXPECT_EQ(infinite[0].low, 0.0);
     EXPECT_EQ(infinite[0].high, 1.0);
 }

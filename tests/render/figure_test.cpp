@@ -227,6 +227,18 @@ TEST(RenderFigureTest, ChannelFacetsUseTheirOwnRanges) {
         EXPECT_EQ(panel.image.pixel(9, 0)[0], 255);
         EXPECT_EQ(panel.image.pixel(9, 0)[1], 255);
     }
+    // Facets follow the mapping's order; a bad order is refused.
+    mapping.order = {1};
+    panels = channel_panels(volume, Axis::z, 1, channels, mapping.order);
+    ASSERT_EQ(panels.size(), 2u);
+    EXPECT_EQ(panels[0].title, "nuclei");
+    EXPECT_EQ(panels[1].title, "Channel 0");
+    mapping.order = {1, 1};
+    VOX_EXPECT_THROW_MSG(resolve_mapping(volume, mapping), ValueError,
+                         "channel order lists channel 1 twice");
+    const std::vector<std::int64_t> beyond = {2};
+    VOX_EXPECT_THROW_MSG(channel_panels(volume, Axis::z, 1, channels, beyond), ValueError,
+                         "channel order: no channel 2 (the volume has 2)");
     // Hidden channels get no facet; none visible is an error.
     channels[0].visible = false;
     panels = channel_panels(volume, Axis::z, 1, channels);
