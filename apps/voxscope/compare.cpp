@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "vox/animate.h"
-#include "vox/convert.h"
 #include "vox/display.h"
 #include "vox/error.h"
 #include "vox/exposure.h"
@@ -22,55 +21,6 @@ std::string parameter(const vox::Step& step, const std::string& name, const std:
     for (const auto& [key, value] : step.parameters)
         if (key == name) return value;
     return fallback;
-}
-
-// Calls visit(value) for every value of a view.
-template <typename T, typename Visit>
-void for_each_value(const vox::VolumeView<const T>& view, Visit&& visit) {
-    const vox::Shape& shape = view.shape;
-    for (std::int64_t c = 0; c < shape.c; ++c)
-        for (std::int64_t z = 0; z < shape.z; ++z)
-            for (std::int64_t y = 0; y < shape.y; ++y) {
-                const T* row = view.row(z, y, c);
-                for (std::int64_t x = 0; x < shape.x; ++x)
-                    visit(row[x * view.strides[2]]);
-            }
-}
-
-// matplotlib's ax.hist(data.ravel(), bins) for float data: np.histogram's uniform bins
-// between np.nanmin and np.nanmax, NaN dropped. Infinities, which make matplotlib raise,
-// are left out as well; `left_out` counts both.
-template <typename T>
-vox::HistogramPlot float_plot(const vox::Volume& volume, int bins, std::int64_t& left_out) {
-    const vox::VolumeView<const T> view = volume.view<T>();
-    std::int64_t finite = 0;
-    for_each_value(view, [&](T value) { finite += std::isfinite(value) ? 1 : 0; });
-    left_out = volume.shape().values() - finite;
-    if (left_out == 0) return vox::histogram_plot(volume, bins);
-    if (finite == 0) {
-        throw vox::ValueError("every value is NaN or infinite: there is no histogram to draw");
-    }
-    vox::Volume values =
-        vox::Volume::allocate({1, 1, finite, 1}, volume.pixel_type(), vox::Volume::Fill::none);
-    T* out = values.mutable_view<T>().origin;
-    for_each_value(view, [&](T value) {
-        if (std::isfinite(value)) *out++ = value;
-    });
-    return vox::histogram_plot(values, bins);
-}
-
-// Integer volumes are binned as f64, as matplotlib does, rather than one bin per integer.
-vox::HistogramPlot plot_of(const vox::Volume& volume, int bins, std::int64_t& left_out) {
-    left_out = 0;
-    switch (volume.pixel_type()) {
-        case vox::PixelType::f32:
-            return float_plot<float>(volume, bins, left_out);
-        case vox::PixelType::f64:
-            return float_plot<double>(volume, bins, left_out);
-        default:
-            return vox::histogram_plot(
-                vox::astype(volume, vox::PixelType::f64, vox::CastMode::clip), bins);
-    }
 }
 
 }  // namespace
@@ -143,7 +93,8 @@ int run_compare(const CompareOptions& options, const vox::ReadOptions& read_opti
         images.push_back(std::move(panel));
         std::int64_t left_out = 0;
         try {
-            plots.push_back(vox::plot_panel(plot_of(version, options.bins, left_out)));
+            plots.push_back(
+                vox::plot_panel(vox::value_histogram_plot(version, options.bins, &left_out)));
         } catch (const vox::ValueError& error) {
             throw vox::ValueError(fmt::format("{}: {}", title, error.what()));
         }

@@ -51,6 +51,14 @@ struct HistogramPlot {
 HistogramPlot histogram_plot(const Volume& volume, int nbins = 256,
                              SourceRange source_range = SourceRange::image, bool cdf = false);
 
+/// The histogram matplotlib's `ax.hist(volume.ravel(), nbins)` draws: uniform bins between
+/// the finite min and max of all values (every channel together), integers binned as
+/// floats rather than one bin per integer. NaN, which `hist` drops, and infinities, which
+/// make it raise, are left out; `left_out`, if given, receives how many.
+/// @throw ValueError as histogram(), or if no value is finite.
+HistogramPlot value_histogram_plot(const Volume& volume, int nbins = 10,
+                                   std::int64_t* left_out = nullptr);
+
 /// One histogram plot per channel over bins shared by all channels
 /// (histogram_per_channel()), each with its channel's cumulative distribution when `cdf`.
 /// @throw ValueError as histogram().

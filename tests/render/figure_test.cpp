@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -436,6 +437,26 @@ TEST(RenderPlotTest, HistogramPlotHasTheExposureCounts) {
     EXPECT_EQ(plots[1].counts, channels.counts[1]);
     EXPECT_EQ(plots[1].bin_centers, channels.bin_centers);
     EXPECT_TRUE(plots[1].cdf.empty());
+}
+
+TEST(RenderPlotTest, ValueHistogramIsMatplotlibsHistOfTheFiniteValues) {
+    // np.histogram([1, 2, 3, 4, 5], bins=4): edges 1, 2, 3, 4, 5; the last bin is closed.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    std::int64_t left_out = -1;
+    HistogramPlot plot = value_histogram_plot(
+        test::make_line<double>({1, nan, 2, 3, inf, 4, 5, -inf}), 4, &left_out);
+    EXPECT_EQ(plot.counts, (std::vector<std::int64_t>{1, 1, 1, 2}));
+    EXPECT_EQ(plot.bin_centers, (std::vector<double>{1.5, 2.5, 3.5, 4.5}));
+    EXPECT_EQ(left_out, 3);
+    // Integers are binned as floats: two bins over 0..10, not one bin per integer.
+    plot = value_histogram_plot(test::make_line<std::uint8_t>({0, 10, 3}), 2, &left_out);
+    EXPECT_EQ(plot.counts, (std::vector<std::int64_t>{2, 1}));
+    EXPECT_EQ(plot.bin_centers, (std::vector<double>{2.5, 7.5}));
+    EXPECT_EQ(left_out, 0);
+    VOX_EXPECT_THROW_MSG(value_histogram_plot(test::make_line<float>({NAN, INFINITY}), 4),
+                         ValueError,
+                         "every value is NaN or infinite: there is no histogram to draw");
 }
 
 TEST(RenderPlotTest, PlotPanelsTakeTheWidthOfTheImagesAbove) {
