@@ -149,6 +149,14 @@ void check_options_apply(std::string_view name, std::string_view kind, const Rea
     check_options_apply(name, kind, options, false, false, false);
 }
 
+// "a NIfTI", "an NRRD", "an Analyze 7.5": format names are read letter by letter or as words.
+std::string with_article(std::string_view name) {
+    const bool vowel_sound =
+        name == "NRRD" ||
+        (!name.empty() && std::string_view("AEIOU").find(name[0]) != std::string_view::npos);
+    return fmt::format("{} {}", vowel_sound ? "an" : "a", name);
+}
+
 Volume read_file(const Source& opened, const ReadOptions& options) {
     if (options.raw) {
         // A file whose name and first bytes both say it is a known format is not raw data:
@@ -156,9 +164,9 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
         const Format* by_name = find_by_extension(opened.name());
         if (by_name != nullptr && by_name == find_by_content(opened.head(kSniffBytes))) {
             throw ValueError(
-                fmt::format("'{}' is a {} file: the raw layout (--shape, --dtype) "
+                fmt::format("'{}' is {} file: the raw layout (--shape, --dtype) "
                             "is for raw binary only; leave it out",
-                            opened.name(), by_name->name));
+                            opened.name(), with_article(by_name->name)));
         }
         check_options_apply(opened.name(), "raw data", options);
         return read_raw(opened, *options.raw);
@@ -177,7 +185,7 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
                         "--shape and --dtype)",
                         source.name(), known_extensions()));
     }
-    check_options_apply(source.name(), fmt::format("a {} file", format->name), options,
+    check_options_apply(source.name(), fmt::format("{} file", with_article(format->name)), options,
                         format->honours_time_point, format->honours_time_as_channels,
                         format->honours_canonical);
     if (gzipped) {

@@ -395,7 +395,7 @@ TEST_F(SourceTest, ReadOptionsAReaderCannotHonourAreRefused) {
     canonical.canonical = true;
     VOX_EXPECT_THROW_MSG(open_volume(path("v.nrrd"), canonical), ValueError,
                          "'" + path("v.nrrd") +
-                             "': canonical reorientation is for NIfTI and Analyze files, not a "
+                             "': canonical reorientation is for NIfTI and Analyze files, not an "
                              "NRRD file");
     ReadOptions raw = canonical;
     raw.raw = RawLayout{{1, 2, 3, 1}, PixelType::u8, std::nullopt, "mm", false, 0};

@@ -73,7 +73,7 @@ Header parse_lines(const Source& source) {
     const std::vector<std::byte> head = source.head(kMaxHeaderBytes + 1);
     const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
     if (text.size() < 8 || text.substr(0, 7) != "NRRD000" || text[7] < '1' || text[7] > '5') {
-        throw FormatError(fmt::format("'{}': not a NRRD file (no NRRD0001-NRRD0005 magic)", name));
+        throw FormatError(fmt::format("'{}': not an NRRD file (no NRRD0001-NRRD0005 magic)", name));
     }
     Header header;
     bool in_list = false;

@@ -231,7 +231,7 @@ TEST(NrrdTest, RejectsBadHeadersWithExactMessages) {
         VOX_EXPECT_THROW_MSG(read(nrrd_file(fields, data)), FormatError, message);
     };
     VOX_EXPECT_THROW_MSG(read(to_bytes("NRRD0009\n")), FormatError,
-                         "'t.nrrd': not a NRRD file (no NRRD0001-NRRD0005 magic)");
+                         "'t.nrrd': not an NRRD file (no NRRD0001-NRRD0005 magic)");
     fails("dimension: 3\nsizes: 4 3 2\nencoding: raw\n", "'t.nrrd': missing required field 'type'");
     fails("type: ushort\nsizes: 4 3 2\nencoding: raw\n",
           "'t.nrrd': missing required field 'dimension'");
