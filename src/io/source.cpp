@@ -7,9 +7,12 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <utility>
 
@@ -339,6 +342,24 @@ bool is_gzip(std::span<const std::byte> head) {
 
 namespace {
 
+// Our gzip members carry their own size in an extra field (subfield 'VX', 8 bytes little-
+// endian: the whole member's size), so that a reader finds every member without inflating
+// the ones before and can inflate them all at once. Other readers skip extra fields.
+constexpr std::size_t kSizedHeaderBytes = 10 + 2 + 4 + 8;
+constexpr std::uint8_t kFlagExtra = 4;
+
+void put_le(std::byte* out, std::uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+        out[i] = std::byte((value >> (8 * i)) & 0xff);
+}
+
+std::uint64_t get_le(const std::byte* in, int bytes) {
+    std::uint64_t value = 0;
+    for (int i = bytes - 1; i >= 0; --i)
+        value = (value << 8) | std::to_integer<std::uint64_t>(in[i]);
+    return value;
+}
+
 // Address space for decompressed bytes whose count is known only at the end. Pages cost
 // memory only once written, so reserving up to the memory limit is free until used, and
 // nothing is copied as the data grow.
@@ -417,6 +438,117 @@ bool all_zero(std::span<const std::byte> bytes) {
 
 }  // namespace
 
+namespace {
+
+// One member that gzip() wrote: where it is, and where its bytes go.
+struct SizedMember {
+    std::int64_t offset = 0, bytes = 0, out_offset = 0, out_bytes = 0;
+    std::uint32_t crc = 0;
+};
+
+// The members of a file that gzip() wrote, found from the sizes in their headers; empty for
+// any other gzip file, or when the sizes do not chain to the end of the file.
+std::vector<SizedMember> sized_members(const Source& source) {
+    static constexpr std::uint8_t kSignature[] = {0x1f, 0x8b, 8, kFlagExtra};
+    // Deflate expands at most 1032:1: a larger claim is not one of ours.
+    constexpr std::int64_t kMaxRatio = 1032;
+    std::vector<SizedMember> members;
+    const std::int64_t size = source.size();
+    std::int64_t offset = 0, out = 0;
+    std::array<std::byte, kSizedHeaderBytes> header{};
+    std::array<std::byte, 8> trailer{};
+    while (offset < size) {
+        if (size - offset < std::int64_t(kSizedHeaderBytes) + 8) return {};
+        source.read(offset, header.data(), std::int64_t(header.size()));
+        if (std::memcmp(header.data(), kSignature, sizeof(kSignature)) != 0 ||
+            get_le(header.data() + 10, 2) != 12 || header[12] != std::byte{'V'} ||
+            header[13] != std::byte{'X'} || get_le(header.data() + 14, 2) != 8) {
+            return {};
+        }
+        const std::uint64_t bytes = get_le(header.data() + 16, 8);
+        if (bytes < kSizedHeaderBytes + 8 || bytes > std::uint64_t(size - offset)) return {};
+        source.read(offset + std::int64_t(bytes) - 8, trailer.data(), 8);
+        const auto out_bytes = std::int64_t(get_le(trailer.data() + 4, 4));
+        if (out_bytes > std::int64_t(bytes) * kMaxRatio) return {};
+        members.push_back({offset, std::int64_t(bytes), out, out_bytes,
+                           std::uint32_t(get_le(trailer.data(), 4))});
+        offset += std::int64_t(bytes);
+        out += out_bytes;
+    }
+    return members;
+}
+
+struct Inflated {
+    std::shared_ptr<std::byte[]> memory;
+    std::int64_t size = 0;
+    bool prefix = false;
+};
+
+// Inflates the members of a file gzip() wrote on all cores, up to `max_bytes` (-1: all).
+// Nothing when the file is not one, or a member fails: the stream path then names the problem.
+std::optional<Inflated> inflate_sized_members(const Source& source, std::int64_t max_bytes,
+                                              std::int64_t limit) {
+    const std::vector<SizedMember> members = sized_members(source);
+    if (members.empty()) return std::nullopt;
+    const std::int64_t total = members.back().out_offset + members.back().out_bytes;
+    const std::int64_t wanted = max_bytes >= 0 ? std::min(max_bytes, total) : total;
+    if (wanted > limit) {
+        throw LimitError(fmt::format("'{}': decompressing needs more than the memory limit of {}",
+                                     source.name(), format_bytes(limit)));
+    }
+    const auto needed = std::int64_t(std::partition_point(members.begin(), members.end(),
+                                                          [&](const SizedMember& member) {
+                                                              return member.out_offset < wanted;
+                                                          }) -
+                                     members.begin());
+    Reservation output(wanted);
+    const std::span<const std::byte> memory = source.memory();
+    std::atomic<bool> failed{false};
+    parallel_for(0, needed, 1, [&](std::int64_t begin, std::int64_t end) {
+        std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)>
+            decompressor(libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
+        std::vector<std::byte> compressed, partial;
+        for (std::int64_t m = begin; m < end && decompressor && !failed; ++m) {
+            const SizedMember& member = members[std::size_t(m)];
+            const std::int64_t deflated = member.bytes - std::int64_t(kSizedHeaderBytes) - 8;
+            const std::int64_t start = member.offset + std::int64_t(kSizedHeaderBytes);
+            std::span<const std::byte> in;
+            if (!memory.empty()) {
+                in = memory.subspan(std::size_t(start), std::size_t(deflated));
+            } else {
+                compressed.resize(std::size_t(deflated));
+                source.read(start, compressed.data(), deflated);
+                in = compressed;
+            }
+            // The last member needed may run past `wanted`: it goes through a buffer of its own.
+            const bool whole = member.out_offset + member.out_bytes <= wanted;
+            std::byte* out = output.data() + member.out_offset;
+            if (!whole) {
+                partial.resize(std::size_t(member.out_bytes));
+                out = partial.data();
+            }
+            std::size_t produced = 0;
+            const libdeflate_result result =
+                libdeflate_deflate_decompress(decompressor.get(), in.data(), in.size(), out,
+                                              std::size_t(member.out_bytes), &produced);
+            if (result != LIBDEFLATE_SUCCESS || std::int64_t(produced) != member.out_bytes ||
+                libdeflate_crc32(0, out, produced) != member.crc) {
+                failed = true;
+                break;
+            }
+            if (!whole) {
+                std::memcpy(output.data() + member.out_offset, partial.data(),
+                            std::size_t(wanted - member.out_offset));
+            }
+        }
+        if (!decompressor) failed = true;
+    });
+    if (failed) return std::nullopt;
+    return Inflated{output.release(wanted), wanted, wanted < total};
+}
+
+}  // namespace
+
 // gunzip(); `lenient` keeps what decompresses before a cut or corrupt point, and does not
 // follow the stream past `max_bytes`.
 Source inflate(const Source& source, std::int64_t max_bytes, bool lenient) {
@@ -427,6 +559,23 @@ Source inflate(const Source& source, std::int64_t max_bytes, bool lenient) {
             "'{}': the header describes {} of decompressed data, over the memory limit of {}", name,
             format_bytes(max_bytes), format_bytes(limit)));
     }
+    std::optional<Inflated> parallel;
+    if (!lenient) parallel = inflate_sized_members(source, max_bytes, limit);
+    const auto result = [&](std::shared_ptr<std::byte[]> memory, std::int64_t size, bool prefix) {
+        Source decompressed;
+        auto impl = std::make_shared<Source::Impl>();
+        impl->name = name;
+        impl->size = size;
+        impl->memory = std::move(memory);
+        impl->prefix = prefix;
+        impl->directory = source.m_impl->directory;
+        impl->zip_path = source.m_impl->zip_path;
+        impl->zip_directory = source.m_impl->zip_directory;
+        impl->has_location = source.m_impl->has_location;
+        decompressed.m_impl = std::move(impl);
+        return decompressed;
+    };
+    if (parallel) return result(std::move(parallel->memory), parallel->size, parallel->prefix);
     // Without a size to stop at, one byte past the limit tells a stream that exceeds the limit
     // from one that fills it exactly.
     const std::int64_t capacity = max_bytes >= 0 ? max_bytes : limit + 1;
@@ -501,18 +650,7 @@ Source inflate(const Source& source, std::int64_t max_bytes, bool lenient) {
         throw LimitError(fmt::format("'{}': decompressing needs more than the memory limit of {}",
                                      name, format_bytes(limit)));
     }
-    Source decompressed;
-    auto impl = std::make_shared<Source::Impl>();
-    impl->name = name;
-    impl->size = produced;
-    impl->memory = output.release(produced);
-    impl->prefix = !ended || longer;
-    impl->directory = source.m_impl->directory;
-    impl->zip_path = source.m_impl->zip_path;
-    impl->zip_directory = source.m_impl->zip_directory;
-    impl->has_location = source.m_impl->has_location;
-    decompressed.m_impl = std::move(impl);
-    return decompressed;
+    return result(output.release(produced), produced, !ended || longer);
 }
 
 Source gunzip(const Source& source, std::int64_t max_bytes) {
@@ -547,12 +685,40 @@ std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level) {
         libdeflate_alloc_compressor(level < 0 ? 6 : std::clamp(level, 0, 12)),
         &libdeflate_free_compressor);
     if (!compressor) throw ValueError(fmt::format("bad gzip level {}", level));
-    std::vector<std::byte> output(libdeflate_gzip_compress_bound(compressor.get(), bytes.size()));
-    const std::size_t size = libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(),
-                                                      output.data(), output.size());
-    if (size == 0) throw IoError("gzip compression failed");
-    output.resize(size);
+    const std::size_t bound = libdeflate_deflate_compress_bound(compressor.get(), bytes.size());
+    std::vector<std::byte> output(kSizedHeaderBytes + bound + 8);
+    const std::size_t deflated = libdeflate_deflate_compress(
+        compressor.get(), bytes.data(), bytes.size(), output.data() + kSizedHeaderBytes, bound);
+    if (deflated == 0) throw IoError("gzip compression failed");
+    output.resize(kSizedHeaderBytes + deflated + 8);
+    std::byte* header = output.data();
+    const std::uint8_t fixed[10] = {0x1f, 0x8b, 8, kFlagExtra, 0, 0, 0, 0, 0, 3};  // 3: Unix
+    std::memcpy(header, fixed, sizeof(fixed));
+    put_le(header + 10, 12, 2);  // XLEN: one subfield of 4 + 8 bytes
+    header[12] = std::byte{'V'};
+    header[13] = std::byte{'X'};
+    put_le(header + 14, 8, 2);
+    put_le(header + 16, output.size(), 8);
+    std::byte* trailer = output.data() + output.size() - 8;
+    put_le(trailer, libdeflate_crc32(0, bytes.data(), bytes.size()), 4);
+    put_le(trailer + 4, bytes.size() & 0xffffffffu, 4);
     return output;
+}
+
+void write_gzip_members(AtomicFile& file, std::span<const std::byte> bytes, int level) {
+    // 8 MiB pieces: enough work per task, and small enough to inflate on many cores.
+    constexpr std::size_t kPiece = std::size_t(8) << 20;
+    const std::size_t pieces = std::max<std::size_t>((bytes.size() + kPiece - 1) / kPiece, 1);
+    std::vector<std::vector<std::byte>> compressed(pieces);
+    parallel_for(0, std::int64_t(pieces), 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t piece = begin; piece < end; ++piece) {
+            const std::size_t first = std::size_t(piece) * kPiece;
+            compressed[std::size_t(piece)] =
+                gzip(bytes.subspan(first, std::min(kPiece, bytes.size() - first)), level);
+        }
+    });
+    for (const auto& piece : compressed)
+        file.write(piece);
 }
 
 void check_memory(const Source& source, const Shape& shape, PixelType type) {

@@ -87,7 +87,9 @@ std::vector<std::byte> gunzip_head(const Source& source, std::int64_t bytes);
 void check_level(const std::string& path, const WriteOptions& options, std::string_view codec,
                  int lowest = 1, int highest = 0);
 
-/// Gzip-compresses bytes (libdeflate) at `level` (-1: default).
+/// Gzip-compresses bytes (libdeflate) at `level` (-1: default) into one member whose
+/// header records its compressed size (an extra field other readers skip), so that
+/// gunzip() can find and inflate such members in parallel.
 std::vector<std::byte> gzip(std::span<const std::byte> bytes, int level = -1);
 
 /// @throw LimitError "'NAME': a ZxYxXxC TYPE volume needs SIZE, over the memory limit
@@ -141,6 +143,10 @@ private:
     std::int64_t m_position = 0;
     bool m_committed = false;
 };
+
+/// Appends `bytes` to `file` gzip-compressed as 8 MiB members (gzip() each), compressed on
+/// all cores. gzip, zlib and nibabel read concatenated members as one stream.
+void write_gzip_members(AtomicFile& file, std::span<const std::byte> bytes, int level = -1);
 
 /// Lower-cased file name of a path, without folders and without a zip prefix.
 std::string file_name_of(std::string_view path);

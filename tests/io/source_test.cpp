@@ -113,10 +113,44 @@ std::vector<std::byte> noise(std::size_t bytes, std::uint32_t seed) {
     return data;
 }
 
-TEST_F(SourceTest, GunzipStopsWhereTheReaderStopsAndChecksWholeStreams) {
+// The member gzip() writes, without the extra field that records its size: as other tools
+// write it, so that gunzip() has to find its end by inflating it.
+std::vector<std::byte> without_size(const std::vector<std::byte>& member) {
+    std::vector<std::byte> plain(member.size() - 14);
+    std::copy_n(member.begin(), 10, plain.begin());
+    plain[3] = std::byte{0};  // no FEXTRA
+    std::copy(member.begin() + 24, member.end(), plain.begin() + 10);
+    return plain;
+}
+
+class GunzipTest : public SourceTest, public ::testing::WithParamInterface<bool> {
+protected:
+    // gzip(data) as voxscope writes it (sized: inflated in parallel) or as other tools do.
+    std::vector<std::byte> compress(const std::vector<std::byte>& data) const {
+        return GetParam() ? gzip(data) : without_size(gzip(data));
+    }
+};
+
+INSTANTIATE_TEST_SUITE_P(SizedOrNot, GunzipTest, ::testing::Bool());
+
+TEST_P(GunzipTest, StopsWhereTheReaderStopsAndChecksWholeStreams) {
     const std::vector<std::byte> data = noise(100000, 1);
-    const std::vector<std::byte> compressed = gzip(data);
+    const std::vector<std::byte> compressed = compress(data);
     const Source source = Source::from_memory("x.gz", compressed);
+    EXPECT_EQ(std::memcmp(gunzip(source).memory().data(), data.data(), data.size()), 0);
+    if (GetParam()) {
+        // A recorded size that does not chain to the end is not trusted: the stream is read.
+        std::vector<std::byte> wrong_size = compressed;
+        wrong_size[16] ^= std::byte{1};
+        const Source read = gunzip(Source::from_memory("size.gz", wrong_size));
+        ASSERT_EQ(read.size(), 100000);
+        EXPECT_EQ(std::memcmp(read.memory().data(), data.data(), data.size()), 0);
+        // A wrong ISIZE fails the member; the stream then names the problem.
+        std::vector<std::byte> wrong_isize = compressed;
+        wrong_isize[wrong_isize.size() - 4] ^= std::byte{1};
+        VOX_EXPECT_THROW_MSG(gunzip(Source::from_memory("isize.gz", wrong_isize)), FormatError,
+                             "'isize.gz': corrupt gzip data: checksum mismatch");
+    }
 
     const Source start = gunzip(source, 1000);
     EXPECT_EQ(start.size(), 1000);
@@ -160,9 +194,9 @@ TEST_F(SourceTest, GunzipStopsWhereTheReaderStopsAndChecksWholeStreams) {
     EXPECT_EQ(std::memcmp(start_of_half.data(), data.data(), start_of_half.size()), 0);
 }
 
-TEST_F(SourceTest, GunzipNeverHoldsMoreThanTheMemoryLimit) {
+TEST_P(GunzipTest, NeverHoldsMoreThanTheMemoryLimit) {
     const std::vector<std::byte> data(100000);  // zeros: 100 kB from 130 bytes
-    const Source source = Source::from_memory("zeros.gz", gzip(data));
+    const Source source = Source::from_memory("zeros.gz", compress(data));
     const test::ScopedMemoryLimit limit(50000);
     VOX_EXPECT_THROW_MSG(gunzip(source), LimitError,
                          "'zeros.gz': decompressing needs more than the memory limit of 48.8 KiB");
@@ -172,14 +206,15 @@ TEST_F(SourceTest, GunzipNeverHoldsMoreThanTheMemoryLimit) {
     EXPECT_EQ(gunzip(source, 50000).size(), 50000);
 }
 
-TEST_F(SourceTest, GunzipStreamsFilesBlockByBlock) {
-    // Two members, the first ending inside the compressed file's second MiB block, then zero
-    // padding: read from disk a block at a time, as from memory.
+TEST_P(GunzipTest, ReadsMembersFromFilesAsFromMemory) {
+    // Two members, the first ending inside the compressed file's second MiB block: read from
+    // disk (a block at a time when streamed), as from memory. Zero padding after the last
+    // member is allowed (it also makes sized members go through the stream).
     const std::vector<std::byte> first = noise(1500000, 2), second = noise(700000, 3);
-    std::vector<std::byte> file = gzip(first);
-    const std::vector<std::byte> tail = gzip(second);
+    std::vector<std::byte> file = compress(first);
+    const std::vector<std::byte> tail = compress(second);
     file.insert(file.end(), tail.begin(), tail.end());
-    file.resize(file.size() + 100);
+    if (!GetParam()) file.resize(file.size() + 100);
     {
         std::ofstream out(path("two.gz"), std::ios::binary);
         out.write(reinterpret_cast<const char*>(file.data()), std::streamsize(file.size()));

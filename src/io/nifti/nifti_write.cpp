@@ -302,20 +302,8 @@ void write(const Volume& input, const std::string& path, const WriteOptions& opt
         file.write(header.bytes());
         file.write(data);
     } else {
-        // Independent gzip members compressed in parallel; gzip readers concatenate members.
-        constexpr std::size_t kPiece = std::size_t(8) << 20;
-        const std::size_t pieces = (data.size() + kPiece - 1) / kPiece;
-        std::vector<std::vector<std::byte>> compressed(pieces);
-        parallel_for(0, std::int64_t(pieces), 1, [&](std::int64_t begin, std::int64_t end) {
-            for (std::int64_t piece = begin; piece < end; ++piece) {
-                const std::size_t first = std::size_t(piece) * kPiece;
-                compressed[std::size_t(piece)] =
-                    gzip(data.subspan(first, std::min(kPiece, data.size() - first)), options.level);
-            }
-        });
         file.write(gzip(header.bytes(), options.level));
-        for (const auto& piece : compressed)
-            file.write(piece);
+        write_gzip_members(file, data, options.level);
     }
     file.commit();
 }

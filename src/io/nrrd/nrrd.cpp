@@ -936,7 +936,7 @@ void write_nrrd(const Volume& volume, const std::string& path, const WriteOption
         text += fmt::format("data file: {}\n", data_path.substr(data_path.rfind('/') + 1));
         AtomicFile data(data_path);
         if (gzip_data) {
-            data.write(gzip(packed_bytes(volume, true), options.level));
+            write_gzip_members(data, packed_bytes(volume, true), options.level);
         } else {
             write_voxels(data, volume, true);
         }
@@ -950,7 +950,7 @@ void write_nrrd(const Volume& volume, const std::string& path, const WriteOption
     AtomicFile file(path);
     file.write(text);
     if (gzip_data) {
-        file.write(gzip(packed_bytes(volume, true), options.level));
+        write_gzip_members(file, packed_bytes(volume, true), options.level);
     } else {
         write_voxels(file, volume, true);
     }
