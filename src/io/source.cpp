@@ -436,10 +436,6 @@ bool all_zero(std::span<const std::byte> bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; });
 }
 
-}  // namespace
-
-namespace {
-
 // One member that gzip() wrote: where it is, and where its bytes go.
 struct SizedMember {
     std::int64_t offset = 0, bytes = 0, out_offset = 0, out_bytes = 0;
