@@ -409,10 +409,11 @@ public:
 
     bool at_end() const { return m_offset == m_source.size(); }
 
-    /// The next block (empty at the end).
+    /// The next block (empty at the end). The first is small: recognising a file needs
+    /// only its first kilobyte.
     std::span<const std::byte> next() {
-        constexpr std::int64_t kBlock = std::int64_t(1) << 20;
-        const std::int64_t bytes = std::min(kBlock, m_source.size() - m_offset);
+        const std::int64_t wanted = m_offset == 0 ? std::int64_t(64) << 10 : std::int64_t(1) << 20;
+        const std::int64_t bytes = std::min(wanted, m_source.size() - m_offset);
         const std::span<const std::byte> memory = m_source.memory();
         std::span<const std::byte> block;
         if (!memory.empty()) {

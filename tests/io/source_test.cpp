@@ -207,8 +207,8 @@ TEST_P(GunzipTest, NeverHoldsMoreThanTheMemoryLimit) {
 }
 
 TEST_P(GunzipTest, ReadsMembersFromFilesAsFromMemory) {
-    // Two members, the first ending inside the compressed file's second MiB block: read from
-    // disk (a block at a time when streamed), as from memory. Zero padding after the last
+    // Two members, the first ending inside one of the blocks a file is streamed in (64 KiB,
+    // then 1 MiB each): read from disk, as from memory. Zero padding after the last
     // member is allowed (it also makes sized members go through the stream).
     const std::vector<std::byte> first = noise(1500000, 2), second = noise(700000, 3);
     std::vector<std::byte> file = compress(first);

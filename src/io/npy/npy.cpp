@@ -204,6 +204,15 @@ void parse_descr(const std::string& name, NpyHeader& header) {
     header.is_bool = code == "b1";
 }
 
+// The header's length after the magic and version: 2 bytes in version 1, 4 in versions 2
+// and 3, little-endian. `prefix` holds the file's first 10 or 12 bytes.
+std::int64_t header_length_of(std::span<const std::byte> prefix, int major) {
+    std::int64_t length = 0;
+    for (int i = major == 1 ? 1 : 3; i >= 0; --i)
+        length = (length << 8) | std::int64_t(prefix[8 + std::size_t(i)]);
+    return length;
+}
+
 NpyHeader parse_header(const Source& source) {
     const std::string& name = source.name();
     NpyHeader header;
@@ -222,19 +231,12 @@ NpyHeader parse_header(const Source& source) {
         throw FormatError(fmt::format("'{}': unsupported .npy format version {}.{}", name,
                                       header.major, header.minor));
     }
-    std::int64_t header_length = 0;
-    std::int64_t start = 10;
-    if (header.major == 1) {
-        header_length = std::int64_t(prefix[8]) | (std::int64_t(prefix[9]) << 8);
-    } else {
-        if (prefix.size() < 12) {
-            throw FormatError(
-                fmt::format("'{}': truncated NumPy header ({} bytes)", name, source.size()));
-        }
-        for (int i = 3; i >= 0; --i)
-            header_length = (header_length << 8) | std::int64_t(prefix[8 + std::size_t(i)]);
-        start = 12;
+    if (header.major != 1 && prefix.size() < 12) {
+        throw FormatError(
+            fmt::format("'{}': truncated NumPy header ({} bytes)", name, source.size()));
     }
+    const std::int64_t start = header.major == 1 ? 10 : 12;
+    const std::int64_t header_length = header_length_of(prefix, header.major);
     if (header_length > kMaxHeaderBytes) {
         throw FormatError(fmt::format("'{}': header of {} bytes is over the limit of {}", name,
                                       header_length, format_bytes(kMaxHeaderBytes)));
@@ -309,11 +311,8 @@ std::int64_t bytes_needed(const Source& head, const ReadOptions&) {
         // them, and the reader reports it.
         const std::vector<std::byte> prefix = head.head(12);
         if (prefix.size() == 12 && std::memcmp(prefix.data(), kMagic.data(), kMagic.size()) == 0) {
-            const bool version1 = prefix[6] == std::byte{1};
-            std::int64_t length = 0;
-            for (int i = version1 ? 1 : 3; i >= 0; --i)
-                length = (length << 8) | std::int64_t(prefix[8 + std::size_t(i)]);
-            if ((version1 ? 10 : 12) + length > head.size()) return -1;
+            const int major = int(prefix[6]);
+            if ((major == 1 ? 10 : 12) + header_length_of(prefix, major) > head.size()) return -1;
         }
         return head.size();
     }
