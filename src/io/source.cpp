@@ -401,6 +401,17 @@ private:
     std::byte* m_memory = nullptr;
 };
 
+// `bytes` bytes at `offset`: a view of the memory of an in-memory source, else read into
+// `buffer`, so that no reader copies what is in memory already.
+std::span<const std::byte> bytes_at(const Source& source, std::int64_t offset, std::int64_t bytes,
+                                    std::vector<std::byte>& buffer) {
+    const std::span<const std::byte> memory = source.memory();
+    if (!memory.empty()) return memory.subspan(std::size_t(offset), std::size_t(bytes));
+    buffer.resize(std::size_t(bytes));
+    source.read(offset, buffer.data(), bytes);
+    return buffer;
+}
+
 // Compressed bytes of a source, fed to the inflater a block at a time: straight from memory
 // for in-memory sources, else read from the file, so the compressed file is never held whole.
 class CompressedInput {
@@ -414,15 +425,7 @@ public:
     std::span<const std::byte> next() {
         const std::int64_t wanted = m_offset == 0 ? std::int64_t(64) << 10 : std::int64_t(1) << 20;
         const std::int64_t bytes = std::min(wanted, m_source.size() - m_offset);
-        const std::span<const std::byte> memory = m_source.memory();
-        std::span<const std::byte> block;
-        if (!memory.empty()) {
-            block = memory.subspan(std::size_t(m_offset), std::size_t(bytes));
-        } else {
-            m_block.resize(std::size_t(bytes));
-            m_source.read(m_offset, m_block.data(), bytes);
-            block = m_block;
-        }
+        const std::span<const std::byte> block = bytes_at(m_source, m_offset, bytes, m_block);
         m_offset += bytes;
         return block;
     }
@@ -499,7 +502,6 @@ std::optional<Inflated> inflate_sized_members(const Source& source, std::int64_t
                                                           }) -
                                      members.begin());
     Reservation output(wanted);
-    const std::span<const std::byte> memory = source.memory();
     std::atomic<bool> failed{false};
     parallel_for(0, needed, 1, [&](std::int64_t begin, std::int64_t end) {
         std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)>
@@ -509,14 +511,7 @@ std::optional<Inflated> inflate_sized_members(const Source& source, std::int64_t
             const SizedMember& member = members[std::size_t(m)];
             const std::int64_t deflated = member.bytes - std::int64_t(kSizedHeaderBytes) - 8;
             const std::int64_t start = member.offset + std::int64_t(kSizedHeaderBytes);
-            std::span<const std::byte> in;
-            if (!memory.empty()) {
-                in = memory.subspan(std::size_t(start), std::size_t(deflated));
-            } else {
-                compressed.resize(std::size_t(deflated));
-                source.read(start, compressed.data(), deflated);
-                in = compressed;
-            }
+            const std::span<const std::byte> in = bytes_at(source, start, deflated, compressed);
             // The last member needed may run past `wanted`: it goes through a buffer of its own.
             const bool whole = member.out_offset + member.out_bytes <= wanted;
             std::byte* out = output.data() + member.out_offset;
