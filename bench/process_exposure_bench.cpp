@@ -1,8 +1,9 @@
 // Speed of the exposure operations (gamma, log, sigmoid, percentile-clipped rescale,
-// equalize_hist, histogram, cdf, match_histograms, per-channel normalization) on a 512^3 u16
-// volume, on sample:cells and (normalization) on sample:kidney, beside a plain copy (the
-// memcpy bound). bench/compare_exposure.py runs this beside skimage.exposure on the same
-// data (written with --dump=FOLDER) and prints the ratios.
+// equalize_hist, histogram, cdf, finite_histogram, match_histograms, per-channel
+// normalization) on a 512^3 u16 volume, on sample:cells and (normalization) on
+// sample:kidney, beside a plain copy (the memcpy bound). bench/compare_exposure.py runs
+// this beside skimage.exposure on the same data (written with --dump=FOLDER) and prints
+// the ratios.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -68,6 +69,7 @@ VOX_EXPOSURE_BENCH(rescale_percentile,
 VOX_EXPOSURE_BENCH(equalize, vox::equalize_hist(v))
 VOX_EXPOSURE_BENCH(histogram, vox::histogram(v))
 VOX_EXPOSURE_BENCH(cdf, vox::cumulative_distribution(v))
+VOX_EXPOSURE_BENCH(finite_histogram, vox::finite_histogram(v))
 
 // match_histograms against the volume after gamma 0.5 (same type, another histogram).
 const vox::Volume& big_reference() {

@@ -133,6 +133,15 @@ struct Histogram {
 Histogram histogram(const Volume& volume, int nbins = 256,
                     SourceRange source_range = SourceRange::image);
 
+/// np.histogram of the finite values, as matplotlib's `ax.hist(volume.ravel(), nbins)`
+/// bins a volume: nbins uniform bins between the finite min and max of all values (every
+/// channel together; widened by 0.5 each side when constant), the last bin closed. Unlike
+/// histogram(), integers are binned as float64 values, not one bin per integer. NaN,
+/// which `hist` drops, and infinities, which make it raise, are left out; `left_out`, if
+/// given, receives how many. Reads the volume in place, on all cores, with no copy.
+/// @throw ValueError if nbins < 1, the volume is empty, or no value is finite.
+Histogram finite_histogram(const Volume& volume, int nbins = 10, std::int64_t* left_out = nullptr);
+
 /// Histograms of each channel over bins shared by all channels.
 struct ChannelHistograms {
     /// counts[c][i]: voxels of channel c in bin i.

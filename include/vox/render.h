@@ -51,11 +51,11 @@ struct HistogramPlot {
 HistogramPlot histogram_plot(const Volume& volume, int nbins = 256,
                              SourceRange source_range = SourceRange::image, bool cdf = false);
 
-/// The histogram matplotlib's `ax.hist(volume.ravel(), nbins)` draws: uniform bins between
-/// the finite min and max of all values (every channel together), integers binned as
-/// floats rather than one bin per integer. NaN, which `hist` drops, and infinities, which
-/// make it raise, are left out; `left_out`, if given, receives how many.
-/// @throw ValueError as histogram(), or if no value is finite.
+/// The histogram matplotlib's `ax.hist(volume.ravel(), nbins)` draws: finite_histogram()'s
+/// uniform bins between the finite min and max of all values, integers binned as floats
+/// rather than one bin per integer; `left_out`, if given, receives how many NaN and
+/// infinite values were left out.
+/// @throw ValueError as finite_histogram().
 HistogramPlot value_histogram_plot(const Volume& volume, int nbins = 10,
                                    std::int64_t* left_out = nullptr);
 

@@ -462,28 +462,34 @@ BinLayout<T> float_layout(int nbins, double first, double last) {
     return layout;
 }
 
+// The bin np.histogram puts v in over a float layout (norm = nbins / (last - first)), or
+// -1 for the values it drops: NaN and values outside the range. Comparing in double is
+// exact for every pixel type, so f32 data and f32 edges give numpy's f32 comparisons.
+template <typename E>
+int64_t float_bin(double v, const BinLayout<E>& layout, double norm) {
+    if (!(v >= layout.first && v <= layout.last)) return -1;
+    const int64_t last_bin = layout.nbins - 1;
+    int64_t j = std::clamp<int64_t>(int64_t((v - layout.first) * norm), 0, last_bin);
+    // As numpy: the edges, not the arithmetic, decide the bin.
+    const std::vector<E>& edges = layout.edges;
+    while (j > 0 && v < double(edges[std::size_t(j)]))
+        --j;
+    while (j < last_bin && v >= double(edges[std::size_t(j) + 1]))
+        ++j;
+    return j;
+}
+
 // np.histogram's counts of the values over a float layout.
-template <typename T, typename Runs>
-std::vector<int64_t> count_float_bins(const Runs& values, const BinLayout<T>& layout) {
+template <typename E, typename Runs>
+std::vector<int64_t> count_float_bins(const Runs& values, const BinLayout<E>& layout) {
     const int nbins = layout.nbins;
-    const double first = layout.first;
-    const double last = layout.last;
-    const std::vector<T>& edges = layout.edges;
-    const double norm = nbins / (last - first);
+    const double norm = nbins / (layout.last - layout.first);
     const auto partial = reduce_runs<std::vector<int64_t>>(
         values, [&] { return std::vector<int64_t>(std::size_t(nbins), 0); },
-        [&](std::vector<int64_t>& h, const T* p, int64_t n, int64_t stride) {
+        [&](std::vector<int64_t>& h, const auto* p, int64_t n, int64_t stride) {
             for (int64_t i = 0; i < n; ++i) {
-                const T v = p[i * stride];
-                // numpy's keep mask: NaN and values outside the range are dropped.
-                if (!(double(v) >= first && double(v) <= last)) continue;
-                int64_t j = std::clamp<int64_t>(int64_t((double(v) - first) * norm), 0, nbins - 1);
-                // As numpy: the edges, not the arithmetic, decide the bin.
-                while (j > 0 && v < edges[std::size_t(j)])
-                    --j;
-                while (j < nbins - 1 && v >= edges[std::size_t(j) + 1])
-                    ++j;
-                ++h[std::size_t(j)];
+                const int64_t j = float_bin(double(p[i * stride]), layout, norm);
+                if (j >= 0) ++h[std::size_t(j)];
             }
         });
     std::vector<int64_t> counts(std::size_t(nbins), 0);
@@ -597,6 +603,61 @@ template <typename T, typename Runs>
 HistogramOf histogram_of(const Runs& values, int nbins, SourceRange source_range) {
     auto [counts, layout] = histograms_of<T>(std::vector<Runs>{values}, nbins, source_range);
     return {std::move(counts.front()), centers_of(layout)};
+}
+
+// np.histogram(values[np.isfinite(values)], nbins) over every value of the runs: the bins
+// matplotlib's hist draws. Float data keep edges of their own type, integers get float64
+// edges (numpy's bin type), and 8/16-bit data are binned from their value counts.
+template <typename T, typename Runs>
+HistogramOf finite_histogram_of(const Runs& runs, int nbins, int64_t& left_out) {
+    if (runs.size() == 0) throw ValueError("histogram of an empty volume");
+    using E = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+    checked_allocation({nbins, run_groups(runs) + 2, int64_t(sizeof(int64_t))},
+                       "a histogram of " + std::to_string(nbins) + " bins");
+    left_out = 0;
+    if constexpr (kSmallInt<T>) {
+        const std::vector<int64_t> all = count_all_values<T>(runs);
+        const auto [first, last] = occupied_span(all);
+        const int64_t offset = int64_t(std::numeric_limits<T>::min());
+        const BinLayout<E> layout =
+            float_layout<E>(nbins, double(first + offset), double(last + offset));
+        const double norm = nbins / (layout.last - layout.first);
+        std::vector<int64_t> counts(std::size_t(nbins), 0);
+        for (int64_t i = first; i <= last; ++i) {
+            if (all[std::size_t(i)] == 0) continue;
+            counts[std::size_t(float_bin(double(i + offset), layout, norm))] += all[std::size_t(i)];
+        }
+        return {std::move(counts), centers_of(layout)};
+    } else {
+        struct Acc {
+            double low = std::numeric_limits<double>::infinity();
+            double high = -std::numeric_limits<double>::infinity();
+            int64_t finite = 0;
+        };
+        const auto partial = reduce_runs<Acc>(
+            runs, [] { return Acc{}; },
+            [](Acc& acc, const T* p, int64_t n, int64_t stride) {
+                for (int64_t i = 0; i < n; ++i) {
+                    const double v = double(p[i * stride]);
+                    const bool finite = std::isfinite(v);
+                    acc.low = finite && v < acc.low ? v : acc.low;
+                    acc.high = finite && v > acc.high ? v : acc.high;
+                    acc.finite += finite ? 1 : 0;
+                }
+            });
+        Acc all;
+        for (const Acc& acc : partial) {
+            all.low = std::min(all.low, acc.low);
+            all.high = std::max(all.high, acc.high);
+            all.finite += acc.finite;
+        }
+        left_out = runs.size() - all.finite;
+        if (all.finite == 0) {
+            throw ValueError("every value is NaN or infinite: there is no histogram to draw");
+        }
+        const BinLayout<E> layout = float_layout<E>(nbins, all.low, all.high);
+        return {count_float_bins(runs, layout), centers_of(layout)};
+    }
 }
 
 template <typename T>
@@ -930,6 +991,17 @@ Histogram histogram(const Volume& volume, int nbins, SourceRange source_range) {
     return visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, source_range);
+        return Histogram{std::move(h.counts), std::move(h.centers)};
+    });
+}
+
+Histogram finite_histogram(const Volume& volume, int nbins, std::int64_t* left_out) {
+    if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+    return visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        int64_t dropped = 0;
+        HistogramOf h = finite_histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, dropped);
+        if (left_out != nullptr) *left_out = dropped;
         return Histogram{std::move(h.counts), std::move(h.centers)};
     });
 }

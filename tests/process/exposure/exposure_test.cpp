@@ -185,6 +185,32 @@ TEST(ExposureHistogramTest, FloatAsNumpy) {
                          "nbins must be at least 1, got 0");
 }
 
+TEST(ExposureHistogramTest, FiniteHistogramBinsEveryTypeAsFloats) {
+    // np.histogram(a, n) and the centres of its edges, in the edges' type.
+    const Histogram i32 = finite_histogram(make_line<std::int32_t>({-3, 7, 7, 100000}), 3);
+    EXPECT_EQ(i32.counts, (std::vector<std::int64_t>{3, 0, 1}));
+    EXPECT_EQ(i32.bin_centers,
+              (std::vector<double>{16664.166666666668, 49998.5, 83332.83333333334}));
+    // 8/16-bit data are binned from their value counts: the same numbers.
+    const Histogram i8 = finite_histogram(make_line<std::int8_t>({-128, 127, 0}), 4);
+    EXPECT_EQ(i8.counts, (std::vector<std::int64_t>{1, 0, 1, 1}));
+    EXPECT_EQ(i8.bin_centers, (std::vector<double>{-96.125, -32.375, 31.375, 95.125}));
+    const Histogram constant = finite_histogram(make_line<std::uint16_t>({2, 2}), 2);
+    EXPECT_EQ(constant.counts, (std::vector<std::int64_t>{0, 2}));
+    EXPECT_EQ(constant.bin_centers, (std::vector<double>{1.75, 2.25}));
+    // f32 keeps f32 edges; NaN and infinities are counted out, not binned.
+    std::int64_t left_out = -1;
+    const Histogram f32 =
+        finite_histogram(make_line<float>({0.5f, NAN, 0.25f, -INFINITY, 1.0f}), 2, &left_out);
+    EXPECT_EQ(f32.counts, (std::vector<std::int64_t>{2, 1}));
+    EXPECT_EQ(f32.bin_centers, (std::vector<double>{0.4375, 0.8125}));
+    EXPECT_EQ(left_out, 2);
+    VOX_EXPECT_THROW_MSG(finite_histogram(make_line<double>({NAN, -INFINITY}), 2), ValueError,
+                         "every value is NaN or infinite: there is no histogram to draw");
+    VOX_EXPECT_THROW_MSG(finite_histogram(make_line<double>({1}), 0), ValueError,
+                         "nbins must be at least 1, got 0");
+}
+
 TEST(ExposureHistogramTest, BinsBeyondTheMemoryLimitAreRefusedBeforeAllocation) {
     const test::ScopedMemoryLimit limit(1 << 20);
     const Volume floats = make_line<float>({0.0f, 0.25f, 1.0f});
@@ -195,6 +221,8 @@ TEST(ExposureHistogramTest, BinsBeyondTheMemoryLimitAreRefusedBeforeAllocation) 
         "a histogram of 50000 bins needs 1.1 MiB, over the memory limit of 1.0 MiB");
     EXPECT_THROW(cumulative_distribution(floats, 50000), LimitError);
     EXPECT_THROW(equalize_hist(floats, 50000), LimitError);
+    EXPECT_EQ(finite_histogram(floats, 40000).counts.size(), 40000u);
+    EXPECT_THROW(finite_histogram(floats, 50000), LimitError);
     // Integers get one bin per value between the ends: here 2^31 of them.
     VOX_EXPECT_THROW_MSG(
         histogram(make_line<std::int32_t>({-1073741824, 1073741823})), LimitError,

@@ -39,7 +39,7 @@ class Cases:
             case["error"] = str(error)
             self.cases.append(case)
             return
-        if op in ("histogram", "cdf", "histogram_channels"):
+        if op in ("histogram", "cdf", "histogram_channels", "finite_histogram"):
             values, centers = result
             case["values"] = [v.item() for v in np.ravel(values)]
             case["centers"] = [float(c) for c in centers]
@@ -71,6 +71,14 @@ def rescale(params):
         return exposure.rescale_intensity(array, in_range=range_arg(params["in"], array),
                                           out_range=range_arg(params["out"], array))
     return run
+
+
+def finite_histogram(array, nbins):
+    """matplotlib's ax.hist(array.ravel(), nbins) without its NaN and infinities: the
+    counts and the centres of np.histogram's edges, in the edges' type."""
+    values = array.ravel()
+    counts, edges = np.histogram(values[np.isfinite(values)], nbins)
+    return counts, (edges[:-1] + edges[1:]) / edges.dtype.type(2)
 
 
 def point_ops(cases, label, source, array, float_like=False):
@@ -118,6 +126,8 @@ def point_ops(cases, label, source, array, float_like=False):
                           "histogram_channels", {"nbins": nbins, "source_range": source_range},
                           lambda a, n=nbins, s=source_range:
                           exposure.histogram(a, n, s, channel_axis=-1))
+        cases.add(f"{label}.finite_histogram_{nbins}", source, array, "finite_histogram",
+                  {"nbins": nbins}, lambda a, n=nbins: finite_histogram(a, n))
         cases.add(f"{label}.cdf_{nbins}", source, array, "cdf", {"nbins": nbins},
                   lambda a, n=nbins: exposure.cumulative_distribution(a, n))
         cases.add(f"{label}.equalize_{nbins}", source, array, "equalize", {"nbins": nbins},
@@ -204,6 +214,18 @@ def main():
         reference = (rng.random(array.shape) * 3000).astype(array.dtype)[:4, :9]
         reference_name = cases.save(reference, "reference")
         match_ops(cases, f"random_{label}", {"file": name}, array, reference, reference_name)
+
+    # Histograms of the finite values of float volumes holding NaN and infinities.
+    for dtype in ("float32", "float64"):
+        array = rng.normal(0, 100, shape).astype(dtype)
+        array.flat[rng.choice(array.size, 40, replace=False)] = np.nan
+        array.flat[rng.choice(array.size, 10, replace=False)] = np.inf
+        array.flat[rng.choice(array.size, 10, replace=False)] = -np.inf
+        name = cases.save(array, "input")
+        for nbins in (10, 256):
+            cases.add(f"nonfinite_{dtype}.finite_histogram_{nbins}", {"file": name}, array,
+                      "finite_histogram", {"nbins": nbins},
+                      lambda a, n=nbins: finite_histogram(a, n))
 
     cells_reference = rng.integers(0, 4096, (4, 9, 11, 2), dtype=np.uint16)
     kidney_reference = rng.integers(0, 4096, (4, 9, 11, 3), dtype=np.uint16)
