@@ -32,8 +32,9 @@ struct Format {
     std::string (*data_file)(const std::string& path, const WriteOptions& options) = nullptr;
     /// The bytes from the start of a file that a read with `options` takes, judged from a
     /// Source holding only the file's first bytes (up to 1024), or -1 if they cannot tell.
-    /// A gzip file is decompressed only that far, so a small header over a huge stream costs
-    /// what the header describes. Must not throw. Null: the whole file is decompressed.
+    /// A gzip file or zip member is inflated only that far, so a small header over a huge
+    /// stream costs what the header describes. Must not throw. Null: the whole file is
+    /// inflated.
     std::int64_t (*bytes_needed)(const Source& head, const ReadOptions& options) = nullptr;
     /// The ReadOptions the reader honours. read_file() refuses the others (a time point
     /// other than 0, time as channels, canonical) rather than let them pass unnoticed.

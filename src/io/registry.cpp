@@ -188,14 +188,13 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
     check_options_apply(source.name(), fmt::format("{} file", with_article(format->name)), options,
                         format->honours_time_point, format->honours_time_as_channels,
                         format->honours_canonical);
-    if (gzipped) {
-        // Decompressed in memory, only as far as the header says the read needs.
-        const std::int64_t needed =
-            format->bytes_needed == nullptr
-                ? -1
-                : format->bytes_needed(Source::from_memory(source.name(), head, &source), options);
-        source = gunzip(source, needed);
-    }
+    // Gzip streams and zip members are inflated in memory, only as far as the header says
+    // the read needs.
+    const std::int64_t needed =
+        format->bytes_needed == nullptr
+            ? -1
+            : format->bytes_needed(Source::from_memory(source.name(), head, &source), options);
+    source = gzipped ? gunzip(source, needed) : source.prefix(needed);
     return format->read(source, options);
 }
 

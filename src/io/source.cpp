@@ -30,12 +30,18 @@ struct Source::Impl {
     std::string file_path;  // a plain file on disk
     int descriptor = -1;
     std::int64_t size = 0;
-    std::shared_ptr<std::byte[]> memory;  // bytes held in memory
-    std::string directory;                // folder of a plain file, for siblings
-    std::string zip_path;                 // archive of a zip member
-    std::string zip_directory;            // the member's folder inside the archive
-    bool has_location = true;             // false for bytes that come from nowhere on disk
-    bool prefix = false;                  // gunzip stopped before the stream ended
+    // Bytes held in memory. A zip member's are read on first use (loaded()), so that a read
+    // that needs only its start (prefix()) inflates no more.
+    mutable std::shared_ptr<std::byte[]> memory;
+    std::string zip_member;     // a zip member's path in zip_path (its bytes read on use)
+    std::int64_t zip_size = 0;  // the whole member's size (size is less for a prefix)
+    mutable std::once_flag zip_read;
+    mutable std::atomic<bool> zip_loaded{false};
+    std::string directory;      // folder of a plain file, for siblings
+    std::string zip_path;       // archive of a zip member
+    std::string zip_directory;  // the member's folder inside the archive
+    bool has_location = true;   // false for bytes that come from nowhere on disk
+    bool prefix = false;        // gunzip stopped before the stream ended
 
     // Small reads of a file (headers, TIFF IFDs walked one field at a time) are served from a
     // 64 KiB block read once: one pread per block instead of a system call per field.
@@ -44,6 +50,9 @@ struct Source::Impl {
     mutable std::mutex cache_mutex;
     mutable std::vector<std::byte> cache;
     mutable std::int64_t cache_offset = -1;
+
+    // The bytes in memory, a zip member's read now if not yet (null for files on disk).
+    const std::shared_ptr<std::byte[]>& loaded() const;
 
     Impl() = default;
     Impl(const Impl&) = delete;
@@ -118,10 +127,7 @@ struct ZipCloser {
     void operator()(zip_t* archive) const { zip_discard(archive); }
 };
 
-std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
-                                              const std::string& member) {
-    const std::string name = archive_path + std::string(kZipSeparator) + member;
-    record_read(archive_path);
+std::unique_ptr<zip_t, ZipCloser> open_archive(const std::string& archive_path) {
     int error_code = 0;
     std::unique_ptr<zip_t, ZipCloser> archive(
         zip_open(archive_path.c_str(), ZIP_RDONLY, &error_code));
@@ -132,6 +138,15 @@ std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
         zip_error_fini(&error);
         throw IoError(fmt::format("cannot open zip archive '{}': {}", archive_path, reason));
     }
+    return archive;
+}
+
+// A member of a zip archive, found in its directory; its bytes are read on first use.
+std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
+                                              const std::string& member) {
+    const std::string name = archive_path + std::string(kZipSeparator) + member;
+    record_read(archive_path);
+    const std::unique_ptr<zip_t, ZipCloser> archive = open_archive(archive_path);
     zip_stat_t stat;
     zip_stat_init(&stat);
     if (zip_stat(archive.get(), member.c_str(), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE)) {
@@ -139,27 +154,56 @@ std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
     }
     if (stat.size > std::uint64_t(INT64_MAX))
         throw LimitError(fmt::format("'{}': member too large", name));
-    const auto size = std::int64_t(stat.size);
-    check_byte_limit(name, size, "the archive member");
     auto impl = std::make_shared<Source::Impl>();
     impl->name = name;
-    impl->size = size;
-    impl->memory = allocate_buffer(size);
+    impl->size = std::int64_t(stat.size);
     impl->zip_path = archive_path;
     impl->zip_directory = folder_of(member);
-    zip_file_t* file = zip_fopen(archive.get(), member.c_str(), 0);
-    if (file == nullptr) {
-        throw FormatError(fmt::format("'{}': {}", name, zip_strerror(archive.get())));
-    }
-    const zip_int64_t got = zip_fread(file, impl->memory.get(), zip_uint64_t(size));
-    const bool closed = zip_fclose(file) == 0;
-    if (got != size || !closed) {
-        throw FormatError(fmt::format("'{}': corrupt or truncated archive member", name));
-    }
+    impl->zip_member = member;
+    impl->zip_size = impl->size;
     return impl;
 }
 
+// Inflates the first `bytes` bytes of a zip member into `target`. When they are all of it,
+// reads on to the member's end, where libzip checks its CRC.
+void read_zip_member(const Source::Impl& impl, std::byte* target, std::int64_t bytes,
+                     std::int64_t member_size) {
+    const std::unique_ptr<zip_t, ZipCloser> archive = open_archive(impl.zip_path);
+    zip_file_t* file = zip_fopen(archive.get(), impl.zip_member.c_str(), 0);
+    if (file == nullptr) {
+        throw FormatError(fmt::format("'{}': {}", impl.name, zip_strerror(archive.get())));
+    }
+    zip_int64_t got = zip_fread(file, target, zip_uint64_t(bytes));
+    std::string problem = got < 0 ? zip_file_strerror(file) : "";
+    if (got == bytes && bytes == member_size) {
+        std::byte past_end{};
+        const zip_int64_t more = zip_fread(file, &past_end, 1);
+        if (more != 0)
+            problem = more < 0 ? zip_file_strerror(file) : "longer than its directory says";
+    }
+    const bool closed = zip_fclose(file) == 0;
+    if (!problem.empty()) {
+        throw FormatError(fmt::format("'{}': corrupt archive member: {}", impl.name, problem));
+    }
+    if (got != bytes || !closed) {
+        throw FormatError(fmt::format("'{}': corrupt or truncated archive member", impl.name));
+    }
+}
+
 }  // namespace
+
+const std::shared_ptr<std::byte[]>& Source::Impl::loaded() const {
+    if (!zip_member.empty()) {
+        std::call_once(zip_read, [this] {
+            check_byte_limit(name, size, "the archive member");
+            std::shared_ptr<std::byte[]> bytes = allocate_buffer(size);
+            read_zip_member(*this, bytes.get(), size, zip_size);
+            memory = std::move(bytes);
+            zip_loaded = true;
+        });
+    }
+    return memory;
+}
 
 }  // namespace vox::io
 
@@ -228,8 +272,9 @@ const std::string& Source::file_path() const {
 }
 
 std::span<const std::byte> Source::memory() const {
-    if (!m_impl->memory) return {};
-    return {m_impl->memory.get(), std::size_t(m_impl->size)};
+    const std::shared_ptr<std::byte[]>& memory = m_impl->loaded();
+    if (!memory) return {};
+    return {memory.get(), std::size_t(m_impl->size)};
 }
 
 bool Source::is_prefix() const {
@@ -237,7 +282,22 @@ bool Source::is_prefix() const {
 }
 
 std::shared_ptr<std::byte[]> Source::shared_memory() const {
-    return m_impl->memory;
+    return m_impl->loaded();
+}
+
+Source Source::prefix(std::int64_t bytes) const {
+    if (m_impl->zip_member.empty() || bytes < 0 || bytes >= m_impl->size) return *this;
+    auto impl = std::make_shared<Impl>();
+    impl->name = m_impl->name;
+    impl->size = bytes;
+    impl->prefix = true;
+    impl->zip_path = m_impl->zip_path;
+    impl->zip_directory = m_impl->zip_directory;
+    impl->zip_member = m_impl->zip_member;
+    impl->zip_size = m_impl->zip_size;
+    Source source;
+    source.m_impl = std::move(impl);
+    return source;
 }
 
 void Source::read(std::int64_t offset, void* destination, std::int64_t bytes) const {
@@ -247,8 +307,8 @@ void Source::read(std::int64_t offset, void* destination, std::int64_t bytes) co
                         m_impl->name, bytes, offset, m_impl->size));
     }
     if (bytes == 0) return;  // nothing to copy, and memcpy must not see a null pointer
-    if (m_impl->memory) {
-        std::memcpy(destination, m_impl->memory.get() + offset, std::size_t(bytes));
+    if (const std::shared_ptr<std::byte[]>& memory = m_impl->loaded()) {
+        std::memcpy(destination, memory.get() + offset, std::size_t(bytes));
         return;
     }
     if (bytes <= Impl::kSmallRead) {
@@ -281,7 +341,13 @@ void Source::read(std::int64_t offset, void* destination, std::int64_t bytes) co
 
 std::vector<std::byte> Source::head(std::int64_t bytes) const {
     std::vector<std::byte> result(std::size_t(std::clamp<std::int64_t>(bytes, 0, m_impl->size)));
-    read(0, result.data(), std::int64_t(result.size()));
+    const auto count = std::int64_t(result.size());
+    if (!m_impl->zip_member.empty() && !m_impl->zip_loaded && count < m_impl->size) {
+        // Recognising a zip member inflates only its start.
+        read_zip_member(*m_impl, result.data(), count, m_impl->zip_size);
+        return result;
+    }
+    read(0, result.data(), count);
     return result;
 }
 

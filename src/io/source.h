@@ -16,7 +16,8 @@
 namespace vox::io {
 
 /// The bytes of one input file: a file on disk (read with pread, never loaded whole
-/// unless asked) or a file held in memory (a zip member, a decompressed .gz).
+/// unless asked) or a file held in memory (a decompressed .gz, or a zip member, inflated
+/// when its bytes are first read; head() inflates only the start).
 /// Cheap to copy: copies share the open file or the memory.
 class Source {
 public:
@@ -44,9 +45,14 @@ public:
     /// The buffer behind memory(), so that a volume can adopt decompressed voxels
     /// without a copy (see Volume::adopt); null for files on disk.
     std::shared_ptr<std::byte[]> shared_memory() const;
-    /// True for decompressed bytes that stop where the reader asked (gunzip with max_bytes)
-    /// before the stream ended: size() is then what was asked for, not the stream's size.
+    /// True for decompressed bytes that stop where the reader asked (gunzip with max_bytes,
+    /// prefix()) before the stream ended: size() is then what was asked for, not the
+    /// stream's size.
     bool is_prefix() const;
+    /// The first `bytes` bytes of a zip member, whose bytes are inflated on first use: only
+    /// they will be, and they are a prefix (is_prefix()). Other sources, and `bytes` < 0 or
+    /// not below size(), give the source itself.
+    Source prefix(std::int64_t bytes) const;
     /// The path on disk when the source is a plain file, else empty (libraries that open
     /// files by path, such as GDCM, need it).
     const std::string& file_path() const;

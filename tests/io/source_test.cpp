@@ -257,6 +257,59 @@ TEST_F(SourceTest, ZipMembersAndTheirSiblings) {
     EXPECT_THROW(Source::open(path("nothing.zip") + "::a.nii"), IoError);
 }
 
+TEST_F(SourceTest, ZipMembersAreInflatedOnUseAndCheckedToTheirEnd) {
+    std::vector<std::byte> data(std::size_t(3) << 20);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = std::byte((i * 2654435761u) >> 24);
+    const std::string archive = path("data.zip");
+    int error = 0;
+    zip_t* zip = zip_open(archive.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+    ASSERT_NE(zip, nullptr);
+    ASSERT_GE(zip_file_add(zip, "big.bin", zip_source_buffer(zip, data.data(), data.size(), 0), 0),
+              0);
+    const zip_int64_t stored =
+        zip_file_add(zip, "stored.bin", zip_source_buffer(zip, data.data(), 4096, 0), 0);
+    ASSERT_GE(stored, 0);
+    ASSERT_EQ(zip_set_file_compression(zip, zip_uint64_t(stored), ZIP_CM_STORE, 0), 0);
+    ASSERT_EQ(zip_close(zip), 0);
+
+    // Opening and recognising a member inflate nothing past what they look at.
+    const Source big = Source::open(archive + "::big.bin");
+    {
+        const test::ScopedMemoryLimit limit(std::int64_t(1) << 20);
+        EXPECT_EQ(big.size(), std::int64_t(data.size()));
+        const std::vector<std::byte> head = big.head(100);
+        EXPECT_TRUE(std::equal(head.begin(), head.end(), data.begin()));
+        const Source start = big.prefix(5000);
+        EXPECT_TRUE(start.is_prefix());
+        EXPECT_EQ(start.size(), 5000);
+        EXPECT_EQ(std::memcmp(start.memory().data(), data.data(), 5000), 0);
+        EXPECT_FALSE(big.prefix(big.size()).is_prefix());
+        VOX_EXPECT_THROW_MSG(big.memory(), LimitError,
+                             "'" + archive +
+                                 "::big.bin': the archive member needs 3.0 MiB, over the memory "
+                                 "limit of 1.0 MiB");
+    }
+    EXPECT_EQ(std::memcmp(big.memory().data(), data.data(), data.size()), 0);
+
+    // A stored member with a changed byte: its CRC is checked where it is read to its end.
+    std::ifstream in(archive, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    const auto stored_data =
+        std::search(bytes.begin(), bytes.end(), data.begin(), data.begin() + 32,
+                    [](char a, std::byte b) { return std::byte(a) == b; });
+    ASSERT_NE(stored_data, bytes.end());
+    stored_data[100] = char(~stored_data[100]);
+    std::ofstream(path("bad.zip"), std::ios::binary)
+        .write(bytes.data(), std::streamsize(bytes.size()));
+    const Source bad = Source::open(path("bad.zip") + "::stored.bin");
+    EXPECT_EQ(bad.prefix(100).memory().size(), 100u);  // a prefix is not checked, as gzip's
+    VOX_EXPECT_THROW_MSG(
+        bad.memory(), FormatError,
+        "'" + path("bad.zip") + "::stored.bin': corrupt archive member: CRC error");
+}
+
 TEST_F(SourceTest, AtomicFileAppearsOnlyOnCommit) {
     {
         AtomicFile file(path("out.bin"));

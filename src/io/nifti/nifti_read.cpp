@@ -165,7 +165,7 @@ std::string plain_name(const std::string& name) {
 }
 
 Source decompressed(const Source& source, std::int64_t max_bytes) {
-    return is_gzip(head_of(source, 2)) ? gunzip(source, max_bytes) : source;
+    return is_gzip(head_of(source, 2)) ? gunzip(source, max_bytes) : source.prefix(max_bytes);
 }
 
 // Whether `source` is the image file of a pair, named by the user: its bytes are voxels.

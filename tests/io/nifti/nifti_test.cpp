@@ -351,7 +351,7 @@ Bytes three_time_points() {
     return file;
 }
 
-TEST_F(NiftiTest, GzipFilesAreDecompressedOnlyAsFarAsTheReadNeeds) {
+TEST_F(NiftiTest, GzipFilesAndZipMembersAreInflatedOnlyAsFarAsTheReadNeeds) {
     // A small header over a long stream: 4 MiB of zeros after the voxels, whole files the
     // memory limit cannot hold.
     Bytes file = three_time_points();
@@ -363,20 +363,34 @@ TEST_F(NiftiTest, GzipFilesAreDecompressedOnlyAsFarAsTheReadNeeds) {
     write("long.hdr.gz", gzip(pair_header.bytes()));
     std::vector<std::byte> image(padded.begin() + 352, padded.end());
     write("long.img.gz", gzip(image));
+    // The same files as members of a zip archive, which inflates them too.
+    const std::string archive = path("long.zip");
+    int error = 0;
+    zip_t* zip = zip_open(archive.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+    ASSERT_NE(zip, nullptr);
+    for (const auto& [name, bytes] :
+         {std::pair{"long.nii", &padded}, std::pair{"pair/long.hdr", &pair_header.bytes()},
+          std::pair{"pair/long.img", &image}}) {
+        zip_source_t* member = zip_source_buffer(zip, bytes->data(), bytes->size(), 0);
+        ASSERT_GE(zip_file_add(zip, name, member, ZIP_FL_OVERWRITE), 0);
+    }
+    ASSERT_EQ(zip_close(zip), 0);
     set_memory_limit(std::int64_t(1) << 20);
     ReadOptions options;
-    for (const char* name : {"long.nii.gz", "long.hdr.gz", "long.img.gz"}) {
+    for (const std::string& name :
+         {path("long.nii.gz"), path("long.hdr.gz"), path("long.img.gz"), archive + "::long.nii",
+          archive + "::pair/long.hdr", archive + "::pair/long.img"}) {
         SCOPED_TRACE(name);
         for (const std::int64_t t : {0, 2}) {
             options.time_point = t;
-            const Volume volume = open_volume(path(name), options);
+            const Volume volume = open_volume(name, options);
             EXPECT_EQ(volume.shape(), (Shape{4, 64, 64, 1}));
             EXPECT_EQ(volume.value_at(0, 0, 0) >= 16.0 * double(t), true);
             EXPECT_EQ(volume.value_at(0, 0, 0) < 16.0 * double(t + 1), true);
         }
         options.time_point = 0;
         options.time_as_channels = true;
-        EXPECT_EQ(open_volume(path(name), options).shape(), (Shape{4, 64, 64, 3}));
+        EXPECT_EQ(open_volume(name, options).shape(), (Shape{4, 64, 64, 3}));
         options.time_as_channels = false;
     }
 
