@@ -4,7 +4,8 @@
 Usage: compare_exposure.py BUILD/bench/bench_process_exposure [--repetitions N]
 Data: a 512^3 u16 volume and sample:cells (60x256x256x2 u16), dumped by the bench, with
 each one's gamma 0.5 as the reference of match_histograms, and sample:kidney
-(16x512x512x3, 12-bit) for the per-channel normalization of its tutorial.
+(16x512x512x3, 12-bit) for the per-channel normalization of its tutorial; the cells as
+img_as_float (f64, suffix cellsf64) for the gallery tutorial's float steps.
 Prints medians in ms, the speed-up over skimage (goal >= 20x) and voxscope's GB/s (input
 bytes per second) as a share of a copy's: a fresh copy for ops that allocate their output,
 a copy into mapped memory for the in-place forms (skimage has none: its figure is the
@@ -16,7 +17,7 @@ import sys
 import tempfile
 
 import numpy as np
-from skimage import exposure
+from skimage import exposure, img_as_float
 from peer_bench import google_benchmark_medians, median_seconds
 
 
@@ -48,6 +49,19 @@ def theirs(bench, repetitions):
         ops["match"] = lambda d=data, r=references[label]: exposure.match_histograms(d, r)
         for name, call in ops.items():
             peer[f"{name}_{label}"] = median_seconds(call, repetitions)
+    # The tutorial's float steps, on the cells as img_as_float (f64).
+    cells_f64 = img_as_float(cells)
+    for name, call in {"copy": lambda: cells_f64.copy(),
+                       "gamma": lambda: exposure.adjust_gamma(cells_f64, 1.5),
+                       "gamma_half": lambda: exposure.adjust_gamma(cells_f64, 0.5),
+                       "log": lambda: exposure.adjust_log(cells_f64),
+                       "sigmoid": lambda: exposure.adjust_sigmoid(cells_f64),
+                       "rescale_percentile": lambda: exposure.rescale_intensity(
+                           cells_f64, in_range=tuple(np.percentile(cells_f64, (0.5, 99.5)))),
+                       "equalize": lambda: exposure.equalize_hist(cells_f64),
+                       "histogram": lambda: exposure.histogram(cells_f64),
+                       "cdf": lambda: exposure.cumulative_distribution(cells_f64)}.items():
+        peer[f"{name}_cellsf64"] = median_seconds(call, repetitions)
     peer["match_per_channel_cells"] = median_seconds(
         lambda: exposure.match_histograms(cells, references["cells"], channel_axis=-1),
         repetitions)
@@ -76,6 +90,7 @@ def main():
     mine = google_benchmark_medians(bench, repetitions, "BM_")
     peer = theirs(bench, repetitions)
     sizes = {"512": 512 ** 3 * 2, "cells": 60 * 256 * 256 * 2 * 2,
+             "cellsf64": 60 * 256 * 256 * 2 * 8,
              "kidney": 16 * 512 * 512 * 3 * 2}
     print(f"{'operation':<30} {'voxscope ms':>12} {'GB/s':>6} {'of copy':>8} "
           f"{'skimage ms':>11} {'speed-up':>9}")

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bench_volume.h"
+#include "vox/convert.h"
 #include "vox/exposure.h"
 #include "vox/io.h"
 #include "vox/parallel.h"
@@ -22,21 +23,19 @@ using vox::bench::big;
 using vox::bench::cells;
 using vox::bench::report;
 
-#define VOX_EXPOSURE_BENCH(name, expression)                                  \
-    void BM_##name##_512(benchmark::State& state) {                           \
-        const vox::Volume& v = big();                                         \
-        for (auto _ : state)                                                  \
-            benchmark::DoNotOptimize(expression);                             \
-        report(state, v);                                                     \
-    }                                                                         \
-    void BM_##name##_cells(benchmark::State& state) {                         \
-        const vox::Volume& v = cells();                                       \
-        for (auto _ : state)                                                  \
-            benchmark::DoNotOptimize(expression);                             \
-        report(state, v);                                                     \
-    }                                                                         \
-    BENCHMARK(BM_##name##_512)->Unit(benchmark::kMillisecond)->UseRealTime(); \
-    BENCHMARK(BM_##name##_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
+// BM_<name>_<suffix>: `expression` of `v`, the volume `volume()` returns.
+#define VOX_EXPOSURE_BENCH_ON(name, suffix, volume, expression) \
+    void BM_##name##_##suffix(benchmark::State& state) {        \
+        const vox::Volume& v = volume();                        \
+        for (auto _ : state)                                    \
+            benchmark::DoNotOptimize(expression);               \
+        report(state, v);                                       \
+    }                                                           \
+    BENCHMARK(BM_##name##_##suffix)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+#define VOX_EXPOSURE_BENCH(name, expression)          \
+    VOX_EXPOSURE_BENCH_ON(name, 512, big, expression) \
+    VOX_EXPOSURE_BENCH_ON(name, cells, cells, expression)
 
 // The in-place forms, on a volume the benchmark owns: what a viewer applying steps live
 // does. Each iteration rewrites the same buffer, so no page is faulted in.
@@ -70,6 +69,26 @@ VOX_EXPOSURE_BENCH(equalize, vox::equalize_hist(v))
 VOX_EXPOSURE_BENCH(histogram, vox::histogram(v))
 VOX_EXPOSURE_BENCH(cdf, vox::cumulative_distribution(v))
 VOX_EXPOSURE_BENCH(finite_histogram, vox::finite_histogram(v))
+
+// The gallery tutorial's float steps: the cells as img_as_float (f64), as the tutorial
+// adjusts them.
+const vox::Volume& cells_f64() {
+    static const vox::Volume volume = vox::img_as_float(cells());
+    return volume;
+}
+#define VOX_EXPOSURE_F64_BENCH(name, expression) \
+    VOX_EXPOSURE_BENCH_ON(name, cellsf64, cells_f64, expression)
+
+VOX_EXPOSURE_F64_BENCH(copy, v.copy())
+VOX_EXPOSURE_F64_BENCH(gamma, vox::adjust_gamma(v, 1.5))
+VOX_EXPOSURE_F64_BENCH(gamma_half, vox::adjust_gamma(v, 0.5))
+VOX_EXPOSURE_F64_BENCH(log, vox::adjust_log(v))
+VOX_EXPOSURE_F64_BENCH(sigmoid, vox::adjust_sigmoid(v))
+VOX_EXPOSURE_F64_BENCH(rescale_percentile,
+                       vox::rescale_intensity(v, vox::IntensityRange::percentiles(0.5, 99.5)))
+VOX_EXPOSURE_F64_BENCH(equalize, vox::equalize_hist(v))
+VOX_EXPOSURE_F64_BENCH(histogram, vox::histogram(v))
+VOX_EXPOSURE_F64_BENCH(cdf, vox::cumulative_distribution(v))
 
 // match_histograms against the volume after gamma 0.5 (same type, another histogram).
 const vox::Volume& big_reference() {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <mutex>
 #include <vector>
 
 #include <fmt/format.h>
@@ -362,6 +364,38 @@ std::vector<T> ranks_small_integer(const VolumeView<const T>& view,
     return values;
 }
 
+// The ranks' buckets of a 65536-bucket histogram `high`, each distinct one given a slot:
+// what a second pass over the values refines, and how many values lie before each.
+struct RankBuckets {
+    std::vector<std::int64_t> clamped;         // the ranks, at most count - 1
+    std::vector<std::uint32_t> buckets;        // each rank's bucket
+    std::vector<std::int32_t> slot_of_bucket;  // -1 for buckets no rank is in
+    std::vector<std::uint32_t> slot_buckets;   // the bucket of each slot
+    std::vector<std::int64_t> before;          // values in the buckets before each slot's
+
+    RankBuckets(const std::vector<std::int64_t>& high, const std::vector<std::int64_t>& ranks,
+                std::int64_t count)
+        : clamped(ranks), slot_of_bucket(std::size_t(1) << 16, -1) {
+        for (auto& rank : clamped)
+            rank = std::min(rank, count - 1);
+        buckets = keys_at_ranks(high, clamped);
+        for (auto bucket : buckets) {
+            if (slot_of_bucket[bucket] < 0) {
+                slot_of_bucket[bucket] = std::int32_t(slot_buckets.size());
+                slot_buckets.push_back(bucket);
+            }
+        }
+        before.assign(slot_buckets.size(), 0);
+        for (std::size_t slot = 0; slot < slot_buckets.size(); ++slot) {
+            for (std::uint32_t bucket = 0; bucket < slot_buckets[slot]; ++bucket)
+                before[slot] += high[bucket];
+        }
+    }
+    std::size_t slot_of_rank(std::size_t i) const {
+        return std::size_t(slot_of_bucket[buckets[i]]);
+    }
+};
+
 // Values at the requested ranks for 32-bit types (and f32 by its key): a histogram of the
 // high 16 key bits finds each rank's bucket, a second pass histograms the low bits of
 // just those buckets.
@@ -383,70 +417,76 @@ std::vector<T> ranks_wide(const VolumeView<const T>& view, const std::vector<std
         count += bin;
     std::vector<T> values;
     if (count == 0) return values;
-    std::vector<std::int64_t> clamped = ranks;
-    for (auto& rank : clamped)
-        rank = std::min(rank, count - 1);
-    const auto buckets = keys_at_ranks(high, clamped);
-
-    // Slot per distinct bucket; the rank's position inside its bucket.
-    std::vector<std::int32_t> slot_of_bucket(std::size_t(1) << 16, -1);
-    std::vector<std::uint32_t> slot_buckets;
-    for (auto bucket : buckets) {
-        if (slot_of_bucket[bucket] < 0) {
-            slot_of_bucket[bucket] = std::int32_t(slot_buckets.size());
-            slot_buckets.push_back(bucket);
-        }
-    }
-    const std::size_t slots = slot_buckets.size();
+    const RankBuckets at(high, ranks, count);
+    const std::size_t slots = at.slot_buckets.size();
     const auto low = parallel_histogram(view, slots << 16, [&](T value) -> std::int64_t {
         const auto key = key_or_nan(value);
         if (key < 0) return -1;
-        const std::int32_t slot = slot_of_bucket[std::size_t(key >> 16)];
+        const std::int32_t slot = at.slot_of_bucket[std::size_t(key >> 16)];
         return slot < 0 ? -1 : (std::int64_t(slot) << 16) | (key & 0xFFFF);
     });
-    std::vector<std::int64_t> before_bucket(slots, 0);
-    for (std::size_t slot = 0; slot < slots; ++slot) {
-        for (std::uint32_t bucket = 0; bucket < slot_buckets[slot]; ++bucket)
-            before_bucket[slot] += high[bucket];
-    }
-    for (std::size_t i = 0; i < clamped.size(); ++i) {
-        const auto slot = std::size_t(slot_of_bucket[buckets[i]]);
-        std::int64_t remaining = clamped[i] - before_bucket[slot];
+    for (std::size_t i = 0; i < at.clamped.size(); ++i) {
+        const std::size_t slot = at.slot_of_rank(i);
+        std::int64_t remaining = at.clamped[i] - at.before[slot];
         std::uint32_t low_key = 0;
         for (; low_key < 0x10000; ++low_key) {
             remaining -= low[(slot << 16) | low_key];
             if (remaining < 0) break;
         }
-        values.push_back(value_of_key<T>((buckets[i] << 16) | low_key));
+        values.push_back(value_of_key<T>((at.buckets[i] << 16) | low_key));
     }
     return values;
 }
 
-// Values at the requested ranks for f64: selection on a copy of the non-NaN values.
+// The order key of a double: unsigned integers that sort as the values do.
+std::uint64_t order_key_f64(double value) {
+    const auto bits = std::bit_cast<std::uint64_t>(value);
+    return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t(1) << 63);
+}
+
+// Values at the requested ranks for f64: a histogram of the high 16 key bits finds each
+// rank's bucket (in parallel), then the values of just those buckets are gathered and
+// selected. Before, every non-NaN value was copied and selected on one core: the
+// tutorial's 0.5/99.5 percentiles of the cells as floats took 143 ms.
 std::vector<double> ranks_f64(const VolumeView<const double>& view,
                               const std::vector<std::int64_t>& ranks, std::int64_t& count) {
-    std::vector<double> values;
-    values.reserve(std::size_t(view.shape.values()));
-    const BlockGrid grid(view.shape);
-    for (std::int64_t block = 0; block < grid.count; ++block) {
-        for_each_run(view, grid, block,
-                     [&](const double* data, std::int64_t length, std::int64_t stride, auto) {
-                         for (std::int64_t i = 0; i < length; ++i) {
-                             if (!std::isnan(data[i * stride])) values.push_back(data[i * stride]);
-                         }
-                     });
-    }
-    count = std::int64_t(values.size());
+    const auto high = parallel_histogram(view, std::size_t(1) << 16, [](double value) {
+        return std::isnan(value) ? std::int64_t(-1) : std::int64_t(order_key_f64(value) >> 48);
+    });
+    count = 0;
+    for (auto bin : high)
+        count += bin;
     std::vector<double> result;
     if (count == 0) return result;
-    auto begin = values.begin();
-    for (std::int64_t rank : ranks) {
-        rank = std::min(rank, count - 1);
-        auto nth = values.begin() + rank;
-        if (nth >= begin) {
-            std::nth_element(begin, nth, values.end());
-            begin = nth + 1;
+    const RankBuckets at(high, ranks, count);
+
+    // The values of each rank's bucket, gathered in parallel (any order: they are selected).
+    std::vector<std::vector<double>> gathered(at.slot_buckets.size());
+    std::mutex mutex;
+    const BlockGrid grid(view.shape);
+    parallel_for(0, grid.count, 1, [&](std::int64_t first, std::int64_t last) {
+        std::vector<std::vector<double>> local(gathered.size());
+        for (std::int64_t block = first; block < last; ++block) {
+            for_each_run(view, grid, block,
+                         [&](const double* data, std::int64_t length, std::int64_t stride, auto) {
+                             for (std::int64_t i = 0; i < length; ++i) {
+                                 const double value = data[i * stride];
+                                 if (std::isnan(value)) continue;
+                                 const std::int32_t slot =
+                                     at.slot_of_bucket[std::size_t(order_key_f64(value) >> 48)];
+                                 if (slot >= 0) local[std::size_t(slot)].push_back(value);
+                             }
+                         });
         }
+        const std::lock_guard lock(mutex);
+        for (std::size_t slot = 0; slot < local.size(); ++slot)
+            gathered[slot].insert(gathered[slot].end(), local[slot].begin(), local[slot].end());
+    });
+    for (std::size_t i = 0; i < at.clamped.size(); ++i) {
+        const std::size_t slot = at.slot_of_rank(i);
+        std::vector<double>& values = gathered[slot];
+        const auto nth = values.begin() + (at.clamped[i] - at.before[slot]);
+        std::nth_element(values.begin(), nth, values.end());
         result.push_back(*nth);
     }
     return result;

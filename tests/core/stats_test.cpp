@@ -189,6 +189,31 @@ TEST(StatsTest, PercentileOrdersSignedZeroAndNegativeFloats) {
     EXPECT_EQ(percentile(volume, 100), double(1e-30f));
 }
 
+// f64 percentiles select within the buckets of their keys' high bits: values crowded into
+// one bucket ([1, 1.0625) shares its sign, exponent and first mantissa bits), several ranks
+// in it, and signed zeros and NaN around them (infinities: see the test below).
+TEST(StatsTest, PercentileOfCrowdedDoublesMatchesSortedReference) {
+    std::mt19937_64 generator(99);
+    std::uniform_real_distribution<double> crowded(1.0, 1.0 + 1e-3);
+    std::vector<double> reference;
+    const Volume volume = make_volume<double>({4, 100, 500, 1}, [&](auto z, auto y, auto x, auto) {
+        const std::int64_t i = (z * 100 + y) * 500 + x;
+        double value = crowded(generator);
+        if (i % 1000 == 1) value = -0.0;
+        if (i % 1000 == 2) value = 0.0;
+        if (i % 1000 == 3) value = -crowded(generator);
+        if (i % 997 == 0) return kNaN;
+        reference.push_back(value);
+        return value;
+    });
+    const double q[] = {0.0, 0.05, 0.1, 0.2, 0.3, 25.0, 50.0, 50.001, 75.0, 99.5, 99.9, 100.0};
+    const std::vector<double> ours = percentiles(volume, q);
+    for (std::size_t i = 0; i < std::size(q); ++i)
+        EXPECT_DOUBLE_EQ(ours[i], reference_percentile(reference, q[i])) << "q=" << q[i];
+    // A strided view reads the same values.
+    EXPECT_EQ(percentiles(volume.step(1, 1, 1), q), ours);
+}
+
 // Every type, random data, several q: the O(n) paths against the sorted reference.
 template <typename T>
 class PercentileEveryTypeTest : public ::testing::Test {};

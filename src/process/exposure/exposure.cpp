@@ -172,6 +172,101 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
     }
 }
 
+// Float volumes that img_as_float made from 16-bit (or 8-bit) data hold only the values
+// k * (1 / 65535) of their type, as skimage computes them (k * (1 / 255) is one of them up to
+// rounding, and is checked as every value is). A costly op (pow, log, exp per value) over
+// such data looks its results up in a table of fn over those 65536 values, built once: a
+// hit returns fn of the very same number, so results are unchanged. Values not in the
+// table are computed as they come.
+template <typename T>
+class QuantizedTable {
+public:
+    static constexpr int64_t kCount = 65536;
+
+    // Whether a table pays off: enough values, and most of a spread sample in it.
+    static bool worthwhile(const Volume& in) {
+        const Shape& shape = in.shape();
+        if (shape.values() < 4 * kCount) return false;
+        const auto view = in.view<T>();
+        constexpr int64_t kSamples = 4096;
+        int64_t hits = 0;
+        for (int64_t i = 0; i < kSamples; ++i) {
+            const int64_t index = shape.values() / kSamples * i;
+            const int64_t x = index % shape.x, y = index / shape.x % shape.y;
+            const int64_t z = index / (shape.x * shape.y) % shape.z;
+            const int64_t c = index / (shape.x * shape.y * shape.z);
+            hits += index_of(view.row(z, y, c)[x * view.strides[2]]) >= 0 ? 1 : 0;
+        }
+        return hits >= kSamples / 2;
+    }
+
+    template <typename Fn>
+    explicit QuantizedTable(Fn&& fn) : m_values(std::size_t(kCount)) {
+        parallel_for(0, kCount, 4096, [&](int64_t b, int64_t e) {
+            for (int64_t k = b; k < e; ++k)
+                m_values[std::size_t(k)] = fn(key(k));
+        });
+    }
+
+    // k such that v == key(k), or -1.
+    static int64_t index_of(T v) {
+        const int64_t k = nearest_index(v);
+        return key(k) == v ? k : -1;
+    }
+
+    // out[x] = fn(in[x * step]) for a row: table hits without a branch, misses computed.
+    template <typename Fn>
+    void map_row(const T* in, int64_t step, T* out, int64_t count, Fn&& fn) const {
+        const T* values = m_values.data();
+        for (int64_t x = 0; x < count; ++x) {
+            const T v = in[x * step];
+            const int64_t k = nearest_index(v);
+            const T hit = values[k];
+            out[x] = key(k) == v ? hit : fn(v);
+        }
+    }
+
+private:
+    static T key(int64_t k) { return T(k) * T(1.0 / 65535.0); }
+
+    // The k whose key is nearest v, clamped to the table (0 for NaN).
+    static int64_t nearest_index(T v) {
+        const double scaled = double(v) * 65535.0 + 0.5;
+        return int64_t(scaled > 0.0 ? std::min(scaled, 65535.0) : 0.0);
+    }
+
+    std::vector<T> m_values;
+};
+
+// out = fn(in) for a float volume, through a QuantizedTable where one pays off.
+template <typename T, typename Fn>
+void map_costly(const Volume& in, Volume& out, Fn&& fn) {
+    if (!QuantizedTable<T>::worthwhile(in)) {
+        map_channels<T, T>(in, out, 0, in.shape().c, fn);
+        return;
+    }
+    const QuantizedTable<T> table(fn);
+    const auto src = in.view<T>();
+    const auto dst = out.mutable_view<T>();
+    const Shape& shape = in.shape();
+    for_planes(shape, 0, shape.c, [&](int64_t c, int64_t z) {
+        for (int64_t y = 0; y < shape.y; ++y)
+            table.map_row(src.row(z, y, c), src.strides[2], dst.row(z, y, c), shape.x, fn);
+    });
+}
+
+// out = fn(in) for a point-wise op that costs a pow, log or exp per value: a table of every
+// value for 8/16-bit data (map_channels), of img_as_float's values for floats made from
+// them (map_costly).
+template <typename T, typename Fn>
+void map_values_of(const Volume& in, Volume& out, Fn&& fn) {
+    if constexpr (std::is_floating_point_v<T>) {
+        map_costly<T>(in, out, fn);
+    } else {
+        map_channels<T, T>(in, out, 0, in.shape().c, fn);
+    }
+}
+
 Volume allocate_like(const Volume& in, PixelType type) {
     Volume out = Volume::allocate(in.shape(), type, Volume::Fill::none);
     carry_metadata(in, out);
@@ -915,10 +1010,11 @@ Volume gamma_into(const Volume& volume, double gamma, double gain, bool in_place
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
         using C = Compute<T>;
-        map_channels<T, T>(volume, out, 0, volume.shape().c, [&](T v) {
+        const auto fn = [&](T v) {
             const C x = C(v) / C(scale);
             return numpy_cast<T>(C(C(numpy_power(x, gamma) * C(scale)) * C(gain)));
-        });
+        };
+        map_values_of<T>(volume, out, fn);
     });
     return out;
 }
@@ -931,11 +1027,12 @@ Volume log_into(const Volume& volume, double gain, bool inv, bool in_place) {
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
         using C = Compute<T>;
-        map_channels<T, T>(volume, out, 0, volume.shape().c, [&](T v) {
+        const auto fn = [&](T v) {
             const C x = C(v) / C(scale);
             const C y = inv ? C(std::pow(C(2), x) - C(1)) : C(std::log2(C(1) + x));
             return numpy_cast<T>(C(C(y * C(scale)) * C(gain)));
-        });
+        };
+        map_values_of<T>(volume, out, fn);
     });
     return out;
 }
@@ -948,11 +1045,12 @@ Volume sigmoid_into(const Volume& volume, double cutoff, double gain, bool inv, 
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
         using C = Compute<T>;
-        map_channels<T, T>(volume, out, 0, volume.shape().c, [&](T v) {
+        const auto fn = [&](T v) {
             const C x = C(v) / C(scale);
             const C s = C(1) / C(C(1) + std::exp(C(C(gain) * C(C(cutoff) - x))));
             return numpy_cast<T>(C((inv ? C(C(1) - s) : s) * C(scale)));
-        });
+        };
+        map_values_of<T>(volume, out, fn);
     });
     return out;
 }

@@ -274,6 +274,59 @@ TEST(ExposureHistogramTest, SixteenBitOnePassCountsEveryLane) {
     EXPECT_EQ(i16.counts[32768], 1);  // 0
 }
 
+// img_as_float of 16-bit data (k * (1 / 65535)), with every 7th value moved off those by
+// one ulp and a NaN: values that the table of img_as_float's values holds, and others.
+template <typename T>
+Volume quantized_floats() {
+    return make_volume<T>({5, 256, 256, 1},
+                          [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+                              const std::int64_t i = (z * 256 + y) * 256 + x;
+                              const T v = T(i % 65536) * T(1.0 / 65535.0);
+                              if (i == 12345) return T(NAN);
+                              return i % 7 == 0 ? std::nextafter(v, T(2)) : v;
+                          });
+}
+
+template <typename T>
+void expect_table_gives_what_each_value_gives() {
+    const Volume volume = quantized_floats<T>();
+    // Planes of 65536 values are too small for the table: each value is computed.
+    auto per_plane = [&](auto op) {
+        std::vector<double> values;
+        for (std::int64_t z = 0; z < volume.shape().z; ++z) {
+            const std::vector<double> plane =
+                values_of(op(volume.crop({{z, 0, 0}, {z + 1, 256, 256}})));
+            values.insert(values.end(), plane.begin(), plane.end());
+        }
+        return values;
+    };
+    auto same_bits = [](const std::vector<double>& a, const std::vector<double>& b) {
+        ASSERT_EQ(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i)
+            ASSERT_TRUE(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) << "value " << i;
+    };
+    const auto gamma = [](const Volume& v) { return adjust_gamma(v, 1.5, 0.9); };
+    const auto log = [](const Volume& v) { return adjust_log(v, 0.8, false); };
+    const auto log_inv = [](const Volume& v) { return adjust_log(v, 0.8, true); };
+    const auto sigmoid = [](const Volume& v) { return adjust_sigmoid(v, 0.3, 7.0, true); };
+    same_bits(values_of(gamma(volume)), per_plane(gamma));
+    same_bits(values_of(log(volume)), per_plane(log));
+    same_bits(values_of(log_inv(volume)), per_plane(log_inv));
+    same_bits(values_of(sigmoid(volume)), per_plane(sigmoid));
+    // And both are numpy's arithmetic: pow of the value, times scale 1 and the gain.
+    const std::vector<double> in = values_of(volume);
+    const std::vector<double> out = values_of(gamma(volume));
+    for (std::size_t i = 0; i < in.size(); i += 997) {
+        const T expected = T(T(std::pow(T(in[i]), T(1.5)) * T(1)) * T(0.9));
+        ASSERT_TRUE(double(expected) == out[i] || std::isnan(out[i])) << "value " << i;
+    }
+}
+
+TEST(ExposureFloatTest, TableOfImgAsFloatValuesChangesNoResult) {
+    expect_table_gives_what_each_value_gives<double>();
+    expect_table_gives_what_each_value_gives<float>();
+}
+
 TEST(ExposureInPlaceTest, WritesIntoAnUnsharedVolumeOnly) {
     auto fill = [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
         return std::uint16_t(1000 * z + 100 * y + x);
