@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -214,20 +215,71 @@ public:
         return key(k) == v ? k : -1;
     }
 
-    // out[x] = fn(in[x * step]) for a row: table hits without a branch, misses computed.
+    // out[x] = fn(in[x * step]) for a row (out may be in): the keys of a block first, then
+    // table lookups, with values off the table computed where the block has any.
     template <typename Fn>
     void map_row(const T* in, int64_t step, T* out, int64_t count, Fn&& fn) const {
+        constexpr int64_t kBlock = 1024;
+        std::uint16_t k[kBlock];
         const T* values = m_values.data();
-        for (int64_t x = 0; x < count; ++x) {
-            const T v = in[x * step];
-            const int64_t k = nearest_index(v);
-            const T hit = values[k];
-            out[x] = key(k) == v ? hit : fn(v);
+        for (int64_t start = 0; start < count; start += kBlock) {
+            const int64_t length = std::min(kBlock, count - start);
+            const T* from = in + start * step;
+            T* to = out + start;
+            const bool missed =
+                step == 1 ? indices_of(from, length, k) : indices_of(from, length, step, k);
+            if (!missed) {
+                for (int64_t x = 0; x < length; ++x)
+                    to[x] = values[k[x]];
+                continue;
+            }
+            for (int64_t x = 0; x < length; ++x) {
+                const T v = from[x * step];
+                to[x] = key(k[x]) == v ? values[k[x]] : fn(v);
+            }
         }
     }
 
-private:
     static T key(int64_t k) { return T(k) * T(1.0 / 65535.0); }
+
+    // k[i] = nearest_index(values[i * stride]); true if any value is not key(k[i]).
+    static bool indices_of(const T* values, int64_t count, int64_t stride, std::uint16_t* k) {
+        bool missed = false;
+        for (int64_t i = 0; i < count; ++i) {
+            const T v = values[i * stride];
+            const int64_t index = nearest_index(v);
+            k[i] = std::uint16_t(index);
+            missed |= key(index) != v;
+        }
+        return missed;
+    }
+
+    // The same for packed values, two doubles at a time where SSE2 is (the scalar loop's
+    // conversions keep gcc from vectorising it; the arithmetic is the same).
+    static bool indices_of(const T* values, int64_t count, std::uint16_t* k) {
+        int64_t i = 0;
+        bool missed = false;
+#if defined(__SSE2__)
+        if constexpr (std::is_same_v<T, double>) {
+            const __m128d scale = _mm_set1_pd(65535.0), half = _mm_set1_pd(0.5);
+            const __m128d zero = _mm_setzero_pd(), reciprocal = _mm_set1_pd(1.0 / 65535.0);
+            __m128d any = _mm_setzero_pd();
+            for (; i + 2 <= count; i += 2) {
+                const __m128d v = _mm_loadu_pd(values + i);
+                // max(NaN, 0) is 0, as nearest_index(NaN).
+                const __m128d clamped =
+                    _mm_min_pd(_mm_max_pd(_mm_add_pd(_mm_mul_pd(v, scale), half), zero), scale);
+                const __m128i index = _mm_cvttpd_epi32(clamped);
+                const __m128d key = _mm_mul_pd(_mm_cvtepi32_pd(index), reciprocal);
+                any = _mm_or_pd(any, _mm_cmpneq_pd(key, v));
+                k[i] = std::uint16_t(_mm_cvtsi128_si32(index));
+                k[i + 1] = std::uint16_t(_mm_extract_epi16(index, 2));
+            }
+            missed = _mm_movemask_pd(any) != 0;
+        }
+#endif
+        return indices_of(values + i, count - i, 1, k + i) || missed;
+    }
 
     // The k whose key is nearest v, clamped to the table (0 for NaN).
     static int64_t nearest_index(T v) {
@@ -235,6 +287,7 @@ private:
         return int64_t(scaled > 0.0 ? std::min(scaled, 65535.0) : 0.0);
     }
 
+private:
     std::vector<T> m_values;
 };
 
@@ -557,34 +610,49 @@ BinLayout<T> float_layout(int nbins, double first, double last) {
     return layout;
 }
 
-// The bin np.histogram puts v in over a float layout (norm = nbins / (last - first)), or
-// -1 for the values it drops: NaN and values outside the range. Comparing in double is
-// exact for every pixel type, so f32 data and f32 edges give numpy's f32 comparisons.
+// The bin np.histogram puts a value in over a float layout, or -1 for the values it drops:
+// NaN and values outside the range. Comparing in double is exact for every pixel type, so
+// f32 data and f32 edges give numpy's f32 comparisons. A small value type, so that a loop
+// keeps it in registers.
 template <typename E>
-int64_t float_bin(double v, const BinLayout<E>& layout, double norm) {
-    if (!(v >= layout.first && v <= layout.last)) return -1;
-    const int64_t last_bin = layout.nbins - 1;
-    int64_t j = std::clamp<int64_t>(int64_t((v - layout.first) * norm), 0, last_bin);
-    // As numpy: the edges, not the arithmetic, decide the bin.
-    const std::vector<E>& edges = layout.edges;
-    while (j > 0 && v < double(edges[std::size_t(j)]))
-        --j;
-    while (j < last_bin && v >= double(edges[std::size_t(j) + 1]))
-        ++j;
-    return j;
-}
+class FloatBinner {
+public:
+    explicit FloatBinner(const BinLayout<E>& layout)
+        : m_first(layout.first),
+          m_last(layout.last),
+          m_norm(layout.nbins / (layout.last - layout.first)),
+          m_last_bin(layout.nbins - 1),
+          m_edges(layout.edges.data()) {}
+
+    int64_t operator()(double v) const {
+        if (!(v >= m_first && v <= m_last)) return -1;
+        int64_t j = std::min(int64_t((v - m_first) * m_norm), m_last_bin);  // v >= first
+        // As numpy: the edges, not the arithmetic, decide the bin.
+        while (j > 0 && v < double(m_edges[j]))
+            --j;
+        while (j < m_last_bin && v >= double(m_edges[j + 1]))
+            ++j;
+        return j;
+    }
+
+private:
+    double m_first, m_last, m_norm;
+    int64_t m_last_bin;
+    const E* m_edges;
+};
 
 // np.histogram's counts of the values over a float layout.
 template <typename E, typename Runs>
 std::vector<int64_t> count_float_bins(const Runs& values, const BinLayout<E>& layout) {
     const int nbins = layout.nbins;
-    const double norm = nbins / (layout.last - layout.first);
+    const FloatBinner<E> binner(layout);
     const auto partial = reduce_runs<std::vector<int64_t>>(
         values, [&] { return std::vector<int64_t>(std::size_t(nbins), 0); },
-        [&](std::vector<int64_t>& h, const auto* p, int64_t n, int64_t stride) {
+        [binner](std::vector<int64_t>& h, const auto* p, int64_t n, int64_t stride) {
+            int64_t* counts = h.data();
             for (int64_t i = 0; i < n; ++i) {
-                const int64_t j = float_bin(double(p[i * stride]), layout, norm);
-                if (j >= 0) ++h[std::size_t(j)];
+                const int64_t j = binner(double(p[i * stride]));
+                if (j >= 0) ++counts[j];
             }
         });
     std::vector<int64_t> counts(std::size_t(nbins), 0);
@@ -617,6 +685,84 @@ template <typename T>
 std::vector<int64_t> slice_counts(const std::vector<int64_t>& all, int64_t low, int64_t high) {
     const int64_t offset = int64_t(std::numeric_limits<T>::min());
     return {all.begin() + (low - offset), all.begin() + (high - offset) + 1};
+}
+
+// The counts of img_as_float's values k * (1 / 65535) in each part (see QuantizedTable),
+// when every value of every part is one of them and there are enough to pay for 65536
+// counters; else nothing. Counting the k as 16-bit values is the u16 histogram's pass,
+// and gives the range too, where float binning takes a min/max pass and a binning pass.
+template <typename T, typename Runs>
+std::optional<std::vector<std::vector<int64_t>>> quantized_counts(const std::vector<Runs>& parts) {
+    using Table = QuantizedTable<T>;
+    int64_t total = 0;
+    for (const Runs& part : parts)
+        total += part.size();
+    if (total < 4 * Table::kCount) return std::nullopt;
+    std::vector<std::vector<int64_t>> counts;
+    for (const Runs& part : parts) {
+        struct Acc {
+            detail::ValueCounter<std::uint16_t> counter;
+            bool missed = false;
+        };
+        auto partial = reduce_runs<Acc>(
+            part, [] { return Acc{}; },
+            [](Acc& acc, const T* p, int64_t n, int64_t stride) {
+                constexpr int64_t kBlock = 1024;
+                std::uint16_t block[kBlock];
+                for (int64_t start = 0; start < n && !acc.missed; start += kBlock) {
+                    const int64_t length = std::min(kBlock, n - start);
+                    const bool missed =
+                        stride == 1 ? Table::indices_of(p + start, length, block)
+                                    : Table::indices_of(p + start * stride, length, stride, block);
+                    if (missed) {
+                        acc.missed = true;
+                    } else {
+                        acc.counter.add(block, length, 1);
+                    }
+                }
+            });
+        std::vector<int64_t> totals(std::size_t(Table::kCount), 0);
+        bool missed = false;
+        for (Acc& acc : partial) {
+            missed |= acc.missed;
+            acc.counter.take(0, Table::kCount, totals.data());
+            acc.counter.taken();
+        }
+        if (missed) return std::nullopt;
+        counts.push_back(std::move(totals));
+    }
+    return counts;
+}
+
+// np.histogram's counts per part over bins from the parts' joint range, from the counts
+// of img_as_float's values (quantized_counts): each value's bin is that of its key.
+template <typename T>
+std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> quantized_histograms(
+    const std::vector<std::vector<int64_t>>& by_key, int nbins) {
+    int64_t first = QuantizedTable<T>::kCount, last = -1;
+    for (const auto& counts : by_key) {
+        const auto [f, l] = occupied_span(counts);
+        if (f >= 0) {
+            first = std::min(first, f);
+            last = std::max(last, l);
+        }
+    }
+    checked_allocation({nbins, int64_t(by_key.size()) + 1, int64_t(sizeof(int64_t))},
+                       "a histogram of " + std::to_string(nbins) + " bins");
+    BinLayout<T> layout = float_layout<T>(nbins, double(QuantizedTable<T>::key(first)),
+                                          double(QuantizedTable<T>::key(last)));
+    const FloatBinner<T> binner(layout);
+    std::vector<std::vector<int64_t>> result;
+    for (const auto& counts : by_key) {
+        std::vector<int64_t> bins(std::size_t(nbins), 0);
+        for (int64_t k = first; k <= last; ++k) {
+            if (counts[std::size_t(k)] != 0)
+                bins[std::size_t(binner(double(QuantizedTable<T>::key(k))))] +=
+                    counts[std::size_t(k)];
+        }
+        result.push_back(std::move(bins));
+    }
+    return {std::move(result), std::move(layout)};
 }
 
 // skimage.exposure.histogram of each part (the whole volume, or each channel for
@@ -667,6 +813,11 @@ std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> histograms_of(
             counts.push_back(count_integers(part, layout.low, layout.high));
     } else {
         if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
+        if (source_range == SourceRange::image) {
+            if (auto quantized = quantized_counts<T>(parts)) {
+                return quantized_histograms<T>(*quantized, nbins);
+            }
+        }
         double first = -1.0;
         double last = 1.0;
         if (source_range == SourceRange::image) {
@@ -716,11 +867,11 @@ HistogramOf finite_histogram_of(const Runs& runs, int nbins, int64_t& left_out) 
         const int64_t offset = int64_t(std::numeric_limits<T>::min());
         const BinLayout<E> layout =
             float_layout<E>(nbins, double(first + offset), double(last + offset));
-        const double norm = nbins / (layout.last - layout.first);
+        const FloatBinner<E> binner(layout);
         std::vector<int64_t> counts(std::size_t(nbins), 0);
         for (int64_t i = first; i <= last; ++i) {
             if (all[std::size_t(i)] == 0) continue;
-            counts[std::size_t(float_bin(double(i + offset), layout, norm))] += all[std::size_t(i)];
+            counts[std::size_t(binner(double(i + offset)))] += all[std::size_t(i)];
         }
         return {std::move(counts), centers_of(layout)};
     } else {
@@ -1140,9 +1291,9 @@ Volume equalize_hist(const Volume& volume, int nbins, const Volume* mask) {
             h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, SourceRange::image);
         }
         const Interp interp(std::move(h.centers), cdf_of<T>(h.counts));
-        if constexpr (std::is_same_v<T, float>) {
-            map_channels<T, float>(volume, out, 0, volume.shape().c,
-                                   [&](T v) { return float(interp(double(v))); });
+        if constexpr (std::is_floating_point_v<T>) {
+            // A binary search per voxel: img_as_float's values are looked up instead.
+            map_costly<T>(volume, out, [&](T v) { return T(interp(double(v))); });
         } else {
             map_channels<T, double>(volume, out, 0, volume.shape().c,
                                     [&](T v) { return interp(double(v)); });

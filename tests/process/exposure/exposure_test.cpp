@@ -327,6 +327,35 @@ TEST(ExposureFloatTest, TableOfImgAsFloatValuesChangesNoResult) {
     expect_table_gives_what_each_value_gives<float>();
 }
 
+// Histograms of img_as_float's values are counted by key when every value is one: the
+// counts and centres are those of float binning. Each half of the volume holds every key,
+// so the halves (too small for key counting) bin over the same edges and add up.
+TEST(ExposureFloatTest, HistogramsCountedByKeyAreFloatBinnings) {
+    const Volume volume = make_volume<double>(
+        {6, 256, 256, 1}, [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+            const std::int64_t i = (z * 256 + y) * 256 + x;
+            return double((i * 40503) % 65536) * (1.0 / 65535.0);
+        });
+    const Volume first = volume.crop({{0, 0, 0}, {3, 256, 256}});
+    const Volume second = volume.crop({{3, 0, 0}, {6, 256, 256}});
+    for (const int nbins : {256, 10, 1000}) {
+        const Histogram whole = histogram(volume, nbins);
+        const Histogram a = histogram(first, nbins);
+        const Histogram b = histogram(second, nbins);
+        EXPECT_EQ(whole.bin_centers, a.bin_centers);
+        std::vector<std::int64_t> sum(a.counts.size());
+        for (std::size_t i = 0; i < sum.size(); ++i)
+            sum[i] = a.counts[i] + b.counts[i];
+        EXPECT_EQ(whole.counts, sum) << nbins << " bins";
+        EXPECT_EQ(cumulative_distribution(volume, nbins).bin_centers, whole.bin_centers);
+    }
+    // A NaN among them takes the float path, and its error.
+    Volume with_nan = volume.copy();
+    with_nan.mutable_view<double>().origin[1000] = NAN;
+    VOX_EXPECT_THROW_MSG(histogram(with_nan), ValueError,
+                         "autodetected hist_range of [nan, nan] is not finite");
+}
+
 TEST(ExposureInPlaceTest, WritesIntoAnUnsharedVolumeOnly) {
     auto fill = [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
         return std::uint16_t(1000 * z + 100 * y + x);

@@ -178,6 +178,8 @@ def main():
                   lambda a, g=gamma: exposure.adjust_gamma(a, gamma=g))
     cases.add("tutorial.equalize", source, nuclei, "equalize", {"nbins": 256},
               lambda a: exposure.equalize_hist(a))
+    cases.add("tutorial.histogram", source, nuclei, "histogram",
+              {"nbins": 256, "source_range": "image"}, lambda a: exposure.histogram(a, 256))
     cases.add("tutorial.cdf", source, nuclei, "cdf", {"nbins": 256},
               lambda a: exposure.cumulative_distribution(a.ravel()))
     cases.add("tutorial.clip_rescale", source, nuclei, "rescale",
