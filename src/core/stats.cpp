@@ -12,6 +12,7 @@
 
 #include "blocks.h"
 #include "dispatch.h"
+#include "quantized.h"
 #include "value_counts.h"
 #include "vox/parallel.h"
 
@@ -508,6 +509,18 @@ std::vector<double> typed_percentiles(const VolumeView<const T>& view, std::span
         return ranks;
     };
     auto select = [&](const std::vector<std::int64_t>& ranks, std::int64_t& count) {
+        if constexpr (std::is_floating_point_v<T>) {
+            // img_as_float's values (the tutorial's clip): ranks from the counts of their keys.
+            if (view.shape.values() >= 4 * detail::UnitKeys<T>::kCount) {
+                if (auto keys = detail::count_keys(view)) {
+                    count = view.shape.values();
+                    std::vector<T> values;
+                    for (const std::uint32_t k : keys_at_ranks(*keys, ranks))
+                        values.push_back(detail::UnitKeys<T>::key(k));
+                    return values;
+                }
+            }
+        }
         if constexpr (std::is_same_v<T, double>) {
             return ranks_f64(view, ranks, count);
         } else if constexpr (sizeof(T) <= 2) {

@@ -186,11 +186,13 @@ private:
     std::int64_t m_pending = 0;
 };
 
-// Counts of every value of `view` (all channels), indexed by value - lowest(), on all
-// cores. Integer counts are exact, so the result does not depend on the thread count.
-template <typename T>
-std::vector<std::int64_t> count_values(const VolumeView<const T>& view) {
-    constexpr std::int64_t kValues = ValueCounter<T>::kValues;
+// Counts over `view` (all channels, on all cores) of what add(counter, data, length,
+// stride) gives a ValueCounter<Index> for each run of values: the values themselves
+// (count_values), or indices made from them. Integer counts are exact, so the result does
+// not depend on the thread count.
+template <typename Index, typename T, typename Add>
+std::vector<std::int64_t> count_with(const VolumeView<const T>& view, Add&& add) {
+    constexpr std::int64_t kValues = ValueCounter<Index>::kValues;
     const BlockGrid grid(view.shape);
     // Chunks of a few blocks balance the cores; each thread counts all its chunks into its
     // own counter, so only as many counters as threads are made and merged (a fixed split
@@ -199,7 +201,7 @@ std::vector<std::int64_t> count_values(const VolumeView<const T>& view) {
     struct Slot {
         std::thread::id owner;
         bool busy = false;
-        ValueCounter<T> counter;
+        ValueCounter<Index> counter;
     };
     std::mutex mutex;
     std::vector<std::unique_ptr<Slot>> slots;
@@ -225,7 +227,7 @@ std::vector<std::int64_t> count_values(const VolumeView<const T>& view) {
         for (std::int64_t block = begin; block < end; ++block) {
             for_each_run(view, grid, block,
                          [&](const T* data, std::int64_t length, std::int64_t stride, auto) {
-                             slot->counter.add(data, length, stride);
+                             add(slot->counter, data, length, stride);
                          });
         }
         const std::lock_guard lock(mutex);
@@ -239,6 +241,13 @@ std::vector<std::int64_t> count_values(const VolumeView<const T>& view) {
     for (const auto& slot : slots)
         slot->counter.taken();
     return totals;
+}
+
+// Counts of every value of `view` (all channels), indexed by value - lowest().
+template <typename T>
+std::vector<std::int64_t> count_values(const VolumeView<const T>& view) {
+    return count_with<T>(view, [](ValueCounter<T>& counter, const T* data, std::int64_t length,
+                                  std::int64_t stride) { counter.add(data, length, stride); });
 }
 
 // A packed list of values as a one-row view, for count_values().

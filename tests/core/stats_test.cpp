@@ -214,6 +214,37 @@ TEST(StatsTest, PercentileOfCrowdedDoublesMatchesSortedReference) {
     EXPECT_EQ(percentiles(volume.step(1, 1, 1), q), ours);
 }
 
+// img_as_float's values k * (1 / 65535) are ranked by counting their keys; with one other
+// value among them, by the float paths. Both give numpy's percentiles.
+template <typename T>
+void expect_percentiles_of_img_as_float_values() {
+    for (const bool other : {false, true}) {
+        std::mt19937_64 generator(5);
+        std::vector<double> reference;
+        const Volume volume = make_volume<T>({5, 256, 256, 1}, [&](auto z, auto y, auto x, auto) {
+            T value = T(std::int64_t(generator() % 40000)) * T(1.0 / 65535.0);
+            if (other && z == 2 && y == 7 && x == 9) value = T(0.123456789);
+            reference.push_back(double(value));
+            return value;
+        });
+        const double q[] = {0.0, 0.5, 25.0, 50.0, 99.5, 100.0};
+        const std::vector<double> ours = percentiles(volume, q);
+        for (std::size_t i = 0; i < std::size(q); ++i) {
+            const double expected = reference_percentile(reference, q[i]);
+            if constexpr (std::is_same_v<T, float>) {
+                EXPECT_NEAR(ours[i], expected, std::fabs(expected) * 1e-6) << "q=" << q[i];
+            } else {
+                EXPECT_DOUBLE_EQ(ours[i], expected) << "q=" << q[i];
+            }
+        }
+    }
+}
+
+TEST(StatsTest, PercentilesOfImgAsFloatValuesMatchSortedReference) {
+    expect_percentiles_of_img_as_float_values<double>();
+    expect_percentiles_of_img_as_float_values<float>();
+}
+
 // Every type, random data, several q: the O(n) paths against the sorted reference.
 template <typename T>
 class PercentileEveryTypeTest : public ::testing::Test {};

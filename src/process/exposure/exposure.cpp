@@ -18,6 +18,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "quantized.h"
 #include "table_lookup.h"
 #include "value_counts.h"
 #include "vox/parallel.h"
@@ -173,16 +174,15 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
     }
 }
 
-// Float volumes that img_as_float made from 16-bit (or 8-bit) data hold only the values
-// k * (1 / 65535) of their type, as skimage computes them (k * (1 / 255) is one of them up to
-// rounding, and is checked as every value is). A costly op (pow, log, exp per value) over
-// such data looks its results up in a table of fn over those 65536 values, built once: a
-// hit returns fn of the very same number, so results are unchanged. Values not in the
-// table are computed as they come.
+// A costly op (pow, log, exp, a search per value) over a float volume that img_as_float
+// made from 16-bit data looks its results up in a table of fn over img_as_float's 65536
+// values (detail::UnitKeys), built once: a hit returns fn of the very same number, so
+// results are unchanged. Values off the table are computed as they come.
 template <typename T>
 class QuantizedTable {
 public:
-    static constexpr int64_t kCount = 65536;
+    using Keys = detail::UnitKeys<T>;
+    static constexpr int64_t kCount = Keys::kCount;
 
     // Whether a table pays off: enough values, and most of a spread sample in it.
     static bool worthwhile(const Volume& in) {
@@ -196,7 +196,8 @@ public:
             const int64_t x = index % shape.x, y = index / shape.x % shape.y;
             const int64_t z = index / (shape.x * shape.y) % shape.z;
             const int64_t c = index / (shape.x * shape.y * shape.z);
-            hits += index_of(view.row(z, y, c)[x * view.strides[2]]) >= 0 ? 1 : 0;
+            const T v = view.row(z, y, c)[x * view.strides[2]];
+            hits += Keys::key(Keys::nearest_index(v)) == v ? 1 : 0;
         }
         return hits >= kSamples / 2;
     }
@@ -205,14 +206,8 @@ public:
     explicit QuantizedTable(Fn&& fn) : m_values(std::size_t(kCount)) {
         parallel_for(0, kCount, 4096, [&](int64_t b, int64_t e) {
             for (int64_t k = b; k < e; ++k)
-                m_values[std::size_t(k)] = fn(key(k));
+                m_values[std::size_t(k)] = fn(Keys::key(k));
         });
-    }
-
-    // k such that v == key(k), or -1.
-    static int64_t index_of(T v) {
-        const int64_t k = nearest_index(v);
-        return key(k) == v ? k : -1;
     }
 
     // out[x] = fn(in[x * step]) for a row (out may be in): the keys of a block first, then
@@ -226,8 +221,8 @@ public:
             const int64_t length = std::min(kBlock, count - start);
             const T* from = in + start * step;
             T* to = out + start;
-            const bool missed =
-                step == 1 ? indices_of(from, length, k) : indices_of(from, length, step, k);
+            const bool missed = step == 1 ? Keys::indices_of(from, length, k)
+                                          : Keys::indices_of(from, length, step, k);
             if (!missed) {
                 for (int64_t x = 0; x < length; ++x)
                     to[x] = values[k[x]];
@@ -235,56 +230,9 @@ public:
             }
             for (int64_t x = 0; x < length; ++x) {
                 const T v = from[x * step];
-                to[x] = key(k[x]) == v ? values[k[x]] : fn(v);
+                to[x] = Keys::key(k[x]) == v ? values[k[x]] : fn(v);
             }
         }
-    }
-
-    static T key(int64_t k) { return T(k) * T(1.0 / 65535.0); }
-
-    // k[i] = nearest_index(values[i * stride]); true if any value is not key(k[i]).
-    static bool indices_of(const T* values, int64_t count, int64_t stride, std::uint16_t* k) {
-        bool missed = false;
-        for (int64_t i = 0; i < count; ++i) {
-            const T v = values[i * stride];
-            const int64_t index = nearest_index(v);
-            k[i] = std::uint16_t(index);
-            missed |= key(index) != v;
-        }
-        return missed;
-    }
-
-    // The same for packed values, two doubles at a time where SSE2 is (the scalar loop's
-    // conversions keep gcc from vectorising it; the arithmetic is the same).
-    static bool indices_of(const T* values, int64_t count, std::uint16_t* k) {
-        int64_t i = 0;
-        bool missed = false;
-#if defined(__SSE2__)
-        if constexpr (std::is_same_v<T, double>) {
-            const __m128d scale = _mm_set1_pd(65535.0), half = _mm_set1_pd(0.5);
-            const __m128d zero = _mm_setzero_pd(), reciprocal = _mm_set1_pd(1.0 / 65535.0);
-            __m128d any = _mm_setzero_pd();
-            for (; i + 2 <= count; i += 2) {
-                const __m128d v = _mm_loadu_pd(values + i);
-                // max(NaN, 0) is 0, as nearest_index(NaN).
-                const __m128d clamped =
-                    _mm_min_pd(_mm_max_pd(_mm_add_pd(_mm_mul_pd(v, scale), half), zero), scale);
-                const __m128i index = _mm_cvttpd_epi32(clamped);
-                const __m128d key = _mm_mul_pd(_mm_cvtepi32_pd(index), reciprocal);
-                any = _mm_or_pd(any, _mm_cmpneq_pd(key, v));
-                k[i] = std::uint16_t(_mm_cvtsi128_si32(index));
-                k[i + 1] = std::uint16_t(_mm_extract_epi16(index, 2));
-            }
-            missed = _mm_movemask_pd(any) != 0;
-        }
-#endif
-        return indices_of(values + i, count - i, 1, k + i) || missed;
-    }
-
-    // The k whose key is nearest v, clamped to the table (0 for NaN).
-    static int64_t nearest_index(T v) {
-        const double scaled = double(v) * 65535.0 + 0.5;
-        return int64_t(scaled > 0.0 ? std::min(scaled, 65535.0) : 0.0);
     }
 
 private:
@@ -693,43 +641,15 @@ std::vector<int64_t> slice_counts(const std::vector<int64_t>& all, int64_t low, 
 // and gives the range too, where float binning takes a min/max pass and a binning pass.
 template <typename T, typename Runs>
 std::optional<std::vector<std::vector<int64_t>>> quantized_counts(const std::vector<Runs>& parts) {
-    using Table = QuantizedTable<T>;
     int64_t total = 0;
     for (const Runs& part : parts)
         total += part.size();
-    if (total < 4 * Table::kCount) return std::nullopt;
+    if (total < 4 * QuantizedTable<T>::kCount) return std::nullopt;
     std::vector<std::vector<int64_t>> counts;
     for (const Runs& part : parts) {
-        struct Acc {
-            detail::ValueCounter<std::uint16_t> counter;
-            bool missed = false;
-        };
-        auto partial = reduce_runs<Acc>(
-            part, [] { return Acc{}; },
-            [](Acc& acc, const T* p, int64_t n, int64_t stride) {
-                constexpr int64_t kBlock = 1024;
-                std::uint16_t block[kBlock];
-                for (int64_t start = 0; start < n && !acc.missed; start += kBlock) {
-                    const int64_t length = std::min(kBlock, n - start);
-                    const bool missed =
-                        stride == 1 ? Table::indices_of(p + start, length, block)
-                                    : Table::indices_of(p + start * stride, length, stride, block);
-                    if (missed) {
-                        acc.missed = true;
-                    } else {
-                        acc.counter.add(block, length, 1);
-                    }
-                }
-            });
-        std::vector<int64_t> totals(std::size_t(Table::kCount), 0);
-        bool missed = false;
-        for (Acc& acc : partial) {
-            missed |= acc.missed;
-            acc.counter.take(0, Table::kCount, totals.data());
-            acc.counter.taken();
-        }
-        if (missed) return std::nullopt;
-        counts.push_back(std::move(totals));
+        std::optional<std::vector<int64_t>> keys = detail::count_keys(part.as_view());
+        if (!keys) return std::nullopt;
+        counts.push_back(std::move(*keys));
     }
     return counts;
 }
@@ -749,15 +669,15 @@ std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> quantized_histograms(
     }
     checked_allocation({nbins, int64_t(by_key.size()) + 1, int64_t(sizeof(int64_t))},
                        "a histogram of " + std::to_string(nbins) + " bins");
-    BinLayout<T> layout = float_layout<T>(nbins, double(QuantizedTable<T>::key(first)),
-                                          double(QuantizedTable<T>::key(last)));
+    BinLayout<T> layout = float_layout<T>(nbins, double(detail::UnitKeys<T>::key(first)),
+                                          double(detail::UnitKeys<T>::key(last)));
     const FloatBinner<T> binner(layout);
     std::vector<std::vector<int64_t>> result;
     for (const auto& counts : by_key) {
         std::vector<int64_t> bins(std::size_t(nbins), 0);
         for (int64_t k = first; k <= last; ++k) {
             if (counts[std::size_t(k)] != 0)
-                bins[std::size_t(binner(double(QuantizedTable<T>::key(k))))] +=
+                bins[std::size_t(binner(double(detail::UnitKeys<T>::key(k))))] +=
                     counts[std::size_t(k)];
         }
         result.push_back(std::move(bins));
