@@ -795,6 +795,13 @@ HistogramOf finite_histogram_of(const Runs& runs, int nbins, int64_t& left_out) 
         }
         return {std::move(counts), centers_of(layout)};
     } else {
+        if constexpr (std::is_floating_point_v<T>) {
+            // img_as_float's values: binned by key (no NaN or infinity among them).
+            if (auto by_key = quantized_counts<T>(std::vector<Runs>{runs})) {
+                auto [counts, layout] = quantized_histograms<T>(*by_key, nbins);
+                return {std::move(counts.front()), centers_of(layout)};
+            }
+        }
         struct Acc {
             double low = std::numeric_limits<double>::infinity();
             double high = -std::numeric_limits<double>::infinity();

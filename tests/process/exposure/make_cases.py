@@ -180,6 +180,9 @@ def main():
               lambda a: exposure.equalize_hist(a))
     cases.add("tutorial.histogram", source, nuclei, "histogram",
               {"nbins": 256, "source_range": "image"}, lambda a: exposure.histogram(a, 256))
+    for nbins in (10, 256):
+        cases.add(f"tutorial.finite_histogram_{nbins}", source, nuclei, "finite_histogram",
+                  {"nbins": nbins}, lambda a, n=nbins: finite_histogram(a, n))
     cases.add("tutorial.cdf", source, nuclei, "cdf", {"nbins": 256},
               lambda a: exposure.cumulative_distribution(a.ravel()))
     cases.add("tutorial.clip_rescale", source, nuclei, "rescale",
