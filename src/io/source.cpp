@@ -41,7 +41,7 @@ struct Source::Impl {
     std::string zip_path;       // archive of a zip member
     std::string zip_directory;  // the member's folder inside the archive
     bool has_location = true;   // false for bytes that come from nowhere on disk
-    bool prefix = false;        // gunzip stopped before the stream ended
+    bool prefix = false;        // the bytes stop before the gzip stream or zip member ends
 
     // Small reads of a file (headers, TIFF IFDs walked one field at a time) are served from a
     // 64 KiB block read once: one pread per block instead of a system call per field.
@@ -179,7 +179,7 @@ void read_zip_member(const Source::Impl& impl, std::byte* target, std::int64_t b
         std::byte past_end{};
         const zip_int64_t more = zip_fread(file, &past_end, 1);
         if (more != 0)
-            problem = more < 0 ? zip_file_strerror(file) : "longer than its directory says";
+            problem = more < 0 ? zip_file_strerror(file) : "longer than the archive says";
     }
     const bool closed = zip_fclose(file) == 0;
     if (!problem.empty()) {
