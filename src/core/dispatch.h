@@ -10,3 +10,14 @@
 #else
 #define VOX_AVX2_CLONE
 #endif
+
+// Whether the CPU runs AVX2, for loops written with its intrinsics (target("avx2")).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define VOX_HAS_AVX2_INTRINSICS 1
+namespace vox::detail {
+inline bool cpu_has_avx2() {
+    static const bool supported = __builtin_cpu_supports("avx2");
+    return supported;
+}
+}  // namespace vox::detail
+#endif

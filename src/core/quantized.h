@@ -12,13 +12,12 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "value_counts.h"
 
 namespace vox::detail {
+
+// UnitKeys<double>::indices_of of packed values, eight at a time where the CPU has AVX2.
+bool unit_key_indices(const double* values, std::int64_t count, std::uint16_t* k);
 
 template <typename T>
 struct UnitKeys {
@@ -47,33 +46,17 @@ struct UnitKeys {
         return missed;
     }
 
-    // The same for packed values, two doubles at a time where SSE2 is (the scalar loop's
-    // conversions keep gcc from vectorising it; the arithmetic is the same).
-    static bool indices_of(const T* values, std::int64_t count, std::uint16_t* k) {
-        std::int64_t i = 0;
-        bool missed = false;
-#if defined(__SSE2__)
-        if constexpr (std::is_same_v<T, double>) {
-            const __m128d scale = _mm_set1_pd(65535.0), half = _mm_set1_pd(0.5);
-            const __m128d zero = _mm_setzero_pd(), reciprocal = _mm_set1_pd(1.0 / 65535.0);
-            __m128d any = _mm_setzero_pd();
-            for (; i + 2 <= count; i += 2) {
-                const __m128d v = _mm_loadu_pd(values + i);
-                // max(NaN, 0) is 0, as nearest_index(NaN).
-                const __m128d clamped =
-                    _mm_min_pd(_mm_max_pd(_mm_add_pd(_mm_mul_pd(v, scale), half), zero), scale);
-                const __m128i index = _mm_cvttpd_epi32(clamped);
-                const __m128d key = _mm_mul_pd(_mm_cvtepi32_pd(index), reciprocal);
-                any = _mm_or_pd(any, _mm_cmpneq_pd(key, v));
-                k[i] = std::uint16_t(_mm_cvtsi128_si32(index));
-                k[i + 1] = std::uint16_t(_mm_extract_epi16(index, 2));
-            }
-            missed = _mm_movemask_pd(any) != 0;
-        }
-#endif
-        return indices_of(values + i, count - i, 1, k + i) || missed;
-    }
+    // The same for packed values (doubles: quantized.cpp's AVX2 loop).
+    static bool indices_of(const T* values, std::int64_t count, std::uint16_t* k);
 };
+
+template <typename T>
+bool UnitKeys<T>::indices_of(const T* values, std::int64_t count, std::uint16_t* k) {
+    if constexpr (std::is_same_v<T, double>)
+        return unit_key_indices(values, count, k);
+    else
+        return indices_of(values, count, 1, k);
+}
 
 // How many values of `view` are each key, when every value is one; else nothing (the
 // count stops early once a value is not).

@@ -2,20 +2,16 @@
 
 #include <type_traits>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include "dispatch.h"
+
+#ifdef VOX_HAS_AVX2_INTRINSICS
 #include <immintrin.h>
-#define VOX_GATHER_AVX2 1
 #endif
 
 namespace vox::detail {
 namespace {
 
-#ifdef VOX_GATHER_AVX2
-bool has_avx2() {
-    static const bool supported = __builtin_cpu_supports("avx2");
-    return supported;
-}
-
+#ifdef VOX_HAS_AVX2_INTRINSICS
 // Sixteen 16-bit values at a time: two gathers of eight 32-bit words, each read at its
 // entry (the scale is the entry size), then narrowed to the entry size. A table of 65536
 // entries of 2 bytes sits in L2, where the scalar loop retires about one value per cycle;
@@ -65,10 +61,10 @@ __attribute__((target("avx2"))) std::int64_t gather_16bit(const void* in, void* 
 template <typename T, typename O>
 void lookup_values(const T* in, O* out, std::int64_t n, const O* table) {
     std::int64_t i = 0;
-#ifdef VOX_GATHER_AVX2
+#ifdef VOX_HAS_AVX2_INTRINSICS
     constexpr int kEntry = int(sizeof(O));
     if constexpr (sizeof(T) == 2 && (kEntry == 1 || kEntry == 2 || kEntry == 4)) {
-        if (has_avx2()) i = gather_16bit<std::is_signed_v<T>, kEntry>(in, out, n, table);
+        if (cpu_has_avx2()) i = gather_16bit<std::is_signed_v<T>, kEntry>(in, out, n, table);
     }
 #endif
     for (; i < n; ++i)

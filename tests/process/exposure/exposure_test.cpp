@@ -333,6 +333,36 @@ TEST(ExposureFloatTest, TableOfImgAsFloatValuesChangesNoResult) {
     expect_table_gives_what_each_value_gives<float>();
 }
 
+// Into a new volume, the table path checks the signs of the values off the table as it
+// maps them (keys are never negative), not in a pass before. One negative value among
+// img_as_float's is refused all the same, by each op, and in place before anything is
+// written. Negative zero and NaN are not negative, as for skimage's image.min() < 0.
+template <typename T>
+void expect_negative_values_refused() {
+    const std::string message =
+        "Image Correction methods work correctly only on images with "
+        "non-negative values. Use skimage.exposure.rescale_intensity.";
+    Volume volume = quantized_floats<T>();
+    T* values = volume.mutable_view<T>().origin;
+    values[3] = T(-0.0);
+    EXPECT_NO_THROW(adjust_gamma(volume, 1.5));
+    values[4 * 65536 + 777] = -std::numeric_limits<T>::denorm_min();
+    VOX_EXPECT_THROW_MSG(adjust_gamma(volume, 1.5), ValueError, message);
+    VOX_EXPECT_THROW_MSG(adjust_log(volume), ValueError, message);
+    VOX_EXPECT_THROW_MSG(adjust_sigmoid(volume), ValueError, message);
+    Volume owned = volume.copy();
+    const std::vector<T> before(owned.view<T>().origin,
+                                owned.view<T>().origin + owned.shape().values());
+    VOX_EXPECT_THROW_MSG(adjust_gamma(std::move(owned), 1.5), ValueError, message);
+    ASSERT_TRUE(owned.is_sole_owner());
+    EXPECT_EQ(std::memcmp(owned.view<T>().origin, before.data(), before.size() * sizeof(T)), 0);
+}
+
+TEST(ExposureFloatTest, TablePathRefusesNegativeValues) {
+    expect_negative_values_refused<double>();
+    expect_negative_values_refused<float>();
+}
+
 // Histograms of img_as_float's values are counted by key when every value is one: the
 // counts and centres are those of float binning. Each half of the volume holds every key,
 // so the halves (too small for key counting) bin over the same edges and add up.
