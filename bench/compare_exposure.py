@@ -5,7 +5,8 @@ Usage: compare_exposure.py BUILD/bench/bench_process_exposure [--repetitions N]
 Data: a 512^3 u16 volume and sample:cells (60x256x256x2 u16), dumped by the bench, with
 each one's gamma 0.5 as the reference of match_histograms, and sample:kidney
 (16x512x512x3, 12-bit) for the per-channel normalization of its tutorial; the cells as
-img_as_float (f64, suffix cellsf64) for the gallery tutorial's float steps.
+img_as_float (f64, suffix cellsf64) for the gallery tutorial's float steps, and mapped onto
+[0, 1] as float32 (suffix cellsf32) for floats that are not img_as_float's values.
 Prints medians in ms, the speed-up over skimage (goal >= 20x) and voxscope's GB/s (input
 bytes per second) as a share of a copy's: a fresh copy for ops that allocate their output,
 a copy into mapped memory for the in-place forms (skimage has none: its figure is the
@@ -29,6 +30,7 @@ def theirs(bench, repetitions):
         references = {"512": np.load(os.path.join(folder, "big_reference.npy")),
                       "cells": np.load(os.path.join(folder, "cells_reference.npy"))}
         kidney = np.load(os.path.join(folder, "kidney.npy"))
+        cells_f32 = np.load(os.path.join(folder, "cells_f32.npy"))
     peer = {}
     for label, data in (("512", big), ("cells", cells)):
         def clip_rescale(d=data):
@@ -49,19 +51,21 @@ def theirs(bench, repetitions):
         ops["match"] = lambda d=data, r=references[label]: exposure.match_histograms(d, r)
         for name, call in ops.items():
             peer[f"{name}_{label}"] = median_seconds(call, repetitions)
-    # The tutorial's float steps, on the cells as img_as_float (f64).
+    # The tutorial's float steps, on the cells as img_as_float (f64), and on floats that are
+    # not img_as_float's values: the cells mapped onto [0, 1] as float32.
     cells_f64 = img_as_float(cells)
-    for name, call in {"copy": lambda: cells_f64.copy(),
-                       "gamma": lambda: exposure.adjust_gamma(cells_f64, 1.5),
-                       "gamma_half": lambda: exposure.adjust_gamma(cells_f64, 0.5),
-                       "log": lambda: exposure.adjust_log(cells_f64),
-                       "sigmoid": lambda: exposure.adjust_sigmoid(cells_f64),
-                       "rescale_percentile": lambda: exposure.rescale_intensity(
-                           cells_f64, in_range=tuple(np.percentile(cells_f64, (0.5, 99.5)))),
-                       "equalize": lambda: exposure.equalize_hist(cells_f64),
-                       "histogram": lambda: exposure.histogram(cells_f64),
-                       "cdf": lambda: exposure.cumulative_distribution(cells_f64)}.items():
-        peer[f"{name}_cellsf64"] = median_seconds(call, repetitions)
+    for label, d in (("cellsf64", cells_f64), ("cellsf32", cells_f32)):
+        for name, call in {"copy": lambda d=d: d.copy(),
+                           "gamma": lambda d=d: exposure.adjust_gamma(d, 1.5),
+                           "gamma_half": lambda d=d: exposure.adjust_gamma(d, 0.5),
+                           "log": lambda d=d: exposure.adjust_log(d),
+                           "sigmoid": lambda d=d: exposure.adjust_sigmoid(d),
+                           "rescale_percentile": lambda d=d: exposure.rescale_intensity(
+                               d, in_range=tuple(np.percentile(d, (0.5, 99.5)))),
+                           "equalize": lambda d=d: exposure.equalize_hist(d),
+                           "histogram": lambda d=d: exposure.histogram(d),
+                           "cdf": lambda d=d: exposure.cumulative_distribution(d)}.items():
+            peer[f"{name}_{label}"] = median_seconds(call, repetitions)
     peer["match_per_channel_cells"] = median_seconds(
         lambda: exposure.match_histograms(cells, references["cells"], channel_axis=-1),
         repetitions)
@@ -90,7 +94,7 @@ def main():
     mine = google_benchmark_medians(bench, repetitions, "BM_")
     peer = theirs(bench, repetitions)
     sizes = {"512": 512 ** 3 * 2, "cells": 60 * 256 * 256 * 2 * 2,
-             "cellsf64": 60 * 256 * 256 * 2 * 8,
+             "cellsf64": 60 * 256 * 256 * 2 * 8, "cellsf32": 60 * 256 * 256 * 2 * 4,
              "kidney": 16 * 512 * 512 * 3 * 2}
     print(f"{'operation':<30} {'voxscope ms':>12} {'GB/s':>6} {'of copy':>8} "
           f"{'skimage ms':>11} {'speed-up':>9}")

@@ -76,19 +76,29 @@ const vox::Volume& cells_f64() {
     static const vox::Volume volume = vox::img_as_float(cells());
     return volume;
 }
-#define VOX_EXPOSURE_F64_BENCH(name, expression) \
-    VOX_EXPOSURE_BENCH_ON(name, cellsf64, cells_f64, expression)
+// Floats that are not img_as_float's values (an MRI's scaled data, say): the cells mapped
+// onto [0, 1] as float32, which take the general paths.
+const vox::Volume& cells_f32() {
+    static const vox::Volume volume =
+        vox::astype(cells(), vox::PixelType::f32, vox::CastMode::rescale);
+    return volume;
+}
 
-VOX_EXPOSURE_F64_BENCH(copy, v.copy())
-VOX_EXPOSURE_F64_BENCH(gamma, vox::adjust_gamma(v, 1.5))
-VOX_EXPOSURE_F64_BENCH(gamma_half, vox::adjust_gamma(v, 0.5))
-VOX_EXPOSURE_F64_BENCH(log, vox::adjust_log(v))
-VOX_EXPOSURE_F64_BENCH(sigmoid, vox::adjust_sigmoid(v))
-VOX_EXPOSURE_F64_BENCH(rescale_percentile,
-                       vox::rescale_intensity(v, vox::IntensityRange::percentiles(0.5, 99.5)))
-VOX_EXPOSURE_F64_BENCH(equalize, vox::equalize_hist(v))
-VOX_EXPOSURE_F64_BENCH(histogram, vox::histogram(v))
-VOX_EXPOSURE_F64_BENCH(cdf, vox::cumulative_distribution(v))
+// The float steps' rows, BM_<op>_<suffix>, on `volume()`.
+#define VOX_EXPOSURE_FLOAT_BENCHES(suffix, volume)                                                \
+    VOX_EXPOSURE_BENCH_ON(copy, suffix, volume, v.copy())                                         \
+    VOX_EXPOSURE_BENCH_ON(gamma, suffix, volume, vox::adjust_gamma(v, 1.5))                       \
+    VOX_EXPOSURE_BENCH_ON(gamma_half, suffix, volume, vox::adjust_gamma(v, 0.5))                  \
+    VOX_EXPOSURE_BENCH_ON(log, suffix, volume, vox::adjust_log(v))                                \
+    VOX_EXPOSURE_BENCH_ON(sigmoid, suffix, volume, vox::adjust_sigmoid(v))                        \
+    VOX_EXPOSURE_BENCH_ON(rescale_percentile, suffix, volume,                                     \
+                          vox::rescale_intensity(v, vox::IntensityRange::percentiles(0.5, 99.5))) \
+    VOX_EXPOSURE_BENCH_ON(equalize, suffix, volume, vox::equalize_hist(v))                        \
+    VOX_EXPOSURE_BENCH_ON(histogram, suffix, volume, vox::histogram(v))                           \
+    VOX_EXPOSURE_BENCH_ON(cdf, suffix, volume, vox::cumulative_distribution(v))
+
+VOX_EXPOSURE_FLOAT_BENCHES(cellsf64, cells_f64)
+VOX_EXPOSURE_FLOAT_BENCHES(cellsf32, cells_f32)
 
 // match_histograms against the volume after gamma 0.5 (same type, another histogram).
 const vox::Volume& big_reference() {
@@ -208,6 +218,7 @@ int main(int argc, char** argv) {
             vox::write_volume(big_reference(), folder + "/big_reference.npy");
             vox::write_volume(cells_reference(), folder + "/cells_reference.npy");
             vox::write_volume(kidney(), folder + "/kidney.npy");
+            vox::write_volume(cells_f32(), folder + "/cells_f32.npy");
             return 0;
         },
         vox::bench::FreedMemory::returned);  // library calls, as measured before

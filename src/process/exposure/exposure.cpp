@@ -75,6 +75,17 @@ void for_planes(const Shape& shape, std::int64_t c_begin, std::int64_t c_end, Bo
     });
 }
 
+// Runs body(c, z) -> bool over every plane of channels [0, shape.c) on the pool; true if
+// any call returned true.
+template <typename Body>
+bool any_plane(const Shape& shape, Body&& body) {
+    std::atomic<bool> any{false};
+    for_planes(shape, 0, shape.c, [&](int64_t c, int64_t z) {
+        if (body(c, z)) any.store(true, std::memory_order_relaxed);
+    });
+    return any;
+}
+
 // Outputs of at least this size that are not the input are written with non-temporal
 // stores: they skip reading each target line first (a third less memory traffic), and an
 // output this large would not stay in cache anyway.
@@ -252,28 +263,151 @@ bool map_by_table(const Volume& in, Volume& out, Fn&& fn) {
     const auto src = in.view<T>();
     const auto dst = out.mutable_view<T>();
     const Shape& shape = in.shape();
-    std::atomic<bool> negative{false};
-    for_planes(shape, 0, shape.c, [&](int64_t c, int64_t z) {
-        bool found = false;
+    return any_plane(shape, [&](int64_t c, int64_t z) {
+        bool negative = false;
         for (int64_t y = 0; y < shape.y; ++y)
-            found |= table.map_row(src.row(z, y, c), src.strides[2], dst.row(z, y, c), shape.x, fn);
+            negative |=
+                table.map_row(src.row(z, y, c), src.strides[2], dst.row(z, y, c), shape.x, fn);
+        return negative;
+    });
+}
+
+// fn's results for float data that repeat their values (data made from integers: an
+// MRI's scaled int16, microscopy rescaled to [0, 1]) in a direct-mapped cache keyed by
+// the value's bits: a hit is fn of the very same number, so no result changes. Every
+// entry starts as 0 and fn(0). A task keeps its own, and stops asking once it misses
+// more often than it hits over a window (data that seldom repeat pay one window).
+template <typename T>
+class ResultMemo {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    struct Entry {
+        Bits key;
+        T value;
+    };
+
+public:
+    // 32768 entries: 256 KiB for float, 512 KiB for double, in L2.
+    static constexpr int kLogSize = 15;
+    static constexpr int64_t kWindow = int64_t(4) << kLogSize;
+
+    template <typename Fn>
+    explicit ResultMemo(Fn& fn)
+        : m_entries(std::size_t(1) << kLogSize, Entry{bits_of(T(0)), fn(T(0))}) {}
+
+    // out[x] = fn(in[x * step]) for a row (out may be in). Returns whether any value was
+    // negative (a hit was checked when it missed; the entries' first value, 0, is not).
+    template <typename Fn>
+    bool map_row(const T* in, int64_t step, T* out, int64_t count, Fn& fn) {
+        bool negative = false;
+        if (!m_on) {
+            for (int64_t x = 0; x < count; ++x) {
+                const T v = in[x * step];
+                negative |= v < T(0);
+                out[x] = fn(v);
+            }
+            return negative;
+        }
+        Entry* entries = m_entries.data();
+        int64_t misses = 0;
+        for (int64_t x = 0; x < count; ++x) {
+            const T v = in[x * step];
+            const Bits key = bits_of(v);
+            Entry& entry = entries[(std::uint64_t(key) * 0x9E3779B97F4A7C15ull) >> (64 - kLogSize)];
+            if (entry.key != key) {
+                negative |= v < T(0);
+                entry = {key, fn(v)};
+                ++misses;
+            }
+            out[x] = entry.value;
+        }
+        m_seen += count;
+        m_misses += misses;
+        if (m_seen >= kWindow) {
+            m_on = 2 * m_misses <= m_seen;
+            m_seen = m_misses = 0;
+        }
+        return negative;
+    }
+
+private:
+    static Bits bits_of(T v) {
+        Bits bits;
+        std::memcpy(&bits, &v, sizeof(bits));
+        return bits;
+    }
+
+    std::vector<Entry> m_entries;
+    int64_t m_seen = 0;
+    int64_t m_misses = 0;
+    bool m_on = true;
+};
+
+// out = fn(in) for a float volume through a ResultMemo per task, each over a slab of planes.
+// Returns whether any value was negative.
+template <typename T, typename Fn>
+bool map_by_memo(const Volume& in, Volume& out, Fn& fn) {
+    const auto src = in.view<T>();
+    const auto dst = out.mutable_view<T>();
+    const Shape& shape = in.shape();
+    const int64_t planes = shape.c * shape.z;
+    const int64_t tasks = std::min<int64_t>(planes, 4 * thread_count());
+    std::atomic<bool> negative{false};
+    parallel_for(0, tasks, 1, [&](int64_t t0, int64_t t1) {
+        bool found = false;
+        for (int64_t t = t0; t < t1; ++t) {
+            ResultMemo<T> memo(fn);
+            for (int64_t p = planes * t / tasks; p < planes * (t + 1) / tasks; ++p) {
+                const int64_t c = p / shape.z, z = p % shape.z;
+                for (int64_t y = 0; y < shape.y; ++y)
+                    found |= memo.map_row(src.row(z, y, c), src.strides[2], dst.row(z, y, c),
+                                          shape.x, fn);
+            }
+        }
         if (found) negative.store(true, std::memory_order_relaxed);
     });
     return negative;
 }
 
+// out = fn(in) for a float volume too small for a table or a cache. Returns whether any
+// value was negative.
+template <typename T, typename Fn>
+bool map_each_float(const Volume& in, Volume& out, Fn& fn) {
+    const auto src = in.view<T>();
+    const auto dst = out.mutable_view<T>();
+    const Shape& shape = in.shape();
+    return any_plane(shape, [&](int64_t c, int64_t z) {
+        bool negative = false;
+        for (int64_t y = 0; y < shape.y; ++y) {
+            const T* s = src.row(z, y, c);
+            T* d = dst.row(z, y, c);
+            for (int64_t x = 0; x < shape.x; ++x) {
+                const T v = s[x * src.strides[2]];
+                negative |= v < T(0);
+                d[x] = fn(v);
+            }
+        }
+        return negative;
+    });
+}
+
+// out = fn(in) for a float volume: through a table of img_as_float's values (map_by_table),
+// else a cache of the values seen (map_by_memo). Returns whether any value was negative.
+template <typename T, typename Fn>
+bool map_floats(const Volume& in, Volume& out, Fn& fn) {
+    if (QuantizedTable<T>::worthwhile(in)) return map_by_table<T>(in, out, fn);
+    if (in.shape().values() >= 4 * QuantizedTable<T>::kCount) return map_by_memo<T>(in, out, fn);
+    return map_each_float<T>(in, out, fn);
+}
+
 // out = fn(in) for a point-wise op that costs a pow, log or exp per value: a table of every
-// value for 8/16-bit data (map_channels), of img_as_float's values for floats made from
-// them (map_by_table).
+// value for 8/16-bit data (map_channels), map_floats for floats.
 template <typename T, typename Fn>
 void map_values_of(const Volume& in, Volume& out, Fn&& fn) {
     if constexpr (std::is_floating_point_v<T>) {
-        if (QuantizedTable<T>::worthwhile(in)) {
-            map_by_table<T>(in, out, fn);
-            return;
-        }
+        map_floats<T>(in, out, fn);
+    } else {
+        map_channels<T, T>(in, out, 0, in.shape().c, fn);
     }
-    map_channels<T, T>(in, out, 0, in.shape().c, fn);
 }
 
 Volume allocate_like(const Volume& in, PixelType type) {
@@ -296,17 +430,15 @@ bool any_negative(const Volume& volume) {
     } else {
         const auto view = volume.view<T>();
         const Shape& shape = volume.shape();
-        std::atomic<bool> found{false};
-        for_planes(shape, 0, shape.c, [&](int64_t c, int64_t z) {
-            bool local = false;
+        return any_plane(shape, [&](int64_t c, int64_t z) {
+            bool negative = false;
             for (int64_t y = 0; y < shape.y; ++y) {
                 const T* s = view.row(z, y, c);
                 for (int64_t x = 0; x < shape.x; ++x)
-                    local |= s[x * view.strides[2]] < T(0);
+                    negative |= s[x * view.strides[2]] < T(0);
             }
-            if (local) found = true;
+            return negative;
         });
-        return found;
     }
 }
 
@@ -317,14 +449,14 @@ bool any_negative(const Volume& volume) {
 }
 
 // out = fn(in) for gamma, log and sigmoid, which refuse negative values as skimage does.
-// Into a new float volume through a table, values are checked as they are mapped, saving
-// the check's pass (a quarter of the time on the tutorial's floats); the output is then
-// dropped if one was negative. In place, the check comes before anything is written.
+// Into a new float volume, values are checked as they are mapped, saving the check's pass
+// (a quarter of the time on the tutorial's floats); the output is then dropped if one was
+// negative. In place, the check comes before anything is written.
 template <typename T, typename Fn>
 void correct_values(const Volume& in, Volume& out, Fn&& fn) {
     if constexpr (std::is_floating_point_v<T>) {
-        if (!out.shares_memory_with(in) && QuantizedTable<T>::worthwhile(in)) {
-            if (map_by_table<T>(in, out, fn)) throw_negative();
+        if (!out.shares_memory_with(in)) {
+            if (map_floats<T>(in, out, fn)) throw_negative();
             return;
         }
     }

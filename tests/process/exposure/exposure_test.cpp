@@ -1,6 +1,7 @@
 // Unit tests of the exposure operations on small synthetic volumes; expected values are
 // those scikit-image 0.19.3 gives on the same arrays (worked out in the comments).
 #include "vox/exposure.h"
+#include "vox/parallel.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "test_util.h"
@@ -287,24 +289,29 @@ Volume quantized_floats() {
                           });
 }
 
+// op of each z plane of a volume of 256 x 256 planes, one after the other: planes of 65536
+// values are too small for tables and caches, so each value is computed.
+template <typename Op>
+std::vector<double> values_plane_by_plane(const Volume& volume, Op&& op) {
+    std::vector<double> values;
+    for (std::int64_t z = 0; z < volume.shape().z; ++z) {
+        const std::vector<double> plane =
+            values_of(op(volume.crop({{z, 0, 0}, {z + 1, 256, 256}})));
+        values.insert(values.end(), plane.begin(), plane.end());
+    }
+    return values;
+}
+
+void same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+        ASSERT_TRUE(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) << "value " << i;
+}
+
 template <typename T>
 void expect_table_gives_what_each_value_gives() {
     const Volume volume = quantized_floats<T>();
-    // Planes of 65536 values are too small for the table: each value is computed.
-    auto per_plane = [&](auto op) {
-        std::vector<double> values;
-        for (std::int64_t z = 0; z < volume.shape().z; ++z) {
-            const std::vector<double> plane =
-                values_of(op(volume.crop({{z, 0, 0}, {z + 1, 256, 256}})));
-            values.insert(values.end(), plane.begin(), plane.end());
-        }
-        return values;
-    };
-    auto same_bits = [](const std::vector<double>& a, const std::vector<double>& b) {
-        ASSERT_EQ(a.size(), b.size());
-        for (std::size_t i = 0; i < a.size(); ++i)
-            ASSERT_TRUE(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) << "value " << i;
-    };
+    const auto per_plane = [&](auto op) { return values_plane_by_plane(volume, op); };
     const auto gamma = [](const Volume& v) { return adjust_gamma(v, 1.5, 0.9); };
     const auto log = [](const Volume& v) { return adjust_log(v, 0.8, false); };
     const auto log_inv = [](const Volume& v) { return adjust_log(v, 0.8, true); };
@@ -361,6 +368,53 @@ void expect_negative_values_refused() {
 TEST(ExposureFloatTest, TablePathRefusesNegativeValues) {
     expect_negative_values_refused<double>();
     expect_negative_values_refused<float>();
+}
+
+// Other floats of large volumes go through a cache of results per value. With values that
+// repeat (a few thousand distinct ones, in a scattered order, with a NaN and a negative
+// zero) and with values that never do (the cache then stops asking), gamma, log and
+// sigmoid give what each value gives: planes of 65536 values are computed one by one.
+// On one thread each of the four tasks has four planes, two of the cache's windows: with
+// values that never repeat, the second is computed without it.
+template <typename T>
+void expect_cache_gives_what_each_value_gives(bool repeating) {
+    const Volume volume = make_volume<T>(
+        {16, 256, 256, 1}, [&](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+            const std::int64_t i = (z * 256 + y) * 256 + x;
+            if (i == 777) return T(NAN);
+            if (i == 778) return T(-0.0);
+            return repeating ? T((i * 7919) % 5003) * T(0.000193) + T(0.01) : T(i) * T(1e-6);
+        });
+    const auto per_plane = [&](auto op) { return values_plane_by_plane(volume, op); };
+    const auto gamma = [](const Volume& v) { return adjust_gamma(v, 1.5, 0.9); };
+    const auto log = [](const Volume& v) { return adjust_log(v, 0.8, true); };
+    const auto sigmoid = [](const Volume& v) { return adjust_sigmoid(v, 0.3, 7.0, false); };
+    same_bits(values_of(gamma(volume)), per_plane(gamma));
+    same_bits(values_of(log(volume)), per_plane(log));
+    same_bits(values_of(sigmoid(volume)), per_plane(sigmoid));
+    Volume owned = volume.copy();
+    same_bits(values_of(adjust_gamma(std::move(owned), 1.5, 0.9)), per_plane(gamma));
+
+    // A negative value is refused, though it repeats (it is checked when it first misses).
+    Volume negative = volume.copy();
+    for (std::int64_t i = 100000; i < 100000 + 3 * 65536; i += 65536)
+        negative.mutable_view<T>().origin[i] = T(-0.25);
+    const std::string message =
+        "Image Correction methods work correctly only on images with "
+        "non-negative values. Use skimage.exposure.rescale_intensity.";
+    VOX_EXPECT_THROW_MSG(adjust_gamma(negative, 1.5), ValueError, message);
+    VOX_EXPECT_THROW_MSG(adjust_sigmoid(negative), ValueError, message);
+    VOX_EXPECT_THROW_MSG(adjust_log(std::move(negative)), ValueError, message);
+}
+
+TEST(ExposureFloatTest, CacheOfResultsChangesNoResult) {
+    set_thread_count(1);
+    for (const bool repeating : {true, false}) {
+        SCOPED_TRACE(repeating ? "repeating values" : "distinct values");
+        expect_cache_gives_what_each_value_gives<float>(repeating);
+        expect_cache_gives_what_each_value_gives<double>(repeating);
+    }
+    set_thread_count(0);
 }
 
 // Histograms of img_as_float's values are counted by key when every value is one: the

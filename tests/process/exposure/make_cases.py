@@ -191,6 +191,22 @@ def main():
               lambda a: exposure.rescale_intensity(a, in_range=tuple(np.percentile(a, q=(0.5, 99.5))),
                                                    out_range=np.float32))
 
+    # Floats that are not img_as_float's values and repeat them (as an MRI's scaled data):
+    # the nuclei of every 2nd plane mapped onto [0, 1] as float32, 22 000 distinct values.
+    # Large enough for voxscope's cache of results per value.
+    nuclei = cells[::2, :, :, 1].astype(np.float64)
+    scaled = ((nuclei - nuclei.min()) / (nuclei.max() - nuclei.min())).astype(np.float32)
+    name = cases.save(scaled, "input")
+    for gamma in (0.5, 1.5):
+        cases.add(f"scaled.gamma_{gamma}", {"file": name}, scaled, "gamma",
+                  {"gamma": gamma, "gain": 1.0}, lambda a, g=gamma: exposure.adjust_gamma(a, g))
+    cases.add("scaled.log", {"file": name}, scaled, "log", {"gain": 1.0, "inv": False},
+              lambda a: exposure.adjust_log(a))
+    cases.add("scaled.sigmoid", {"file": name}, scaled, "sigmoid",
+              {"cutoff": 0.5, "gain": 10.0, "inv": False}, lambda a: exposure.adjust_sigmoid(a))
+    cases.add("scaled.equalize", {"file": name}, scaled, "equalize", {"nbins": 256},
+              lambda a: exposure.equalize_hist(a))
+
     # A real MRI (int16 with negative values), in voxscope's (z, y, x) order.
     mri = np.asarray(nibabel.load(MRI).dataobj).transpose(2, 1, 0)
     mri = mri.astype(mri.dtype.newbyteorder("="))
