@@ -95,9 +95,10 @@ Volume adjust_sigmoid(const Volume& volume, double cutoff = 0.5, double gain = 1
                       bool inv = false);
 
 /// In-place forms of the point-wise operations above: the result is written into the
-/// argument's own buffer when nothing else shares it and the output pixel type is the
-/// input's (always so for the corrections; for rescale_intensity when out_range keeps the
-/// type), so peak memory stays at one volume. Otherwise they allocate as the const&
+/// argument's own buffer when nothing else shares it, its voxels are adjacent along x
+/// (not a step() view) and the output pixel type is the input's (always so for the
+/// corrections; for rescale_intensity when out_range keeps the type), so peak memory stays
+/// at one volume. Otherwise they allocate as the const&
 /// forms. Use as `volume = adjust_gamma(std::move(volume), 0.5)`.
 Volume rescale_intensity(Volume&& volume, const IntensityRange& in_range = IntensityRange::image(),
                          const IntensityRange& out_range = IntensityRange::dtype(),

@@ -419,7 +419,10 @@ Volume allocate_like(const Volume& in, PixelType type) {
 // Where a point-wise op writes: `in` itself when the caller gave it up (an rvalue that
 // shares its buffer with nobody) and the type is kept, else a new volume.
 Volume output_for(const Volume& in, PixelType type, bool in_place) {
-    if (in_place && in.is_sole_owner() && in.pixel_type() == type) return in;
+    // The maps write rows packed along x: a strided view (step()) gets a new volume.
+    if (in_place && in.is_sole_owner() && in.pixel_type() == type && in.strides()[2] == 1) {
+        return in;
+    }
     return allocate_like(in, type);
 }
 

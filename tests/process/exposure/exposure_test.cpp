@@ -477,6 +477,32 @@ TEST(ExposureInPlaceTest, WritesIntoAnUnsharedVolumeOnly) {
                                                                IntensityRange::values(0, 1))));
 }
 
+// A strided view left as the sole owner of its buffer (the volume it was taken from
+// dropped) is given up: the op writes each voxel where that view has it, or into a new
+// volume, never over the voxels between. Tables (u16), keys and caches (floats).
+TEST(ExposureInPlaceTest, StridedViewsKeepTheirLayout) {
+    auto fill_u16 = [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+        return std::uint16_t((z * 7919 + y * 104729 + x * 13) & 0xFFFF);
+    };
+    auto fill_f32 = [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+        return float(((z * 7919 + y * 104729 + x * 13) % 3001) * 0.0003);
+    };
+    auto fill_f64 = [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+        return double((z * 7919 + y * 104729 + x * 13) & 0xFFFF) * (1.0 / 65535.0);
+    };
+    const std::vector<Volume> sources = {make_volume<std::uint16_t>({8, 256, 512, 1}, fill_u16),
+                                         make_volume<float>({8, 256, 512, 1}, fill_f32),
+                                         make_volume<double>({8, 256, 512, 1}, fill_f64)};
+    for (const Volume& source : sources) {
+        SCOPED_TRACE(std::string(pixel_type_name(source.pixel_type())));
+        const Volume expected = adjust_gamma(source.step(1, 1, 2), 1.5);
+        Volume strided = source.copy().step(1, 1, 2);
+        ASSERT_TRUE(strided.is_sole_owner());
+        const Volume result = adjust_gamma(std::move(strided), 1.5);
+        same_bits(values_of(result), values_of(expected));
+    }
+}
+
 // 64 MiB and more in place: the lookups go out with non-temporal stores into the buffer
 // being read. Same values as into a separate output, odd row length included.
 TEST(ExposureInPlaceTest, LargeVolumesStreamIntoTheirOwnBuffer) {
