@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "integer_sums.h"
+#include "uniform_bins.h"
 #include "value_counts.h"
 #include "vox/segmentation.h"
 #include "vox/stats.h"
@@ -102,7 +103,7 @@ Histogram small_integer_histogram(const VolumeView<const T>& view) {
 template <typename T>
 Histogram float_histogram(const VolumeView<const T>& view, T lo, T hi, int nbins) {
     // Counters per part, edges, counts and centres.
-    checked_allocation({nbins, exact_parts(view.shape) + 3, 8},
+    checked_allocation({nbins + 1, exact_parts(view.shape) * detail::uniform_lanes(nbins) + 3, 8},
                        fmt::format("a histogram of {} bins", nbins));
     double first = double(lo);
     double last = double(hi);
@@ -122,30 +123,42 @@ Histogram float_histogram(const VolumeView<const T>& view, T lo, T hi, int nbins
     }
     edges[std::size_t(nbins)] = T(last);
 
+    // numpy's bin of a value: its index in T, corrected once against the edges.
+    const std::int64_t top = nbins - 1;
+    const auto numpy_bin = [&edges, first_t, norm, top](T a) {
+        std::int64_t index = std::int64_t(T(a - first_t) * norm);
+        index = std::clamp<std::int64_t>(index, 0, top);
+        if (a < edges[std::size_t(index)] && index > 0) --index;
+        if (index != top && a >= edges[std::size_t(index) + 1]) ++index;
+        return index;
+    };
+    // Where the double arithmetic is sure of a value's bin, so are numpy's index and its
+    // one correction, while the index in T is off by less than a bin (up to 65536 bins).
+    detail::UniformBins uniform{first, double(nbins) / (last - first), double(nbins), 1.0};
+    if (nbins <= 65536)
+        uniform.margin = detail::uniform_margin(edges.data(), nbins, first, uniform.norm);
+    const std::int64_t lanes = detail::uniform_lanes(nbins);
     const std::int64_t parts = exact_parts(view.shape);
     std::vector<std::vector<std::int64_t>> local(
         static_cast<std::size_t>(parts),
-        std::vector<std::int64_t>(static_cast<std::size_t>(nbins)));
-    const std::int64_t top = nbins - 1;
+        std::vector<std::int64_t>(static_cast<std::size_t>((nbins + 1) * lanes)));
     for_parts(view, parts, [&](std::int64_t part, const T* data, std::int64_t n, std::int64_t s) {
         std::int64_t* hist = local[std::size_t(part)].data();
-        const T* e = edges.data();
-        for (std::int64_t i = 0; i < n; ++i) {
-            const T a = data[i * s];
-            std::int64_t index = std::int64_t(T(a - first_t) * norm);
-            index = std::clamp<std::int64_t>(index, 0, top);
-            if (a < e[index] && index > 0) --index;
-            if (index != top && a >= e[index + 1]) ++index;
-            ++hist[index];
+        if (s == 1) {
+            detail::count_uniform(data, n, uniform, lanes, numpy_bin, hist);
+            return;
         }
+        for (std::int64_t i = 0; i < n; ++i)
+            ++hist[numpy_bin(data[i * s])];
     });
+    std::vector<std::int64_t> totals(std::size_t(nbins), 0);
+    for (const auto& part : local)
+        detail::add_uniform_sets(part.data(), nbins, lanes, totals.data());
     Histogram histogram;
     histogram.counts.assign(std::size_t(nbins), 0.0);
     histogram.centers.resize(std::size_t(nbins));
     for (int i = 0; i < nbins; ++i) {
-        std::int64_t total = 0;
-        for (const auto& part : local)
-            total += part[std::size_t(i)];
+        const std::int64_t total = totals[std::size_t(i)];
         histogram.counts[std::size_t(i)] = double(total);
         histogram.centers[std::size_t(i)] =
             double(T((edges[std::size_t(i)] + edges[std::size_t(i) + 1]) / T(2)));

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -415,6 +416,62 @@ TEST(ExposureFloatTest, CacheOfResultsChangesNoResult) {
         expect_cache_gives_what_each_value_gives<double>(repeating);
     }
     set_thread_count(0);
+}
+
+// Floats that are not img_as_float's values, with a background at the minimum, values on
+// every edge and beside them: histogram() counts each value in the bin the edges give
+// (np.histogram's edges, in T), and equalize_hist() gives np.interp of each value, searched
+// here one value at a time. Their bins and intervals are found by arithmetic for most.
+template <typename T>
+void expect_binning_by_edges() {
+    constexpr double kLow = 0.5, kHigh = 3.5;
+    constexpr int kBins = 256;
+    std::vector<T> edges;
+    for (int k = 0; k < kBins; ++k)
+        edges.push_back(T(double(k) * ((kHigh - kLow) / kBins) + kLow));
+    edges.push_back(T(kHigh));
+    const Volume volume = make_volume<T>(
+        {8, 256, 256, 1}, [&](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t) {
+            const std::int64_t i = (z * 256 + y) * 256 + x;
+            if (i % 7 == 0 || i == 5) return T(kLow);
+            if (i == 6) return T(kHigh);
+            const T edge = edges[std::size_t(1 + i / 11 % (kBins - 1))];  // inner edges
+            if (i % 11 == 1) return edge;
+            if (i % 11 == 2) return std::nextafter(edge, T(0));
+            if (i % 11 == 3) return std::nextafter(edge, T(10));
+            return T(double((i * 7919) % 100003) / 100003.0 * (kHigh - kLow) + kLow);
+        });
+    const std::vector<double> values = values_of(volume);
+    std::vector<std::int64_t> counts(kBins, 0);
+    for (const double v : values) {
+        const auto above = std::upper_bound(edges.begin(), edges.end(), T(v)) - edges.begin();
+        ++counts[std::size_t(std::clamp<std::ptrdiff_t>(above - 1, 0, kBins - 1))];
+    }
+    const Histogram h = histogram(volume, kBins);
+    EXPECT_EQ(h.counts, counts);
+
+    // np.interp(v, centres, cdf), searching the centres for each value.
+    const CumulativeDistribution cdf = cumulative_distribution(volume, kBins);
+    const std::vector<double>& xp = cdf.bin_centers;
+    const std::vector<double>& fp = cdf.cdf;
+    const std::vector<double> equalized = values_of(equalize_hist(volume, kBins));
+    ASSERT_EQ(equalized.size(), values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const double v = values[i];
+        double expected = v < xp.front() ? fp.front() : fp.back();
+        if (v >= xp.front() && v < xp.back()) {
+            const std::size_t j =
+                std::size_t(std::upper_bound(xp.begin(), xp.end(), v) - xp.begin()) - 1;
+            const double slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
+            expected = xp[j] == v ? fp[j] : slope * (v - xp[j]) + fp[j];
+        }
+        ASSERT_EQ(equalized[i], double(T(expected))) << "value " << v << " at " << i;
+    }
+}
+
+TEST(ExposureFloatTest, BinsAndIntervalsFoundByArithmeticAreTheEdges) {
+    expect_binning_by_edges<float>();
+    expect_binning_by_edges<double>();
 }
 
 // Histograms of img_as_float's values are counted by key when every value is one: the

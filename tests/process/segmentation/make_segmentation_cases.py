@@ -30,7 +30,12 @@ def main(folder):
     inputs["random_i16"] = rng.integers(-3000, 3000, (9, 31, 27), dtype=np.int16)
     inputs["random_f32"] = rng.gamma(2.0, 50.0, (17, 33, 45)).astype(np.float32)
     inputs["random_f64"] = rng.normal(10.0, 3.0, (9, 31, 27))
-    for name in ("random_u8", "random_u16", "random_i16", "random_f32", "random_f64"):
+    # Real data as floats with a background (most voxels in the first bins): the nuclei mapped
+    # onto [0, 1] as float32, binned mostly by arithmetic.
+    nuclei = inputs["cells_nuclei"].astype(np.float64)
+    inputs["cells_nuclei_f32"] = (nuclei / nuclei.max()).astype(np.float32)
+    for name in ("random_u8", "random_u16", "random_i16", "random_f32", "random_f64",
+                 "cells_nuclei_f32"):
         np.save(os.path.join(folder, name + ".npy"), inputs[name])
 
     manifest = {"thresholds": [], "labels": [], "regionprops": []}
