@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "test_util.h"
@@ -30,6 +31,21 @@ double reference_percentile(std::vector<double> values, double q) {
     const double t = index - std::floor(index);
     const double difference = values[above] - values[below];
     return t >= 0.5 ? values[above] - difference * (1 - t) : values[below] + difference * t;
+}
+
+// ours[i] is numpy's percentile q[i] of `reference` (f32 volumes to 1e-6 relative: the
+// reference interpolates in double).
+template <typename T>
+void expect_reference_percentiles(const std::vector<double>& ours,
+                                  const std::vector<double>& reference, std::span<const double> q) {
+    for (std::size_t i = 0; i < q.size(); ++i) {
+        const double expected = reference_percentile(reference, q[i]);
+        if constexpr (std::is_same_v<T, float>) {
+            EXPECT_NEAR(ours[i], expected, std::fabs(expected) * 1e-6) << "q=" << q[i];
+        } else {
+            EXPECT_DOUBLE_EQ(ours[i], expected) << "q=" << q[i];
+        }
+    }
 }
 
 TEST(StatsTest, PerChannelAndGlobal) {
@@ -189,29 +205,51 @@ TEST(StatsTest, PercentileOrdersSignedZeroAndNegativeFloats) {
     EXPECT_EQ(percentile(volume, 100), double(1e-30f));
 }
 
-// f64 percentiles select within the buckets of their keys' high bits: values crowded into
-// one bucket ([1, 1.0625) shares its sign, exponent and first mantissa bits), several ranks
-// in it, and signed zeros and NaN around them (infinities: see the test below).
-TEST(StatsTest, PercentileOfCrowdedDoublesMatchesSortedReference) {
+// Percentiles of f32, f64, i32 and u32 count the values in buckets of their keys' high 16
+// bits, then select within the ranks' buckets: by gathering their values when they are few
+// (spread data), else (crowded data, all in one bucket: [1, 1.0625) shares its sign,
+// exponent and first mantissa bits) by a second count of the low bits (32-bit types) or
+// gathering anyway (f64). Several ranks share a bucket, with signed zeros, negative values
+// and NaN around them (infinities: see the test below).
+template <typename T>
+void expect_percentiles_match_sorted_reference(bool crowded) {
     std::mt19937_64 generator(99);
-    std::uniform_real_distribution<double> crowded(1.0, 1.0 + 1e-3);
+    const auto draw = [&]() -> T {
+        if constexpr (std::is_floating_point_v<T>) {
+            return crowded ? T(std::uniform_real_distribution<double>(1.0, 1.0 + 1e-3)(generator))
+                           : T(std::uniform_real_distribution<double>(-100.0, 100.0)(generator));
+        } else {
+            return crowded ? T(1000000 + generator() % 1000) : T(generator());
+        }
+    };
     std::vector<double> reference;
-    const Volume volume = make_volume<double>({4, 100, 500, 1}, [&](auto z, auto y, auto x, auto) {
+    const Volume volume = make_volume<T>({4, 100, 500, 1}, [&](auto z, auto y, auto x, auto) {
         const std::int64_t i = (z * 100 + y) * 500 + x;
-        double value = crowded(generator);
-        if (i % 1000 == 1) value = -0.0;
-        if (i % 1000 == 2) value = 0.0;
-        if (i % 1000 == 3) value = -crowded(generator);
-        if (i % 997 == 0) return kNaN;
-        reference.push_back(value);
+        T value = draw();
+        if constexpr (std::is_floating_point_v<T>) {
+            if (i % 1000 == 1) value = T(-0.0);
+            if (i % 1000 == 2) value = T(0.0);
+            if (i % 1000 == 3) value = -draw();
+            if (i % 997 == 0) return T(kNaN);
+        }
+        reference.push_back(double(value));
         return value;
     });
     const double q[] = {0.0, 0.05, 0.1, 0.2, 0.3, 25.0, 50.0, 50.001, 75.0, 99.5, 99.9, 100.0};
     const std::vector<double> ours = percentiles(volume, q);
-    for (std::size_t i = 0; i < std::size(q); ++i)
-        EXPECT_DOUBLE_EQ(ours[i], reference_percentile(reference, q[i])) << "q=" << q[i];
+    expect_reference_percentiles<T>(ours, reference, q);
     // A strided view reads the same values.
     EXPECT_EQ(percentiles(volume.step(1, 1, 1), q), ours);
+}
+
+TEST(StatsTest, PercentilesOfWideTypesMatchSortedReference) {
+    for (const bool crowded : {true, false}) {
+        SCOPED_TRACE(crowded ? "crowded" : "spread");
+        expect_percentiles_match_sorted_reference<double>(crowded);
+        expect_percentiles_match_sorted_reference<float>(crowded);
+        expect_percentiles_match_sorted_reference<std::int32_t>(crowded);
+        expect_percentiles_match_sorted_reference<std::uint32_t>(crowded);
+    }
 }
 
 // img_as_float's values k * (1 / 65535) are ranked by counting their keys; with one other
@@ -228,15 +266,7 @@ void expect_percentiles_of_img_as_float_values() {
             return value;
         });
         const double q[] = {0.0, 0.5, 25.0, 50.0, 99.5, 100.0};
-        const std::vector<double> ours = percentiles(volume, q);
-        for (std::size_t i = 0; i < std::size(q); ++i) {
-            const double expected = reference_percentile(reference, q[i]);
-            if constexpr (std::is_same_v<T, float>) {
-                EXPECT_NEAR(ours[i], expected, std::fabs(expected) * 1e-6) << "q=" << q[i];
-            } else {
-                EXPECT_DOUBLE_EQ(ours[i], expected) << "q=" << q[i];
-            }
-        }
+        expect_reference_percentiles<T>(percentiles(volume, q), reference, q);
     }
 }
 
