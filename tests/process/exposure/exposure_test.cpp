@@ -371,6 +371,49 @@ TEST(ExposureFloatTest, TablePathRefusesNegativeValues) {
     expect_negative_values_refused<float>();
 }
 
+// Gamma 0.5 of packed floats takes roots in vectors: each value is sqrt(v) * gain in T (as
+// numpy's sqrt fast path, and as a strided view computed one value at a time), for rows
+// with a tail after the vectors, NaN, negative zero and infinity. A negative value is
+// refused, in place before anything is written.
+template <typename T>
+void expect_vector_roots() {
+    const Volume volume = make_volume<T>(
+        {3, 5, 37, 2}, [](std::int64_t z, std::int64_t y, std::int64_t x, std::int64_t c) {
+            const std::int64_t i = ((z * 5 + y) * 37 + x) * 2 + c;
+            if (i == 11) return T(NAN);
+            if (i == 12) return T(-0.0);
+            if (i == 13) return std::numeric_limits<T>::infinity();
+            return T(double(i * 7919 % 1009) * 0.0123 + 1e-30);
+        });
+    const T gain = T(0.7);
+    std::vector<double> expected;
+    for (const double v : values_of(volume))
+        expected.push_back(double(T(std::sqrt(T(v)) * gain)));
+    same_bits(values_of(adjust_gamma(volume, 0.5, 0.7)), expected);
+    // One channel of two: a strided view, mapped value by value.
+    const Volume channel = volume.channel(1);
+    const Volume strided_result = adjust_gamma(channel, 0.5, 0.7);
+    std::vector<double> channel_expected;
+    for (const double v : values_of(channel))
+        channel_expected.push_back(double(T(std::sqrt(T(v)) * gain)));
+    same_bits(values_of(strided_result), channel_expected);
+
+    const std::string message =
+        "Image Correction methods work correctly only on images with "
+        "non-negative values. Use skimage.exposure.rescale_intensity.";
+    Volume negative = volume.copy();
+    negative.mutable_view<T>().origin[200] = T(-1e-20);
+    VOX_EXPECT_THROW_MSG(adjust_gamma(negative, 0.5), ValueError, message);
+    const std::vector<double> before = values_of(negative);
+    VOX_EXPECT_THROW_MSG(adjust_gamma(std::move(negative), 0.5), ValueError, message);
+    same_bits(values_of(negative), before);
+}
+
+TEST(ExposureFloatTest, GammaHalfTakesRootsInVectors) {
+    expect_vector_roots<float>();
+    expect_vector_roots<double>();
+}
+
 // Other floats of large volumes go through a cache of results per value. With values that
 // repeat (a few thousand distinct ones, in a scattered order, with a NaN and a negative
 // zero) and with values that never do (the cache then stops asking), gamma, log and
