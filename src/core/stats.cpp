@@ -528,12 +528,12 @@ std::vector<T> ranks_wide(const VolumeView<const T>& view, const std::vector<std
     std::vector<T> values;
     if (count == 0) return values;
     const RankBuckets at(high, ranks, count);
-    std::int64_t in_buckets = 0;
-    for (const std::uint32_t bucket : at.slot_buckets)
-        in_buckets += high[bucket];
     if constexpr (sizeof(T) == 8) {
         return select_in_buckets(view, at);
     } else {
+        std::int64_t in_buckets = 0;
+        for (const std::uint32_t bucket : at.slot_buckets)
+            in_buckets += high[bucket];
         if (in_buckets <= count / 8) return select_in_buckets(view, at);
         auto key_or_nan = [](T value) -> std::int64_t {
             if constexpr (kHasNaN<T>) {

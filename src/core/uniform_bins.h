@@ -32,6 +32,11 @@ double uniform_margin(const T* edges, std::int64_t count, double first, double n
 template <typename T>
 bool sure_bins(const T* values, std::int64_t n, const UniformBins& bins, std::int32_t* out);
 
+/// Whether the arithmetic pays: beyond this margin too many values are near an edge.
+inline bool worthwhile(const UniformBins& bins) {
+    return bins.margin < 0.125;
+}
+
 /// Sets of counters count_uniform() fills for `count` bins: kUniformLanes for up to 4096
 /// bins, else one. Each set holds count + 1 counters, the last for values in no bin.
 inline constexpr std::int64_t kUniformLanes = 4;
@@ -42,19 +47,17 @@ inline std::int64_t uniform_lanes(std::int64_t count) {
 /// Counts n packed values into `lanes` sets of counters (one after the other), the i-th
 /// value into set i % lanes: a run of one bin (a background) then advances that many
 /// increments at once instead of waiting on one counter's store. Bins come from
-/// sure_bins() where it is sure and worthwhile (float data), else from exact(value), which returns
-/// a bin in [0, count) or -1 for none.
+/// sure_bins() where it is sure and worthwhile (float data), else from exact(value),
+/// which returns a bin in [0, count) or -1 for none.
 template <typename T, typename Exact>
 void count_uniform(const T* values, std::int64_t n, const UniformBins& bins, std::int64_t lanes,
                    Exact&& exact, std::int64_t* counts) {
-    // Beyond this margin too many values would be near an edge for the arithmetic to pay.
-    constexpr double kWorthwhileMargin = 0.125;
     const auto none = std::int32_t(bins.count);
     const auto bin_of = [&](T value) {
         const std::int64_t j = exact(value);
         return j >= 0 ? std::int32_t(j) : none;
     };
-    const bool arithmetic = std::is_floating_point_v<T> && bins.margin < kWorthwhileMargin;
+    const bool arithmetic = std::is_floating_point_v<T> && worthwhile(bins);
     constexpr std::int64_t kBlock = 512;
     std::int32_t block_bins[kBlock];
     for (std::int64_t start = 0; start < n; start += kBlock) {

@@ -1092,7 +1092,7 @@ public:
     }
 
     // Whether map_row() finds most intervals by arithmetic.
-    bool near_uniform() const { return m_uniform.margin < kWorthwhileMargin; }
+    bool near_uniform() const { return detail::worthwhile(m_uniform); }
 
     // out[x] = T((*this)(in[x])) for a packed row, with the intervals of most values from
     // detail::sure_bins: a value strictly inside interval j is what the search would give.
@@ -1113,8 +1113,6 @@ public:
     }
 
 private:
-    static constexpr double kWorthwhileMargin = 0.125;
-
     // The value at x in (xp[j], xp[j + 1]).
     double within(std::size_t j, double x) const {
         double result = m_slopes[j] * (x - m_xp[j]) + m_fp[j];
