@@ -54,7 +54,30 @@ __attribute__((target("avx2"))) std::int64_t gather_16bit(const void* in, void* 
     }
     return i;
 }
+
+// AMD's gathers are microcoded: on a Zen 3 core the unrolled loop below did 0.33 ns per
+// value against the gathers' 0.50 (u16 entries), 0.50 against 0.81 (u8) and 0.44 against
+// 0.51 (32-bit), over the cells sample. Intel's gathers beat its scalar loop (above).
+bool gathers_pay() {
+    static const bool pay = cpu_has_avx2() && !__builtin_cpu_is("amd");
+    return pay;
+}
 #endif
+
+// Eight loads of the table, then eight stores: the loads issue back to back instead of each
+// waiting behind the previous value's store. Returns how many values were done.
+template <typename T, typename O>
+std::int64_t lookup_by_eights(const T* in, O* out, std::int64_t n, const O* table) {
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        O found[8];
+        for (int k = 0; k < 8; ++k)
+            found[k] = table[in[i + k]];
+        for (int k = 0; k < 8; ++k)
+            out[i + k] = found[k];
+    }
+    return i;
+}
 
 }  // namespace
 
@@ -64,9 +87,10 @@ void lookup_values(const T* in, O* out, std::int64_t n, const O* table) {
 #ifdef VOX_HAS_AVX2_INTRINSICS
     constexpr int kEntry = int(sizeof(O));
     if constexpr (sizeof(T) == 2 && (kEntry == 1 || kEntry == 2 || kEntry == 4)) {
-        if (cpu_has_avx2()) i = gather_16bit<std::is_signed_v<T>, kEntry>(in, out, n, table);
+        if (gathers_pay()) i = gather_16bit<std::is_signed_v<T>, kEntry>(in, out, n, table);
     }
 #endif
+    if (i == 0) i = lookup_by_eights(in, out, n, table);
     for (; i < n; ++i)
         out[i] = table[in[i]];
 }

@@ -1,5 +1,6 @@
-// The table lookup behind point-wise operations: the AVX2 gathers (where the CPU has them)
-// give what indexing the table one value at a time gives, for every input and entry type.
+// The table lookup behind point-wise operations: the AVX2 gathers (where the CPU has them
+// and they pay) and the loop by eights give what indexing the table one value at a time
+// gives, for every input and entry type.
 #include "table_lookup.h"
 
 #include <gtest/gtest.h>

@@ -216,7 +216,7 @@ public:
     }
 
     template <typename Fn>
-    explicit QuantizedTable(Fn&& fn) : m_values(std::size_t(kCount)) {
+    explicit QuantizedTable(Fn&& fn) : m_values(std::size_t(kCount) + detail::kTableSlack) {
         parallel_for(0, kCount, 4096, [&](int64_t b, int64_t e) {
             for (int64_t k = b; k < e; ++k)
                 m_values[std::size_t(k)] = fn(Keys::key(k));
@@ -239,8 +239,7 @@ public:
             const bool missed = step == 1 ? Keys::indices_of(from, length, k)
                                           : Keys::indices_of(from, length, step, k);
             if (!missed) {
-                for (int64_t x = 0; x < length; ++x)
-                    to[x] = values[k[x]];
+                detail::lookup_values(k, to, length, values);
                 continue;
             }
             for (int64_t x = 0; x < length; ++x) {
