@@ -6,7 +6,8 @@ Data: a 512^3 u16 volume and sample:cells (60x256x256x2 u16), dumped by the benc
 each one's gamma 0.5 as the reference of match_histograms, and sample:kidney
 (16x512x512x3, 12-bit) for the per-channel normalization of its tutorial; the cells as
 img_as_float (f64, suffix cellsf64) for the gallery tutorial's float steps, and mapped onto
-[0, 1] as float32 (suffix cellsf32) for floats that are not img_as_float's values.
+[0, 1] as float32 (suffix cellsf32) for floats that are not img_as_float's values, and
+those plus a small dither (suffix noisef32) for floats that seldom repeat.
 Prints medians in ms, the speed-up over skimage (goal >= 20x) and voxscope's GB/s (input
 bytes per second) as a share of a copy's: a fresh copy for ops that allocate their output,
 a copy into mapped memory for the in-place forms (skimage has none: its figure is the
@@ -31,6 +32,7 @@ def theirs(bench, repetitions):
                       "cells": np.load(os.path.join(folder, "cells_reference.npy"))}
         kidney = np.load(os.path.join(folder, "kidney.npy"))
         cells_f32 = np.load(os.path.join(folder, "cells_f32.npy"))
+        noise_f32 = np.load(os.path.join(folder, "noise_f32.npy"))
     peer = {}
     for label, data in (("512", big), ("cells", cells)):
         def clip_rescale(d=data):
@@ -66,6 +68,12 @@ def theirs(bench, repetitions):
                            "histogram": lambda d=d: exposure.histogram(d),
                            "cdf": lambda d=d: exposure.cumulative_distribution(d)}.items():
             peer[f"{name}_{label}"] = median_seconds(call, repetitions)
+    # Floats that seldom repeat: the f32 cells plus a small dither.
+    for name, call in {"copy": lambda: noise_f32.copy(),
+                       "gamma": lambda: exposure.adjust_gamma(noise_f32, 1.5),
+                       "log": lambda: exposure.adjust_log(noise_f32),
+                       "sigmoid": lambda: exposure.adjust_sigmoid(noise_f32)}.items():
+        peer[f"{name}_noisef32"] = median_seconds(call, repetitions)
     peer["match_per_channel_cells"] = median_seconds(
         lambda: exposure.match_histograms(cells, references["cells"], channel_axis=-1),
         repetitions)
@@ -95,6 +103,7 @@ def main():
     peer = theirs(bench, repetitions)
     sizes = {"512": 512 ** 3 * 2, "cells": 60 * 256 * 256 * 2 * 2,
              "cellsf64": 60 * 256 * 256 * 2 * 8, "cellsf32": 60 * 256 * 256 * 2 * 4,
+             "noisef32": 60 * 256 * 256 * 2 * 4,
              "kidney": 16 * 512 * 512 * 3 * 2}
     print(f"{'operation':<30} {'voxscope ms':>12} {'GB/s':>6} {'of copy':>8} "
           f"{'skimage ms':>11} {'speed-up':>9}")

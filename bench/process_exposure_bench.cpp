@@ -1,9 +1,9 @@
 // Speed of the exposure operations (gamma, log, sigmoid, percentile-clipped rescale,
 // equalize_hist, histogram, cdf, finite_histogram, match_histograms, per-channel
-// normalization) on a 512^3 u16 volume, on sample:cells and (normalization) on
-// sample:kidney, beside a plain copy (the memcpy bound). bench/compare_exposure.py runs
-// this beside skimage.exposure on the same data (written with --dump=FOLDER) and prints
-// the ratios.
+// normalization) on a 512^3 u16 volume, on sample:cells, its floats (f64, f32, and f32
+// that seldom repeat) and (normalization) on sample:kidney, beside a plain copy (the memcpy bound).
+// bench/compare_exposure.py runs this beside skimage.exposure on the same data (written with
+// --dump=FOLDER) and prints the ratios.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -84,6 +84,21 @@ const vox::Volume& cells_f32() {
     return volume;
 }
 
+// Floats whose values seldom repeat (deconvolved microscopy, say): cells_f32 plus a small
+// deterministic dither, so that caches of results find nothing.
+const vox::Volume& noise_f32() {
+    static const vox::Volume volume = [] {
+        vox::Volume v = cells_f32().copy();
+        float* values = v.mutable_view<float>().origin;
+        for (std::int64_t i = 0; i < v.shape().values(); ++i) {
+            const std::uint32_t hash = std::uint32_t(i) * 2654435761u;
+            values[i] += float(hash >> 8) * (1e-3f / 16777216.0f);
+        }
+        return v;
+    }();
+    return volume;
+}
+
 // The float steps' rows, BM_<op>_<suffix>, on `volume()`.
 #define VOX_EXPOSURE_FLOAT_BENCHES(suffix, volume)                                                \
     VOX_EXPOSURE_BENCH_ON(copy, suffix, volume, v.copy())                                         \
@@ -99,6 +114,10 @@ const vox::Volume& cells_f32() {
 
 VOX_EXPOSURE_FLOAT_BENCHES(cellsf64, cells_f64)
 VOX_EXPOSURE_FLOAT_BENCHES(cellsf32, cells_f32)
+VOX_EXPOSURE_BENCH_ON(copy, noisef32, noise_f32, v.copy())
+VOX_EXPOSURE_BENCH_ON(gamma, noisef32, noise_f32, vox::adjust_gamma(v, 1.5))
+VOX_EXPOSURE_BENCH_ON(log, noisef32, noise_f32, vox::adjust_log(v))
+VOX_EXPOSURE_BENCH_ON(sigmoid, noisef32, noise_f32, vox::adjust_sigmoid(v))
 
 // match_histograms against the volume after gamma 0.5 (same type, another histogram).
 const vox::Volume& big_reference() {
@@ -219,6 +238,7 @@ int main(int argc, char** argv) {
             vox::write_volume(cells_reference(), folder + "/cells_reference.npy");
             vox::write_volume(kidney(), folder + "/kidney.npy");
             vox::write_volume(cells_f32(), folder + "/cells_f32.npy");
+            vox::write_volume(noise_f32(), folder + "/noise_f32.npy");
             return 0;
         },
         vox::bench::FreedMemory::returned);  // library calls, as measured before

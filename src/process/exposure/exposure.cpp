@@ -19,6 +19,7 @@
 #endif
 
 #include "dispatch.h"
+#include "float_math.h"
 #include "quantized.h"
 #include "table_lookup.h"
 #include "uniform_bins.h"
@@ -464,10 +465,11 @@ bool any_negative(const Volume& volume) {
         "Use skimage.exposure.rescale_intensity.");
 }
 
-// out = fn(in) for gamma, log and sigmoid, which refuse negative values as skimage does.
-// Into a new float volume, values are checked as they are mapped, saving the check's pass
-// (a quarter of the time on the tutorial's floats); the output is then dropped if one was
-// negative. In place, the check comes before anything is written.
+// out = fn(in) for gamma, log and sigmoid of integers and doubles (float32 takes
+// correct_float32), which refuse negative values as skimage does. Into a new float volume, values
+// are checked as they are mapped, saving the check's pass (a quarter of the time on the tutorial's
+// floats); the output is then dropped if one was negative. In place, the check comes before
+// anything is written.
 template <typename T, typename Fn>
 void correct_values(const Volume& in, Volume& out, Fn&& fn) {
     if constexpr (std::is_floating_point_v<T>) {
@@ -1350,6 +1352,44 @@ bool sqrt_row(const T* in, T* out, int64_t count, T gain) {
     return negative;
 }
 
+// out = fn(in) for gamma, log and sigmoid of a float32 volume, in blocks of a row:
+// row(values, results, count) evaluates the op's pow, log or exp for many values at once
+// (detail::power_floats and its kin), then its float arithmetic in numpy's order. Strided
+// rows are gathered first, so every layout gives the same bits. Negative values are
+// refused as by correct_values.
+template <typename Row>
+void correct_float32(const Volume& in, Volume& out, Row&& row) {
+    if (out.shares_memory_with(in) && any_negative<float>(in)) throw_negative();
+    const auto src = in.view<float>();
+    const auto dst = out.mutable_view<float>();  // packed along x (output_for)
+    const Shape& shape = in.shape();
+    const int64_t step = src.strides[2];
+    const bool negative = any_plane(shape, [&](int64_t c, int64_t z) {
+        constexpr int64_t kBlock = 256;
+        float gathered[kBlock];
+        int below = 0;  // an int, which the compiler reduces in vectors, unlike a bool
+        for (int64_t y = 0; y < shape.y; ++y) {
+            const float* s = src.row(z, y, c);
+            float* d = dst.row(z, y, c);
+            for (int64_t start = 0; start < shape.x; start += kBlock) {
+                const int64_t n = std::min(kBlock, shape.x - start);
+                const float* values = s + start * step;
+                if (step != 1) {
+                    for (int64_t x = 0; x < n; ++x)
+                        gathered[x] = values[x * step];
+                    values = gathered;
+                }
+#pragma omp simd reduction(| : below)
+                for (int64_t x = 0; x < n; ++x)
+                    below |= values[x] < 0.0f ? 1 : 0;
+                row(values, d + start, n);
+            }
+        }
+        return below != 0;
+    });
+    if (negative) throw_negative();
+}
+
 Volume gamma_into(const Volume& volume, double gamma, double gain, bool in_place) {
     if (gamma < 0) throw ValueError("gamma must be non-negative, got " + format_number(gamma));
     const PixelType type = volume.pixel_type();
@@ -1386,7 +1426,24 @@ Volume gamma_into(const Volume& volume, double gamma, double gain, bool in_place
             const C x = C(v) / C(scale);
             return numpy_cast<T>(C(C(numpy_power(x, gamma) * C(scale)) * C(gain)));
         };
-        correct_values<T>(volume, out, fn);
+        if constexpr (std::is_same_v<T, float>) {
+            // numpy's fast paths (a root, a product) as numpy takes them; other exponents
+            // by power_floats (scale is 1 for floats).
+            if (gamma == 0.0 || gamma == 0.5 || gamma == 1.0 || gamma == 2.0) {
+                correct_float32(volume, out, [&](const float* s, float* d, int64_t n) {
+                    for (int64_t x = 0; x < n; ++x)
+                        d[x] = fn(s[x]);
+                });
+            } else {
+                correct_float32(volume, out, [&](const float* s, float* d, int64_t n) {
+                    detail::power_floats(s, d, n, double(float(gamma)));
+                    for (int64_t x = 0; x < n; ++x)
+                        d[x] = d[x] * float(gain);
+                });
+            }
+        } else {
+            correct_values<T>(volume, out, fn);
+        }
     });
     return out;
 }
@@ -1398,12 +1455,28 @@ Volume log_into(const Volume& volume, double gain, bool inv, bool in_place) {
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
         using C = Compute<T>;
-        const auto fn = [&](T v) {
-            const C x = C(v) / C(scale);
-            const C y = inv ? C(std::pow(C(2), x) - C(1)) : C(std::log2(C(1) + x));
-            return numpy_cast<T>(C(C(y * C(scale)) * C(gain)));
-        };
-        correct_values<T>(volume, out, fn);
+        if constexpr (std::is_same_v<T, float>) {
+            correct_float32(volume, out, [&](const float* s, float* d, int64_t n) {
+                if (inv) {
+                    detail::exp2_floats(s, d, n);
+                    for (int64_t x = 0; x < n; ++x)
+                        d[x] = (d[x] - 1.0f) * float(gain);
+                } else {
+                    for (int64_t x = 0; x < n; ++x)
+                        d[x] = 1.0f + s[x];
+                    detail::log2_floats(d, d, n);
+                    for (int64_t x = 0; x < n; ++x)
+                        d[x] = d[x] * float(gain);
+                }
+            });
+        } else {
+            const auto fn = [&](T v) {
+                const C x = C(v) / C(scale);
+                const C y = inv ? C(std::pow(C(2), x) - C(1)) : C(std::log2(C(1) + x));
+                return numpy_cast<T>(C(C(y * C(scale)) * C(gain)));
+            };
+            correct_values<T>(volume, out, fn);
+        }
     });
     return out;
 }
@@ -1415,12 +1488,24 @@ Volume sigmoid_into(const Volume& volume, double cutoff, double gain, bool inv, 
     visit(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
         using C = Compute<T>;
-        const auto fn = [&](T v) {
-            const C x = C(v) / C(scale);
-            const C s = C(1) / C(C(1) + std::exp(C(C(gain) * C(C(cutoff) - x))));
-            return numpy_cast<T>(C((inv ? C(C(1) - s) : s) * C(scale)));
-        };
-        correct_values<T>(volume, out, fn);
+        if constexpr (std::is_same_v<T, float>) {
+            correct_float32(volume, out, [&](const float* s, float* d, int64_t n) {
+                for (int64_t x = 0; x < n; ++x)
+                    d[x] = float(gain) * (float(cutoff) - s[x]);
+                detail::exp_floats(d, d, n);
+                for (int64_t x = 0; x < n; ++x) {
+                    const float sigmoid = 1.0f / (1.0f + d[x]);
+                    d[x] = inv ? 1.0f - sigmoid : sigmoid;
+                }
+            });
+        } else {
+            const auto fn = [&](T v) {
+                const C x = C(v) / C(scale);
+                const C s = C(1) / C(C(1) + std::exp(C(C(gain) * C(C(cutoff) - x))));
+                return numpy_cast<T>(C((inv ? C(C(1) - s) : s) * C(scale)));
+            };
+            correct_values<T>(volume, out, fn);
+        }
     });
     return out;
 }
