@@ -59,7 +59,7 @@ __attribute__((target("avx2"))) std::int64_t gather_16bit(const void* in, void* 
 // value against the gathers' 0.50 (u16 entries), 0.50 against 0.81 (u8) and 0.44 against
 // 0.51 (32-bit), over the cells sample. Intel's gathers beat its scalar loop (above).
 bool gathers_pay() {
-    static const bool pay = cpu_has_avx2() && !__builtin_cpu_is("amd");
+    static const bool pay = cpu_has_avx2() && !cpu_is_amd();
     return pay;
 }
 #endif

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "blocks.h"
+#include "dispatch.h"
 #include "vox/parallel.h"
 #include "vox/volume.h"
 
@@ -98,7 +100,14 @@ public:
                 // volume, the halves at 0.38 (one Intel Xeon core; equal on the cells). A
                 // 64-bit load split into four values was slower again (0.84).
                 const std::int64_t half = (end - begin) / 2;
-                count_halves(data + begin, half, l0, l1);
+                if constexpr (sizeof(T) == 2) {
+                    if (cpu_is_amd())
+                        count_halves_by_words(data + begin, half, l0, l1);
+                    else
+                        count_halves(data + begin, half, l0, l1);
+                } else {
+                    count_halves(data + begin, half, l0, l1);
+                }
                 i = begin + 2 * half;
             }
             for (; i < end; ++i)
@@ -164,6 +173,30 @@ private:
         for (; first != first_end; ++first, ++second) {
             ++l0[index(*first)];
             ++l1[index(*second)];
+        }
+    }
+
+    // count_halves reading four 16-bit values per 64-bit load, which leaves the load ports
+    // to the counters: on one Zen 3 core 0.38-0.54 against 0.46-0.72 ns per value on the
+    // cells, 0.333 against 0.35 on the 512^3 bench volume (not measured on Intel, whose
+    // loop is kept).
+    [[gnu::noinline]] static void count_halves_by_words(const T* first, std::int64_t half,
+                                                        std::uint32_t* l0, std::uint32_t* l1) {
+        static_assert(sizeof(T) == 2);
+        const T* second = first + half;
+        std::int64_t i = 0;
+        for (; i + 4 <= half; i += 4) {
+            std::uint64_t a, b;
+            std::memcpy(&a, first + i, sizeof(a));
+            std::memcpy(&b, second + i, sizeof(b));
+            for (int k = 0; k < 4; ++k) {
+                ++l0[index(T(a >> (16 * k)))];
+                ++l1[index(T(b >> (16 * k)))];
+            }
+        }
+        for (; i < half; ++i) {
+            ++l0[index(first[i])];
+            ++l1[index(second[i])];
         }
     }
 

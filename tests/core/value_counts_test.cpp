@@ -1,6 +1,7 @@
-// The shared histogram kernel: counts of every 8/16-bit value equal a plain one-at-a-time
-// count, for packed volumes and strided views, on one thread or all of them, and again on
-// the next call (the lanes go back to the pool zeroed).
+// The shared histogram kernel (16-bit values read four per word on AMD CPUs): counts of
+// every 8/16-bit value equal a plain one-at-a-time count, for packed volumes and strided
+// views, on one thread or all of them, and again on the next call (the lanes go back to
+// the pool zeroed).
 #include "value_counts.h"
 
 #include <gtest/gtest.h>
