@@ -466,10 +466,10 @@ bool any_negative(const Volume& volume) {
 }
 
 // out = fn(in) for gamma, log and sigmoid of integers and doubles (float32 takes
-// correct_float32), which refuse negative values as skimage does. Into a new float volume, values
-// are checked as they are mapped, saving the check's pass (a quarter of the time on the tutorial's
-// floats); the output is then dropped if one was negative. In place, the check comes before
-// anything is written.
+// correct_float32), which refuse negative values as skimage does. Into a new float volume,
+// values are checked as they are mapped, saving the check's pass (a quarter of the time on
+// the tutorial's floats); the output is then dropped if one was negative. In place, the
+// check comes before anything is written.
 template <typename T, typename Fn>
 void correct_values(const Volume& in, Volume& out, Fn&& fn) {
     if constexpr (std::is_floating_point_v<T>) {
