@@ -98,13 +98,14 @@ template <std::size_t N>
 
 }  // namespace
 
-VOX_AVX2_CLONE void power_floats(const float* in, float* out, std::int64_t count, double exponent) {
+VOX_AVX512_CLONE void power_floats(const float* in, float* out, std::int64_t count,
+                                   double exponent) {
     // 0 ** y: +0, or -0 for -0 when y is an odd integer (as powf).
     const bool odd = std::fmod(exponent, 2.0) == 1.0;
     // Logarithms of a block, then powers: one loop doing both was too long for the CPU to
     // overlap one step's chain of dependent operations with the next (4.2 ns a value).
     constexpr std::int64_t kBlock = 256;
-    alignas(32) double scaled[kBlock];
+    alignas(64) double scaled[kBlock];
     for (std::int64_t start = 0; start < count; start += kBlock) {
         const std::int64_t n = std::min(kBlock, count - start);
         const float* from = in + start;
@@ -126,7 +127,7 @@ VOX_AVX2_CLONE void power_floats(const float* in, float* out, std::int64_t count
     }
 }
 
-VOX_AVX2_CLONE void log2_floats(const float* in, float* out, std::int64_t count) {
+VOX_AVX512_CLONE void log2_floats(const float* in, float* out, std::int64_t count) {
 #pragma omp simd
     for (std::int64_t i = 0; i < count; ++i) {
         const float v = in[i];
@@ -139,13 +140,13 @@ VOX_AVX2_CLONE void log2_floats(const float* in, float* out, std::int64_t count)
     }
 }
 
-VOX_AVX2_CLONE void exp2_floats(const float* in, float* out, std::int64_t count) {
+VOX_AVX512_CLONE void exp2_floats(const float* in, float* out, std::int64_t count) {
 #pragma omp simd
     for (std::int64_t i = 0; i < count; ++i)
         out[i] = float(exp2_any(double(in[i])));
 }
 
-VOX_AVX2_CLONE void exp_floats(const float* in, float* out, std::int64_t count) {
+VOX_AVX512_CLONE void exp_floats(const float* in, float* out, std::int64_t count) {
 #pragma omp simd
     for (std::int64_t i = 0; i < count; ++i)
         out[i] = float(exp2_any(double(in[i]) * kLog2E));

@@ -173,5 +173,45 @@ TEST(FloatMathTest, InPlaceAndInAnyLengthGiveTheSameValues) {
     EXPECT_EQ(copy[997], in[997]);  // nothing written past the count
 }
 
+// FNV-1a of the results' bits, every NaN counted as one (x86 keeps the payload of whichever
+// operand comes first, which the vector width may change).
+std::uint64_t bits_digest(const std::vector<float>& values) {
+    std::uint64_t digest = 14695981039346656037ull;
+    for (const float v : values) {
+        std::uint32_t bits = 0x7FC00000u;
+        if (!std::isnan(v)) std::memcpy(&bits, &v, sizeof(bits));
+        for (int k = 0; k < 4; ++k) {
+            digest ^= (bits >> (8 * k)) & 0xFFu;
+            digest *= 1099511628211ull;
+        }
+    }
+    return digest;
+}
+
+// The loader picks an AVX-512, AVX2 or baseline clone (GCC), and clang builds one loop:
+// every one must give these bits, which each of them gave on a Zen 4 core, so a machine
+// that takes another clone checks it against them. A clone that handled a special value,
+// a sign or a tail otherwise would differ; a fused multiply-add alone seldom shows, since
+// the double results are rounded to float.
+TEST(FloatMathTest, EveryInstructionSetGivesTheSameBits) {
+    std::vector<float> in;
+    for (std::uint32_t k = 0; k < (1u << 20); ++k) {
+        const std::uint32_t bits = k * 2654435761u;  // spread over every float, both signs
+        float v;
+        std::memcpy(&v, &bits, sizeof(v));
+        in.push_back(v);
+    }
+    const auto n = std::int64_t(in.size());
+    std::vector<float> out(in.size());
+    power_floats(in.data(), out.data(), n, double(2.2f));
+    EXPECT_EQ(bits_digest(out), 0xE06E9C450BC48C6Cull) << "pow";
+    log2_floats(in.data(), out.data(), n);
+    EXPECT_EQ(bits_digest(out), 0x1F751C741CCDCC38ull) << "log2";
+    exp2_floats(in.data(), out.data(), n);
+    EXPECT_EQ(bits_digest(out), 0xB7D0C53F0E82A89Bull) << "exp2";
+    exp_floats(in.data(), out.data(), n);
+    EXPECT_EQ(bits_digest(out), 0x5C715FF5D8791218ull) << "exp";
+}
+
 }  // namespace
 }  // namespace vox::detail
