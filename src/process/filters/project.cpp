@@ -46,16 +46,17 @@ A pairwise_sum(const A* a, std::int64_t n) {
     return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
-// numpy's maximum / minimum: a NaN wins and stays.
+// numpy's maximum / minimum of the result so far m and the next value v: the first NaN
+// wins and stays, and of equal values the later one is kept (+0 after -0 gives +0).
 template <typename T>
 inline T take_max(T m, T v) {
     if constexpr (std::is_integral_v<T>) return std::max(m, v);  // plain SIMD max
-    return (v > m || v != v) ? v : m;  // NOLINT(misc-redundant-expression): NaN test
+    return (m > v || m != m) ? m : v;  // NOLINT(misc-redundant-expression): NaN test
 }
 template <typename T>
 inline T take_min(T m, T v) {
     if constexpr (std::is_integral_v<T>) return std::min(m, v);
-    return (v < m || v != v) ? v : m;  // NOLINT(misc-redundant-expression): NaN test
+    return (m < v || m != m) ? m : v;  // NOLINT(misc-redundant-expression): NaN test
 }
 
 template <typename T>
@@ -382,6 +383,137 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
     });
 }
 
+// Adds four rows of 8/16-bit values into 32-bit sums (exact: the clone cannot change them).
+template <typename A, typename T>
+VOX_AVX2_CLONE void add_four_into(A* sums, const T* a, const T* b, const T* c, const T* d,
+                                  std::int64_t width) {
+    for (std::int64_t x = 0; x < width; ++x)
+        sums[x] += (A(a[x]) + A(b[x])) + (A(c[x]) + A(d[x]));
+}
+
+// Partial results of whole planes along z: the planes of each of `slabs` slabs of
+// consecutive z go into that slab's own plane of A, start(acc, plane, n) taking its first
+// plane and add(acc, planes, n) each later four (planes[0..3]), then add(acc, planes, n)
+// with planes[1..3] null for the rest, one at a time. Four at a time, the accumulators are
+// read and written once per four planes read. Channel c's slab s is at
+// (c * slabs + s) * plane values. Planes must be packed (strides[1] == shape.x).
+template <typename A, typename T, typename Start, typename Add>
+std::vector<A> slab_partials(const VolumeView<const T>& in, std::int64_t slabs, Start&& start,
+                             Add&& add) {
+    const Shape& shape = in.shape;
+    const std::int64_t plane = shape.y * shape.x;
+    std::vector<A> partials(static_cast<std::size_t>(shape.c * slabs * plane));
+    parallel_for(0, shape.c * slabs, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t item = begin; item < end; ++item) {
+            const std::int64_t c = item / slabs;
+            const std::int64_t s = item % slabs;
+            const std::int64_t first = shape.z * s / slabs;
+            const std::int64_t last = shape.z * (s + 1) / slabs;
+            A* acc = partials.data() + item * plane;
+            start(acc, in.row(first, 0, c), plane);
+            std::int64_t z = first + 1;
+            for (; z + 4 <= last; z += 4) {
+                const T* planes[4] = {in.row(z, 0, c), in.row(z + 1, 0, c), in.row(z + 2, 0, c),
+                                      in.row(z + 3, 0, c)};
+                add(acc, planes, plane);
+            }
+            for (; z < last; ++z) {
+                const T* planes[4] = {in.row(z, 0, c), nullptr, nullptr, nullptr};
+                add(acc, planes, plane);
+            }
+        }
+    });
+    return partials;
+}
+
+// Projections along z whose results no order can change (max and min, and the exact
+// integer sums of 8/16-bit values behind sum and mean), one slab of planes per thread: each
+// thread then reads one long run, as numpy's reduction over axis 0 does, instead of single
+// rows a plane apart: on a Zen 4 VM, max along z of 512^3 u16 went from 11.5-12.1 to
+// 5.5-8.0 ms, the rate of a plain read there. The slabs' partials are combined at the end.
+// Returns false, doing nothing, where this does not apply.
+template <typename T, typename O>
+bool project_z_by_slabs(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectMode mode) {
+    const Shape& shape = in.shape;
+    const bool extreme = mode == ProjectMode::max || mode == ProjectMode::min;
+    constexpr bool kSmallIntegers = std::is_integral_v<T> && sizeof(T) <= 2;
+    if (!extreme && !(kSmallIntegers && (mode == ProjectMode::sum || mode == ProjectMode::mean)))
+        return false;
+    if (in.strides[1] != shape.x || out.strides[1] != shape.x * out.strides[2]) return false;
+    // A slab per thread, of at least 16 planes, with partials (a plane of accumulators per
+    // slab) of at most an eighth of the input's size; at most 65536 planes of 16-bit values
+    // add up in 32 bits (65535 * 65536 < 2^32, and -32768 * 65536 = -2^31).
+    const std::int64_t accumulator = extreme ? std::int64_t(sizeof(T)) : 4;
+    const std::int64_t slabs = std::min({std::int64_t(thread_count()), shape.z / 16,
+                                         shape.z * std::int64_t(sizeof(T)) / (8 * accumulator)});
+    if (slabs < 2 || (shape.z + slabs - 1) / slabs > 65536) return false;
+    const std::int64_t plane = shape.y * shape.x;
+    const std::int64_t ds = out.strides[2];
+    // Combines the slabs' partials of each channel into its output plane.
+    const auto combine = [&](const auto& partials, auto&& result) {
+        parallel_for(0, shape.c * plane, 16384, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                const std::int64_t c = i / plane;
+                const std::int64_t at = i % plane;
+                out.row(0, 0, c)[at * ds] = result(partials.data() + c * slabs * plane + at);
+            }
+        });
+    };
+    const auto copy = [](auto* acc, const T* row, std::int64_t n) {
+        using A = std::remove_pointer_t<decltype(acc)>;
+        for (std::int64_t x = 0; x < n; ++x)
+            acc[x] = A(row[x]);
+    };
+    if (extreme) {
+        const bool keep_max = mode == ProjectMode::max;
+        const auto partials = slab_partials<T>(
+            in, slabs, copy, [keep_max](T* acc, const T* const* planes, std::int64_t n) {
+                const T *a = planes[0], *b = planes[1], *c = planes[2], *d = planes[3];
+                if (b == nullptr) {
+                    for (std::int64_t x = 0; x < n; ++x)
+                        acc[x] = keep_max ? take_max(acc[x], a[x]) : take_min(acc[x], a[x]);
+                } else if (keep_max) {
+                    // numpy's order, a then b then c then d: the NaN and the zero it keeps.
+                    for (std::int64_t x = 0; x < n; ++x)
+                        acc[x] =
+                            take_max(take_max(take_max(take_max(acc[x], a[x]), b[x]), c[x]), d[x]);
+                } else {
+                    for (std::int64_t x = 0; x < n; ++x)
+                        acc[x] =
+                            take_min(take_min(take_min(take_min(acc[x], a[x]), b[x]), c[x]), d[x]);
+                }
+            });
+        combine(partials, [&](const T* first) {
+            T value = first[0];
+            for (std::int64_t s = 1; s < slabs; ++s)
+                value = keep_max ? take_max(value, first[s * plane])
+                                 : take_min(value, first[s * plane]);
+            return O(value);
+        });
+        return true;
+    }
+    if constexpr (kSmallIntegers) {
+        using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
+        using Sum = typename Types<T>::Sum;
+        using Out = typename Types<T>::Out;
+        const auto partials = slab_partials<Small>(
+            in, slabs, copy, [](Small* acc, const T* const* planes, std::int64_t n) {
+                if (planes[1] == nullptr)
+                    add_into(acc, planes[0], n);
+                else
+                    add_four_into(acc, planes[0], planes[1], planes[2], planes[3], n);
+            });
+        const bool mean = mode == ProjectMode::mean;
+        combine(partials, [&](const Small* first) {
+            Sum total = 0;
+            for (std::int64_t s = 0; s < slabs; ++s)
+                total += Sum(first[s * plane]);
+            return mean ? O(Out(total) / Out(shape.z)) : O(total);
+        });
+    }
+    return true;
+}
+
 }  // namespace
 
 ProjectMode parse_project_mode(std::string_view text) {
@@ -436,7 +568,7 @@ Volume project(const Volume& volume, Axis axis, ProjectMode mode, std::optional<
             const VolumeView<O> dst = out.mutable_view<O>();
             if (axis == Axis::x) {
                 project_x<T, O>(in, dst, mode);
-            } else {
+            } else if (axis == Axis::y || !project_z_by_slabs<T, O>(in, dst, mode)) {
                 project_rows<T, O>(in, dst, axis, mode);
             }
         };

@@ -360,6 +360,113 @@ TEST(ProjectTest, FloatNanPropagatesAndSpacingKept) {
     EXPECT_EQ(project(volume, Axis::x, ProjectMode::min, Slab{2, 3}).value_at(0, 0, 0), 3.0);
 }
 
+// Every projection along z against numpy's sequential reduction, worked out here in long
+// double over the values in z order, for 1 to 5 threads: along z, max, min and the integer
+// sums go by slabs of planes when there are two threads and 16 planes per slab, four planes
+// at a time, then one at a time.
+template <typename T>
+void expect_projections_along_z_by_reference(std::int64_t depth) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + ", " + std::to_string(depth) +
+                 " planes");
+    const Shape shape{depth, 3, 5, 2};
+    const Volume volume = make_volume<T>(shape, [](auto z, auto y, auto x, auto c) {
+        // Floats keep to integers whose sums are exact in float32.
+        const double lowest =
+            std::is_floating_point_v<T> ? -4096.0 : std::numeric_limits<T>::lowest();
+        const double highest = std::is_floating_point_v<T> ? 4096.0 : std::numeric_limits<T>::max();
+        const std::int64_t key = (z * 7919 + y * 104729 + x * 1299709 + c * 15485863) % 1009;
+        if (key == 3) return T(lowest);  // the ends of the range, for exact sums
+        if (key == 5) return T(highest);
+        return T(std::fmod(double(key) * 37.0, std::min(highest, 1000.0)));
+    });
+    for (const int threads : {1, 2, 3, 5}) {
+        set_thread_count(threads);
+        for (const ProjectMode mode :
+             {ProjectMode::max, ProjectMode::min, ProjectMode::sum, ProjectMode::mean}) {
+            const Volume out = project(volume, Axis::z, mode);
+            ASSERT_EQ(out.shape(), (Shape{1, shape.y, shape.x, shape.c}));
+            for (std::int64_t c = 0; c < shape.c; ++c) {
+                for (std::int64_t y = 0; y < shape.y; ++y) {
+                    for (std::int64_t x = 0; x < shape.x; ++x) {
+                        long double extreme = volume.value_at(0, y, x, c);
+                        long double sum = 0;
+                        for (std::int64_t z = 0; z < depth; ++z) {
+                            const long double v = volume.value_at(z, y, x, c);
+                            extreme = mode == ProjectMode::max ? std::max(extreme, v)
+                                                               : std::min(extreme, v);
+                            sum += v;
+                        }
+                        // The sum is exact; numpy divides it in the output's type.
+                        const double mean = std::is_floating_point_v<T>
+                                                ? double(float(sum) / float(depth))
+                                                : double(sum) / double(depth);
+                        const double expected = mode == ProjectMode::sum    ? double(sum)
+                                                : mode == ProjectMode::mean ? mean
+                                                                            : double(extreme);
+                        ASSERT_EQ(out.value_at(0, y, x, c), expected)
+                            << "mode " << int(mode) << ", " << threads << " threads at (" << y
+                            << ", " << x << ", " << c << ")";
+                    }
+                }
+            }
+        }
+    }
+    set_thread_count(0);
+}
+
+TEST(ProjectTest, AlongZBySlabsAsNumpy) {
+    for (const std::int64_t depth : {31, 32, 33, 70, 157}) {
+        expect_projections_along_z_by_reference<std::uint16_t>(depth);
+        expect_projections_along_z_by_reference<std::int16_t>(depth);
+        expect_projections_along_z_by_reference<std::uint8_t>(depth);
+        expect_projections_along_z_by_reference<std::int8_t>(depth);
+        expect_projections_along_z_by_reference<float>(depth);
+        expect_projections_along_z_by_reference<std::int32_t>(depth);
+    }
+}
+
+// A slab of 65536 planes of 16-bit values sums in 32 bits at the ends of the range; one
+// more plane per slab takes the rows' path.
+TEST(ProjectTest, AlongZSlabSumsAtTheEndsOfSixteenBitRanges) {
+    set_thread_count(2);
+    for (const std::int64_t depth : {std::int64_t(131072), std::int64_t(131074)}) {
+        const Volume high = make_volume<std::uint16_t>(
+            {depth, 1, 2, 1}, [](auto, auto, auto, auto) { return std::uint16_t(65535); });
+        EXPECT_EQ(project(high, Axis::z, ProjectMode::sum).value_at(0, 0, 1), 65535.0 * depth);
+        const Volume low = make_volume<std::int16_t>(
+            {depth, 1, 2, 1}, [](auto, auto, auto, auto) { return std::int16_t(-32768); });
+        EXPECT_EQ(project(low, Axis::z, ProjectMode::sum).value_at(0, 0, 0), -32768.0 * depth);
+        EXPECT_EQ(project(low, Axis::z, ProjectMode::mean).value_at(0, 0, 1), -32768.0);
+    }
+    set_thread_count(0);
+}
+
+// numpy's maximum and minimum keep the first NaN and, of equal values, the later one
+// (np.maximum(-0.0, 0.0) is 0.0), along every axis, in slabs or not.
+TEST(ProjectTest, MaxAndMinKeepNumpysNanAndZero) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const Volume volume = make_volume<float>({64, 1, 4, 1}, [&](auto z, auto, auto x, auto) {
+        if (x == 0) return z == 50 ? nan : float(z);  // a NaN in the second slab only
+        if (x == 1) return z == 3 ? nan : -float(z);  // in the first only
+        if (x == 2) return z < 32 ? -0.0f : 0.0f;     // one zero per slab
+        return z < 61 ? 0.0f : -0.0f;                 // the last -0 among four at once
+    });
+    for (const int threads : {1, 2}) {
+        set_thread_count(threads);
+        for (const ProjectMode mode : {ProjectMode::max, ProjectMode::min}) {
+            const Volume out = project(volume, Axis::z, mode);
+            EXPECT_TRUE(std::isnan(out.value_at(0, 0, 0)));
+            EXPECT_TRUE(std::isnan(out.value_at(0, 0, 1)));
+            EXPECT_FALSE(std::signbit(out.value_at(0, 0, 2))) << threads << " threads";
+            EXPECT_TRUE(std::signbit(out.value_at(0, 0, 3))) << threads << " threads";
+        }
+    }
+    set_thread_count(0);
+    const Volume row = make_line<float>({0.0f, -0.0f, 0.0f, -0.0f});
+    EXPECT_TRUE(std::signbit(project(row, Axis::x, ProjectMode::max).value_at(0, 0, 0)));
+    EXPECT_TRUE(std::signbit(project(row, Axis::x, ProjectMode::min).value_at(0, 0, 0)));
+}
+
 TEST(ProjectTest, Errors) {
     const Volume volume =
         make_volume<float>({10, 2, 2, 1}, [](auto, auto, auto, auto) { return 0; });
