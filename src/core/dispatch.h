@@ -13,9 +13,9 @@
 
 // VOX_AVX512_CLONE adds an AVX-512 clone as well, for floating-point loops that stay bound
 // by arithmetic at 32-byte vectors (float32 pow, log and exp took 25% less time on a Zen 4
-// core). Their results cannot depend on the clone only where each lane does the same IEEE
-// operations in every width. gcc's avx512f target brings FMA with it, so a file using this
-// must be compiled with -ffp-contract=off (as float_math.cpp is).
+// core). Use it only where each lane does the same IEEE operations at every width, so that
+// no result depends on the clone. gcc's avx512f target brings FMA with it: a file using
+// this must be compiled with -ffp-contract=off (as float_math.cpp is).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define VOX_AVX512_CLONE __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
