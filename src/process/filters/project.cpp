@@ -395,31 +395,37 @@ VOX_AVX2_CLONE void add_four_into(A* sums, const T* a, const T* b, const T* c, c
 // consecutive z go into that slab's own plane of A, start(acc, plane, n) taking its first
 // plane and add(acc, planes, n) each later four (planes[0..3]), then add(acc, planes, n)
 // with planes[1..3] null for the rest, one at a time. Four at a time, the accumulators are
-// read and written once per four planes read. Channel c's slab s is at
-// (c * slabs + s) * plane values. Planes must be packed (strides[1] == shape.x).
+// read and written once per four planes read. Where there are fewer slabs than threads,
+// each slab's planes are also cut into that many parts, so that no thread waits. Channel
+// c's slab s is at (c * slabs + s) * plane values. Planes must be packed
+// (strides[1] == shape.x).
 template <typename A, typename T, typename Start, typename Add>
 std::vector<A> slab_partials(const VolumeView<const T>& in, std::int64_t slabs, Start&& start,
                              Add&& add) {
     const Shape& shape = in.shape;
     const std::int64_t plane = shape.y * shape.x;
+    const std::int64_t parts = std::min(plane, (std::int64_t(thread_count()) + slabs - 1) / slabs);
     std::vector<A> partials(static_cast<std::size_t>(shape.c * slabs * plane));
-    parallel_for(0, shape.c * slabs, 1, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(0, shape.c * slabs * parts, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t item = begin; item < end; ++item) {
-            const std::int64_t c = item / slabs;
-            const std::int64_t s = item % slabs;
+            const std::int64_t slab = item / parts;  // c * slabs + s
+            const std::int64_t c = slab / slabs;
+            const std::int64_t s = slab % slabs;
+            const std::int64_t from = plane * (item % parts) / parts;
+            const std::int64_t n = plane * (item % parts + 1) / parts - from;
             const std::int64_t first = shape.z * s / slabs;
             const std::int64_t last = shape.z * (s + 1) / slabs;
-            A* acc = partials.data() + item * plane;
-            start(acc, in.row(first, 0, c), plane);
+            const auto at = [&](std::int64_t z) { return in.row(z, 0, c) + from; };
+            A* acc = partials.data() + slab * plane + from;
+            start(acc, at(first), n);
             std::int64_t z = first + 1;
             for (; z + 4 <= last; z += 4) {
-                const T* planes[4] = {in.row(z, 0, c), in.row(z + 1, 0, c), in.row(z + 2, 0, c),
-                                      in.row(z + 3, 0, c)};
-                add(acc, planes, plane);
+                const T* planes[4] = {at(z), at(z + 1), at(z + 2), at(z + 3)};
+                add(acc, planes, n);
             }
             for (; z < last; ++z) {
-                const T* planes[4] = {in.row(z, 0, c), nullptr, nullptr, nullptr};
-                add(acc, planes, plane);
+                const T* planes[4] = {at(z), nullptr, nullptr, nullptr};
+                add(acc, planes, n);
             }
         }
     });

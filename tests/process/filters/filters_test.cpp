@@ -363,7 +363,8 @@ TEST(ProjectTest, FloatNanPropagatesAndSpacingKept) {
 // Every projection along z against numpy's sequential reduction, worked out here in long
 // double over the values in z order, for 1 to 5 threads: along z, max, min and the integer
 // sums go by slabs of planes when there are two threads and 16 planes per slab, four planes
-// at a time, then one at a time.
+// at a time, then one at a time, and the planes are cut into parts where there are more
+// threads than slabs (33 planes on 3 or 5 threads).
 template <typename T>
 void expect_projections_along_z_by_reference(std::int64_t depth) {
     SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + ", " + std::to_string(depth) +
