@@ -396,8 +396,8 @@ VOX_AVX2_CLONE void add_four_into(A* sums, const T* a, const T* b, const T* c, c
 // plane and add(acc, planes, n) each later four (planes[0..3]), then add(acc, planes, n)
 // with planes[1..3] null for the rest, one at a time. Four at a time, the accumulators are
 // read and written once per four planes read. Where there are fewer slabs than threads,
-// each slab's planes are also cut into that many parts, so that no thread waits. Channel
-// c's slab s is at (c * slabs + s) * plane values. Planes must be packed
+// each slab's planes are also cut into ceil(threads / slabs) parts, so that no thread
+// waits. Channel c's slab s is at (c * slabs + s) * plane values. Planes must be packed
 // (strides[1] == shape.x).
 template <typename A, typename T, typename Start, typename Add>
 std::vector<A> slab_partials(const VolumeView<const T>& in, std::int64_t slabs, Start&& start,
