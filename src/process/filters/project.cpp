@@ -1,5 +1,6 @@
 // Projections along an axis with numpy's reduction semantics and summation order.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -80,6 +81,32 @@ using detail::Int128;
 inline double std_of_exact_sums(std::int64_t sum, std::uint64_t square_sum, std::int64_t n) {
     const Int128 scaled = Int128(n) * Int128(square_sum) - Int128(sum) * Int128(sum);
     return std::sqrt(double(scaled) / (double(n) * double(n)));
+}
+
+// An integer below 2^51 in magnitude as a double, exactly, in a form that vectorises (SIMD
+// converts 64-bit integers only with AVX-512DQ): its bits added under the exponent of 1.5 * 2^52.
+inline double exact_double(std::int64_t value) {
+    return std::bit_cast<double>(std::uint64_t(value) + 0x4338000000000000u) - 0x1.8p52;
+}
+
+// Columns of at most this many values have n sum(v^2) and sum(v)^2 below 2^52 (a square of
+// an 8- or 16-bit value is below 2^32), so that they and their difference are exact doubles.
+constexpr std::int64_t kMostValuesForDoubleStd = 1024;
+
+// std_of_exact_sums over a row of columns of n <= kMostValuesForDoubleStd values, bit for bit:
+// the same exact n^2 var is divided and square-rooted, both correctly rounded, as vectors.
+// The scalar loop, bound by divsd and sqrtsd, took a quarter of the cells' std along z.
+template <typename Sum>
+VOX_AVX2_CLONE void std_row_of_exact_sums(const Sum* sums, const std::uint64_t* square_sums,
+                                          std::int64_t n, std::int64_t width, double* out) {
+    const double count = double(n);
+    const double count_squared = count * count;
+#pragma omp simd
+    for (std::int64_t x = 0; x < width; ++x) {
+        const double sum = exact_double(std::int64_t(sums[x]));
+        const double scaled = count * exact_double(std::int64_t(square_sums[x])) - sum * sum;
+        out[x] = std::sqrt(scaled / count_squared);
+    }
 }
 
 // Sum and sum of squares of at most 65536 8- or 16-bit values, exact: the sum fits 32 bits,
@@ -240,20 +267,49 @@ VOX_AVX2_CLONE void add_with_squares_into(Small* sums, std::uint64_t* square_sum
     }
 }
 
+// add_with_squares_into for four rows at once: the accumulators are read and written once
+// per four rows, and each square is taken in 64 bits from a zero- or sign-extended value
+// (one widening multiply, where a 32-bit square needed two shuffles to widen).
+template <typename Small, typename T>
+VOX_AVX2_CLONE void add_four_with_squares_into(Small* sums, std::uint64_t* square_sums, const T* a,
+                                               const T* b, const T* c, const T* d,
+                                               std::int64_t width) {
+    using Wide = std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>;
+    for (std::int64_t x = 0; x < width; ++x) {
+        const Wide va = Wide(a[x]);
+        const Wide vb = Wide(b[x]);
+        const Wide vc = Wide(c[x]);
+        const Wide vd = Wide(d[x]);
+        sums[x] += (Small(a[x]) + Small(b[x])) + (Small(c[x]) + Small(d[x]));
+        square_sums[x] += std::uint64_t((va * va + vb * vb) + (vc * vc + vd * vd));
+    }
+}
+
 // Sums and sums of squares of n rows of 8- or 16-bit values (line(k) is row k) per column,
 // exact: a square is below 2^32, and the row sums add in 32 bits for at most 32768 rows
 // at a time (as for sum and mean) before they are folded into 64 bits.
 template <typename T, typename Line, typename Small, typename Sum>
-void exact_std_rows(const Line& line, std::int64_t n, std::int64_t width, Small* block, Sum* sums,
-                    std::uint64_t* square_sums) {
+void exact_std_rows(const Line& line, std::int64_t n, std::int64_t width, bool rows_a_plane_apart,
+                    Small* block, Sum* sums, std::uint64_t* square_sums) {
     std::fill(block, block + width, Small(0));
     std::fill(sums, sums + width, Sum(0));
     std::fill(square_sums, square_sums + width, std::uint64_t(0));
     for (std::int64_t k0 = 0; k0 < n; k0 += 32768) {
-        for (std::int64_t k = k0; k < std::min(n, k0 + 32768); ++k) {
-            const T* row = line(k);
+        const std::int64_t k_end = std::min(n, k0 + 32768);
+        std::int64_t k = k0;
+        // Four at a time only where rows lie a plane apart (std along z of 512^3 u16 14.5 ->
+        // 13.3 ms, of the cells 0.85 -> 0.75 ms): the rows of one plane are one stream, which
+        // one row at a time reads faster (along y, 11.9 against 14.4 ms).
+        for (; rows_a_plane_apart && k + 4 <= k_end; k += 4) {
+            for (std::int64_t ahead = k + kRowsAhead; ahead < std::min(n, k + kRowsAhead + 4);
+                 ++ahead)
+                prefetch_row(line(ahead), width);
+            add_four_with_squares_into(block, square_sums, line(k), line(k + 1), line(k + 2),
+                                       line(k + 3), width);
+        }
+        for (; k < k_end; ++k) {
             if (k + kRowsAhead < n) prefetch_row(line(k + kRowsAhead), width);
-            add_with_squares_into(block, square_sums, row, width);
+            add_with_squares_into(block, square_sums, line(k), width);
         }
         for (std::int64_t x = 0; x < width; ++x) {
             sums[x] += Sum(block[x]);
@@ -321,8 +377,15 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
             }
             if constexpr (std::is_integral_v<T> && sizeof(T) <= 2) {
                 if (mode == ProjectMode::std) {
-                    exact_std_rows<T>(line, n, width, small.data(), sums.data(),
+                    exact_std_rows<T>(line, n, width, axis == Axis::z, small.data(), sums.data(),
                                       square_sums.data());
+                    if (n <= kMostValuesForDoubleStd) {
+                        std_row_of_exact_sums(sums.data(), square_sums.data(), n, width,
+                                              means.data());
+                        for (std::int64_t x = 0; x < width; ++x)
+                            dst[x * ds] = O(means[std::size_t(x)]);
+                        continue;
+                    }
                     for (std::int64_t x = 0; x < width; ++x) {
                         dst[x * ds] = O(std_of_exact_sums(std::int64_t(sums[std::size_t(x)]),
                                                           square_sums[std::size_t(x)], n));

@@ -426,6 +426,60 @@ TEST(ProjectTest, AlongZBySlabsAsNumpy) {
     }
 }
 
+// The std of 8- and 16-bit columns along z and y is the exact n^2 var (integer sums of the
+// values and their squares) divided by n^2 and square-rooted, bit for bit: up to 1024 values
+// per column in doubles, more in 128 bits; along z four rows at a time and then the rest, and
+// across a fold of the 32-bit sums after 32768 rows.
+__extension__ typedef __int128 Int128;  // exact sums of squares of 1024+ values
+
+template <typename T>
+void expect_std_of_exact_sums(Axis axis, std::int64_t n) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + ", " + std::to_string(n) +
+                 (axis == Axis::z ? " planes" : " rows"));
+    const Shape shape = axis == Axis::z ? Shape{n, 2, 3, 2} : Shape{2, n, 3, 2};
+    const Volume volume = make_volume<T>(shape, [](auto z, auto y, auto x, auto c) {
+        const std::uint64_t hash =
+            std::uint64_t((((z * 977 + y) * 983 + x) * 3 + c) * 0x9E3779B97F4A7C15ull) >> 40;
+        if (x == 0) return std::numeric_limits<T>::max();  // a constant column: std 0
+        if (x == 1 && c == 0)
+            return hash % 2 == 0 ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+        return T(std::int64_t(hash % 65536) + std::numeric_limits<T>::lowest());
+    });
+    const Volume out = project(volume, axis, ProjectMode::std);
+    for (std::int64_t o = 0; o < 2; ++o) {
+        for (std::int64_t x = 0; x < shape.x; ++x) {
+            for (std::int64_t c = 0; c < shape.c; ++c) {
+                Int128 sum = 0;
+                Int128 squares = 0;
+                for (std::int64_t k = 0; k < n; ++k) {
+                    const auto v = std::int64_t(axis == Axis::z ? volume.value_at(k, o, x, c)
+                                                                : volume.value_at(o, k, x, c));
+                    sum += v;
+                    squares += v * v;
+                }
+                const double expected =
+                    std::sqrt(double(Int128(n) * squares - sum * sum) / (double(n) * double(n)));
+                const double got =
+                    axis == Axis::z ? out.value_at(0, o, x, c) : out.value_at(o, 0, x, c);
+                ASSERT_EQ(got, expected) << "at " << o << ", " << x << ", " << c;
+            }
+        }
+    }
+}
+
+TEST(ProjectTest, StdAlongZAndYIsExactSumsBitForBit) {
+    for (const Axis axis : {Axis::z, Axis::y}) {
+        for (const std::int64_t n : {1, 3, 4, 7, 60, 1023, 1024, 1025}) {
+            expect_std_of_exact_sums<std::uint16_t>(axis, n);
+            expect_std_of_exact_sums<std::int16_t>(axis, n);
+            expect_std_of_exact_sums<std::uint8_t>(axis, n);
+            expect_std_of_exact_sums<std::int8_t>(axis, n);
+        }
+    }
+    expect_std_of_exact_sums<std::uint16_t>(Axis::z, 32771);
+    expect_std_of_exact_sums<std::int16_t>(Axis::z, 32771);
+}
+
 // A slab of 65536 planes of 16-bit values sums in 32 bits at the ends of the range; one
 // more plane per slab takes the rows' path.
 TEST(ProjectTest, AlongZSlabSumsAtTheEndsOfSixteenBitRanges) {
