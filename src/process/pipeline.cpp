@@ -17,6 +17,7 @@
 #include "vox/exposure.h"
 #include "vox/filters.h"
 #include "vox/geometry.h"
+#include "vox/io.h"
 #include "vox/segmentation.h"
 
 namespace vox {
@@ -253,8 +254,16 @@ const std::vector<Operation>& operations() {
                      IntensityRange::percentiles(a.number("low", 0.0), a.number("high", 100.0)),
                      IntensityRange::dtype(), parse_channel_mode(a.text("mode", "per_channel")));
              }),
-        make("equalize", "histogram equalization to [0, 1] (skimage equalize_hist)", {"nbins=256"},
-             [](Volume v, const Args& a) { return equalize_hist(v, a.int_integer("nbins", 256)); }),
+        make("equalize",
+             "histogram equalization to [0, 1] (skimage equalize_hist), from a mask's voxels if "
+             "given",
+             {"nbins=256", "mask"},
+             [](Volume v, const Args& a) {
+                 const int nbins = a.int_integer("nbins", 256);
+                 if (!a.has("mask")) return equalize_hist(v, nbins);
+                 const Volume mask = open_volume(a.text("mask", ""));
+                 return equalize_hist(v, nbins, &mask);
+             }),
         make("clahe", "3D contrast-limited adaptive equalization (skimage equalize_adapthist)",
              {"kernel", "clip_limit=0.01", "nbins=256", "kernel_physical"},
              [](Volume v, const Args& a) {
@@ -264,6 +273,16 @@ const std::vector<Operation>& operations() {
                      kernel = kernel_size_physical(v, a.triplet("kernel_physical", std::nullopt));
                  return equalize_adapthist(v, kernel, a.number("clip_limit", 0.01),
                                            a.int_integer("nbins", 256));
+             }),
+        make("match",
+             "match the histogram of a reference volume, joint or per channel (skimage "
+             "match_histograms)",
+             {"reference", "mode=joint"},
+             [](Volume v, const Args& a) {
+                 if (!a.has("reference"))
+                     throw ValueError("reference is required (a volume's path or sample:NAME)");
+                 const Volume reference = open_volume(a.text("reference", ""));
+                 return match_histograms(v, reference, parse_channel_mode(a.text("mode", "joint")));
              }),
         make("resize", "resize to ZxYxX voxels (skimage resize; spacing updated)",
              {"shape", "order=1", "anti_aliasing"},
@@ -545,6 +564,10 @@ Volume apply_steps(Volume volume, std::span<const Step> steps) {
             throw TypeError(in_step(error));
         } catch (const LimitError& error) {
             throw LimitError(in_step(error));
+        } catch (const IoError& error) {  // a mask or reference that cannot be read
+            throw IoError(in_step(error));
+        } catch (const FormatError& error) {
+            throw FormatError(in_step(error));
         }
     }
     return result;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "vox/convert.h"
 #include "vox/exposure.h"
 #include "vox/geometry.h"
+#include "vox/io.h"
 
 namespace vox {
 namespace {
@@ -44,7 +46,8 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
     VOX_EXPECT_THROW_MSG(
         cli({"gama:0.5"}), ValueError,
         "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, equalize, "
-        "clahe, resize, zoom, isotropic, flip, crop, permute, pad, block_mean, gaussian, median, "
+        "clahe, match, resize, zoom, isotropic, flip, crop, permute, pad, block_mean, gaussian, "
+        "median, "
         "project, "
         "threshold, in_range, label, astype, as_float, as_ubyte, as_uint, channel)");
     VOX_EXPECT_THROW_MSG(
@@ -95,11 +98,12 @@ TEST(PipelineTest, OneStepRunsAsTheListDoesWithoutItsName) {
               test::values_of(apply_steps(volume, cli({"gamma:0.5"}))));
     VOX_EXPECT_THROW_MSG(apply_step(volume, cli({"gamma:abc"}).front()), ValueError,
                          "gamma must be a number, got 'abc'");
-    VOX_EXPECT_THROW_MSG(apply_step(volume, Step{"gama", {}}), ValueError,
-                         "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, "
-                         "equalize, clahe, resize, zoom, isotropic, flip, crop, permute, pad, "
-                         "block_mean, gaussian, median, project, threshold, in_range, label, "
-                         "astype, as_float, as_ubyte, as_uint, channel)");
+    VOX_EXPECT_THROW_MSG(
+        apply_step(volume, Step{"gama", {}}), ValueError,
+        "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, "
+        "equalize, clahe, match, resize, zoom, isotropic, flip, crop, permute, pad, "
+        "block_mean, gaussian, median, project, threshold, in_range, label, "
+        "astype, as_float, as_ubyte, as_uint, channel)");
 }
 
 TEST(PipelineTest, StepsDoWhatTheFunctionsDo) {
@@ -126,6 +130,51 @@ TEST(PipelineTest, StepsDoWhatTheFunctionsDo) {
     VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"permute:2x1x5"})), ValueError,
                          "step 1 (permute): axis order must be a permutation of 0, 1, 2, got "
                          "'2x1x5'");
+}
+
+// match and equalize's mask read their second volume from a path (or sample:NAME), as
+// the input is read, and give the function's result; a path that cannot be read names the
+// step and keeps its error's type.
+TEST(PipelineTest, MatchAndMaskedEqualizeReadTheirVolumes) {
+    namespace fs = std::filesystem;
+    const fs::path folder =
+        fs::temp_directory_path() /
+        ("vox_pipeline_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+    fs::create_directories(folder);
+    const Volume volume = test::make_volume<std::uint16_t>(
+        {3, 4, 5, 2}, [](auto z, auto y, auto x, auto c) { return 700 * c + 97 * z + 13 * y + x; });
+    const Volume reference = test::make_volume<std::uint16_t>(
+        {2, 3, 7, 2}, [](auto z, auto y, auto x, auto c) { return (z * 31 + y * 7 + x + c) % 9; });
+    const Volume mask = test::make_volume<std::uint8_t>(
+        {3, 4, 5, 1}, [](auto z, auto y, auto, auto) { return std::uint8_t(z + y > 2); });
+    const std::string reference_path = (folder / "reference.npy").string();
+    const std::string mask_path = (folder / "mask.npy").string();
+    write_volume(reference, reference_path);
+    write_volume(mask, mask_path);
+
+    EXPECT_EQ(test::values_of(apply_steps(volume, cli({"match:" + reference_path}))),
+              test::values_of(match_histograms(volume, reference)));
+    const Volume per_channel = apply_steps(
+        volume, parse_steps_json(R"([{"op": "match", "mode": "per_channel", "reference": ")" +
+                                 reference_path + R"("}])"));
+    EXPECT_EQ(per_channel.pixel_type(), PixelType::u16);
+    EXPECT_EQ(test::values_of(per_channel),
+              test::values_of(match_histograms(volume, reference, ChannelMode::per_channel)));
+    EXPECT_EQ(test::values_of(apply_steps(volume, cli({"equalize:mask=" + mask_path}))),
+              test::values_of(equalize_hist(volume, 256, &mask)));
+    EXPECT_NE(test::values_of(apply_steps(volume, cli({"equalize:mask=" + mask_path}))),
+              test::values_of(equalize_hist(volume, 256)));
+
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"match"})), ValueError,
+                         "step 1 (match): reference is required (a volume's path or sample:NAME)");
+    const std::string missing = (folder / "missing.npy").string();
+    VOX_EXPECT_THROW_MSG(
+        apply_steps(volume, cli({"gamma:0.5", "match:" + missing})), IoError,
+        "step 2 (match): cannot open '" + missing + "': No such file or directory");
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"equalize:mask=" + reference_path})), ValueError,
+                         "step 1 (equalize): mask shape 2x3x7 with 2 channels does not match the "
+                         "volume's 3x4x5 with 2 channels (or its spatial shape with 1 channel)");
+    fs::remove_all(folder);
 }
 
 TEST(PipelineTest, CatalogListsEveryOperation) {

@@ -161,7 +161,7 @@ TEST(Versions, ParseSteps) {
     VOX_EXPECT_THROW_MSG(
         parse_versions("gamma:1;nosuchop"), ValueError,
         "version 2 (nosuchop): unknown op 'nosuchop' (known: gamma, log, sigmoid, rescale, clip, "
-        "normalize, equalize, clahe, resize, zoom, isotropic, flip, crop, permute, pad, "
+        "normalize, equalize, clahe, match, resize, zoom, isotropic, flip, crop, permute, pad, "
         "block_mean, gaussian, "
         "median, project, threshold, in_range, label, astype, as_float, as_ubyte, as_uint, "
         "channel)");

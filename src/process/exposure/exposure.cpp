@@ -529,7 +529,12 @@ std::vector<T> gather_masked(const Volume& volume, const Volume& mask) {
     const Shape& mshape = mask.shape();
     if (mshape.z != shape.z || mshape.y != shape.y || mshape.x != shape.x ||
         (mshape.c != shape.c && mshape.c != 1)) {
-        throw ValueError("mask shape does not match the volume's shape");
+        const auto text = [](const Shape& s) {
+            return std::to_string(s.z) + "x" + std::to_string(s.y) + "x" + std::to_string(s.x) +
+                   " with " + std::to_string(s.c) + (s.c == 1 ? " channel" : " channels");
+        };
+        throw ValueError("mask shape " + text(mshape) + " does not match the volume's " +
+                         text(shape) + " (or its spatial shape with 1 channel)");
     }
     const std::vector<T> values = gather<T>(volume);
     std::vector<unsigned char> keep = visit(mask.pixel_type(), [&](auto tag) {
