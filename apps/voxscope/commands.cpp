@@ -208,7 +208,9 @@ int run_ops() {
     fmt::print(
         "\nSteps: op or op:value,...,key=value (positional values in the order listed),\n"
         "e.g. gamma:0.5  clip:0.5,99.5  resize:50x50x50,order=3  gaussian:1,unit=physical\n"
-        "or JSON with --steps '[{{\"op\": \"gamma\", \"gamma\": 0.5}}]'.\n");
+        "or JSON with --steps '[{{\"op\": \"gamma\", \"gamma\": 0.5}}]'.\n"
+        "Any step but channel takes channel=N to work on that channel alone, the others\n"
+        "kept: rescale:10,4095,channel=0 rescale:68,4095,channel=1 gamma:0.5,channel=2\n");
     return 0;
 }
 

@@ -13,6 +13,8 @@
 namespace vox {
 
 /// One step: an operation name and its parameters as text, e.g. gamma with gamma=0.5.
+/// Every op but `channel` also takes `channel=N`: the step then runs on channel N alone
+/// and the other channels are kept (it must keep the pixel type and shape).
 struct Step {
     std::string op;
     std::vector<std::pair<std::string, std::string>> parameters;

@@ -18,6 +18,8 @@
 #include "vox/filters.h"
 #include "vox/geometry.h"
 #include "vox/io.h"
+#include "vox/parallel.h"
+#include "vox/pixel_type.h"
 #include "vox/segmentation.h"
 
 namespace vox {
@@ -29,7 +31,9 @@ class Args {
 public:
     Args(const Step& step, const std::vector<std::string>& names) : m_op(step.op) {
         for (const auto& [key, value] : step.parameters) {
-            if (std::find(names.begin(), names.end(), key) == names.end()) {
+            // Every op but channel itself takes channel=N (see apply_to_one_channel).
+            const bool only_channel = key == "channel" && m_op != "channel";
+            if (!only_channel && std::find(names.begin(), names.end(), key) == names.end()) {
                 throw ValueError(fmt::format(
                     "op '{}' has no parameter '{}' (parameters: {})", m_op, key,
                     names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
@@ -42,6 +46,17 @@ public:
     }
 
     bool has(const std::string& key) const { return m_values.count(key) != 0; }
+
+    // The channel a step is limited to (channel=N), if any.
+    std::optional<std::int64_t> only_channel() const {
+        if (m_op == "channel" || !has("channel")) return std::nullopt;
+        const std::int64_t channel = integer("channel", 0);
+        if (channel < 0) {
+            throw ValueError(
+                fmt::format("channel must be 0 or more, got '{}'", m_values.at("channel")));
+        }
+        return channel;
+    }
 
     std::string text(const std::string& key, const std::string& fallback) const {
         const auto found = m_values.find(key);
@@ -406,6 +421,52 @@ const std::vector<Operation>& operations() {
     return table;
 }
 
+std::string shape_text(const Shape& shape) {
+    return fmt::format("{}x{}x{}", shape.z, shape.y, shape.x);
+}
+
+// Runs `operation` on channel c alone and puts its result back in that channel's place,
+// the others kept: settings per channel (the tutorial's value range for each channel, a
+// gamma per channel) become steps in a row. The step must keep the pixel type and shape.
+Volume apply_to_one_channel(Volume volume, std::int64_t c, const Operation& operation,
+                            const Args& args) {
+    const Shape shape = volume.shape();
+    if (c >= shape.c) {
+        throw ValueError(fmt::format("channel {} is out of range: the volume has {} channel{}", c,
+                                     shape.c, shape.c == 1 ? "" : "s"));
+    }
+    // While `volume` holds the buffer too, the op cannot work in place on the view.
+    const Volume part = operation.apply(volume.channel(c), args);
+    if (part.shape() != Shape{shape.z, shape.y, shape.x, 1} ||
+        part.pixel_type() != volume.pixel_type()) {
+        throw ValueError(fmt::format(
+            "channel={} needs a step that keeps the pixel type and shape, but {} turns {} {} "
+            "into {} {} (convert the volume first, e.g. with as_float, or take the channel alone "
+            "with channel:{})",
+            c, operation.info.name, shape_text(shape), pixel_type_name(volume.pixel_type()),
+            shape_text(part.shape()), pixel_type_name(part.pixel_type()), c));
+    }
+    // A volume shared with the caller, or with `part` itself (a view the op returned), is
+    // copied before it is written.
+    if (!volume.is_sole_owner()) volume = volume.copy();
+    visit(volume.pixel_type(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const auto from = part.view<T>();
+        const auto to = volume.mutable_view<T>();
+        parallel_for(0, shape.z, 1, [&](std::int64_t z_begin, std::int64_t z_end) {
+            for (std::int64_t z = z_begin; z < z_end; ++z) {
+                for (std::int64_t y = 0; y < shape.y; ++y) {
+                    const T* source = from.row(z, y, 0);
+                    T* target = to.row(z, y, c);
+                    for (std::int64_t x = 0; x < shape.x; ++x)
+                        target[x * to.strides[2]] = source[x * from.strides[2]];
+                }
+            }
+        });
+    });
+    return volume;
+}
+
 const Operation& find_operation(const std::string& name) {
     for (const Operation& operation : operations()) {
         if (operation.info.name == name) return operation;
@@ -536,7 +597,7 @@ void validate_steps(std::span<const Step> steps) {
     for (std::size_t i = 0; i < steps.size(); ++i) {
         try {
             const Operation& operation = find_operation(steps[i].op);
-            (void)Args(steps[i], operation.names);
+            (void)Args(steps[i], operation.names).only_channel();
         } catch (const ValueError& error) {
             throw ValueError(fmt::format("{}: {}", step_label(i, steps[i]), error.what()));
         }
@@ -545,7 +606,10 @@ void validate_steps(std::span<const Step> steps) {
 
 Volume apply_step(Volume volume, const Step& step) {
     const Operation& operation = find_operation(step.op);
-    return operation.apply(std::move(volume), Args(step, operation.names));
+    const Args args(step, operation.names);
+    if (const std::optional<std::int64_t> channel = args.only_channel())
+        return apply_to_one_channel(std::move(volume), *channel, operation, args);
+    return operation.apply(std::move(volume), args);
 }
 
 Volume apply_steps(Volume volume, std::span<const Step> steps) {

@@ -177,6 +177,54 @@ TEST(PipelineTest, MatchAndMaskedEqualizeReadTheirVolumes) {
     fs::remove_all(folder);
 }
 
+// channel=N runs a step on one channel and keeps the others: the tutorial's value range
+// per channel as three rescale steps. The caller's volume is never written; a volume moved
+// in is written in place.
+TEST(PipelineTest, StepsOnOneChannelKeepTheOthers) {
+    const Volume volume = test::make_volume<std::uint16_t>(
+        {3, 4, 5, 3}, [](auto z, auto y, auto x, auto c) { return 900 * c + 97 * z + 13 * y + x; });
+    const std::vector<double> before = test::values_of(volume);
+    const Volume ranged = apply_steps(
+        volume, cli({"rescale:10,400,channel=0", "rescale:in_low=950,in_high=1300,channel=1",
+                     "gamma:0.5,channel=2"}));
+    EXPECT_EQ(test::values_of(volume), before);  // the caller's copy is untouched
+    ASSERT_EQ(ranged.shape(), volume.shape());
+    const Volume expected[] = {
+        rescale_intensity(volume.channel(0), IntensityRange::values(10, 400)),
+        rescale_intensity(volume.channel(1), IntensityRange::values(950, 1300)),
+        adjust_gamma(volume.channel(2), 0.5)};
+    for (std::int64_t c = 0; c < 3; ++c)
+        EXPECT_EQ(test::values_of(ranged.channel(c)), test::values_of(expected[c])) << c;
+
+    // Moved in and owned by nobody else: written in place.
+    Volume owned = volume.copy();
+    const void* buffer = owned.mutable_view<std::uint16_t>().row(0, 0, 0);
+    const Volume flipped = apply_steps(
+        std::move(owned), parse_steps_json(R"([{"op": "flip", "axis": "x", "channel": 1}])"));
+    EXPECT_EQ(flipped.view<std::uint16_t>().row(0, 0, 0), buffer);
+    EXPECT_EQ(test::values_of(flipped.channel(0)), test::values_of(volume.channel(0)));
+    EXPECT_EQ(test::values_of(flipped.channel(1)),
+              test::values_of(flip(volume.channel(1), Axis::x)));
+    EXPECT_EQ(test::values_of(flipped.channel(2)), test::values_of(volume.channel(2)));
+
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"gamma:0.5,channel=3"})), ValueError,
+                         "step 1 (gamma): channel 3 is out of range: the volume has 3 channels");
+    VOX_EXPECT_THROW_MSG(validate_steps(cli({"gamma:0.5,channel=-1"})), ValueError,
+                         "step 1 (gamma): channel must be 0 or more, got '-1'");
+    VOX_EXPECT_THROW_MSG(validate_steps(cli({"gamma:channel=1,channel=2"})), ValueError,
+                         "step 1 (gamma): parameter 'channel' is given twice");
+    VOX_EXPECT_THROW_MSG(validate_steps(cli({"channel:1,channel=0"})), ValueError,
+                         "step 1 (channel): op 'channel' has no parameter 'channel' (parameters: "
+                         "index)");
+    VOX_EXPECT_THROW_MSG(
+        apply_steps(volume, cli({"equalize:channel=1"})), ValueError,
+        "step 1 (equalize): channel=1 needs a step that keeps the pixel type and shape, but "
+        "equalize turns 3x4x5 u16 into 3x4x5 f64 (convert the volume first, e.g. with as_float, "
+        "or take the channel alone with channel:1)");
+    EXPECT_EQ(apply_steps(volume, cli({"as_float", "equalize:channel=1"})).pixel_type(),
+              PixelType::f64);
+}
+
 TEST(PipelineTest, CatalogListsEveryOperation) {
     const auto& catalog = operation_catalog();
     EXPECT_GE(catalog.size(), 20u);
