@@ -41,9 +41,10 @@ std::vector<std::filesystem::path> input_files(const std::string& input) {
 }
 
 // Refuses a write that would replace one of `inputs`: the output itself, or the data file
-// a detached header (.nhdr, .mhd) writes next to it.
+// a detached header (.nhdr, .mhd) writes next to it. `what` says whose files they are.
 void refuse_to_overwrite(const std::vector<std::filesystem::path>& inputs,
-                         const std::string& output, const vox::WriteOptions& options) {
+                         const std::string& output, const vox::WriteOptions& options,
+                         const std::string& what = "the input") {
     std::vector<std::string> files{output};
     try {
         files = vox::files_written(output, options);
@@ -57,11 +58,10 @@ void refuse_to_overwrite(const std::vector<std::filesystem::path>& inputs,
             if (!std::filesystem::equivalent(file, written, error)) continue;
             if (written == output) {
                 throw vox::ValueError(
-                    fmt::format("refusing to write '{}': it is the input", output));
+                    fmt::format("refusing to write '{}': it is {}", output, what));
             }
-            throw vox::ValueError(
-                fmt::format("refusing to write '{}': its data file '{}' is part of the input",
-                            output, written));
+            throw vox::ValueError(fmt::format(
+                "refusing to write '{}': its data file '{}' is part of {}", output, written, what));
         }
     }
 }
@@ -187,8 +187,20 @@ int run_process(const ProcessOptions& options, const vox::ReadOptions& read_opti
     }
     if (steps.empty()) throw vox::ValueError("no steps given (see 'voxscope ops')");
     vox::validate_steps(steps);  // before reading: a typo should not cost a load
+    // The volumes that steps read (match's reference, equalize's mask) are inputs too.
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        for (const auto& [key, value] : steps[i].parameters) {
+            if (key != "reference" && key != "mask") continue;
+            refuse_to_overwrite(input_files(value), options.output, options.write,
+                                fmt::format("the {} of step {} ({})", key, i + 1, steps[i].op));
+        }
+    }
     vox::Volume volume = open_input(options.input, read_options, options.output, options.write);
+    const vox::ReadRecord step_reads;
     const vox::Volume result = vox::apply_steps(std::move(volume), steps);
+    const std::vector<std::string> read = step_reads.files();
+    refuse_to_overwrite({read.begin(), read.end()}, options.output, options.write,
+                        "read by a step");
     vox::write_volume(result, options.output, options.write);
     const vox::Shape& shape = result.shape();
     fmt::print("wrote {}: {} x {} x {} x {} {}, {} ({})\n",
