@@ -144,20 +144,19 @@ void lookup_row(const T* source, O* target, int64_t count, const O* table, bool 
     }
 }
 
-// out(c) = fn(in(c)) for channels [c_begin, c_end), through a table for 8/16-bit input.
-template <typename T, typename O, typename Fn>
-void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end, Fn&& fn) {
+// out(c) = table[in(c)] for channels [c_begin, c_end) of 8/16-bit input, where
+// fill(table, begin, end) sets the entries of values lowest() + [begin, end).
+template <typename T, typename O, typename Fill>
+void map_through_table(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end, Fill&& fill) {
+    static_assert(kSmallInt<T>);
     const auto src = in.view<T>();
     const auto dst = out.mutable_view<O>();
     const Shape& shape = in.shape();
-    if constexpr (kSmallInt<T>) {
+    {
         constexpr int64_t kLow = std::numeric_limits<T>::min();
         constexpr int64_t kSize = int64_t(std::numeric_limits<T>::max()) - kLow + 1;
         std::vector<O> table(kSize + detail::kTableSlack);
-        parallel_for(0, kSize, 4096, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i)
-                table[std::size_t(i)] = fn(T(i + kLow));
-        });
+        parallel_for(0, kSize, 4096, [&](int64_t b, int64_t e) { fill(table.data(), b, e); });
         const bool stream =
             out.size_bytes() >= (in.shares_memory_with(out) ? kStreamInPlaceBytes : kStreamBytes);
         for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
@@ -175,7 +174,21 @@ void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
             }
             if (stream) store_fence();
         });
+    }
+}
+
+// out(c) = fn(in(c)) for channels [c_begin, c_end), through a table for 8/16-bit input.
+template <typename T, typename O, typename Fn>
+void map_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end, Fn&& fn) {
+    if constexpr (kSmallInt<T>) {
+        map_through_table<T, O>(in, out, c_begin, c_end, [&](O* table, int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i)
+                table[i] = fn(T(i + std::numeric_limits<T>::min()));
+        });
     } else {
+        const auto src = in.view<T>();
+        const auto dst = out.mutable_view<O>();
+        const Shape& shape = in.shape();
         for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
             for (int64_t y = 0; y < shape.y; ++y) {
                 const T* s = src.row(z, y, c);
@@ -1395,6 +1408,15 @@ void correct_float32(const Volume& in, Volume& out, Row&& row) {
     if (negative) throw_negative();
 }
 
+// gamma 0.5 of the values first, first + 1, ... in numpy's order, (sqrt(v / scale) * scale)
+// * gain, for the table of 8/16-bit data: the divisions and roots go in vectors (a scalar
+// divsd and sqrtsd per entry were 7% of the cells' gamma), with the same bits.
+VOX_AVX2_CLONE void gamma_half_row(std::int32_t first, std::int32_t n, double scale, double gain,
+                                   double* out) {
+    for (std::int32_t k = 0; k < n; ++k)  // 32-bit values: AVX2 converts no 64-bit ones
+        out[k] = std::sqrt(double(first + k) / scale) * scale * gain;
+}
+
 Volume gamma_into(const Volume& volume, double gamma, double gain, bool in_place) {
     if (gamma < 0) throw ValueError("gamma must be non-negative, got " + format_number(gamma));
     const PixelType type = volume.pixel_type();
@@ -1424,6 +1446,25 @@ Volume gamma_into(const Volume& volume, double gamma, double gain, bool in_place
                     if (sqrt_row(s, d, n, T(gain))) negative = true;
                 });
                 if (negative) throw_negative();
+                return;
+            }
+        }
+        if constexpr (kSmallInt<T>) {
+            if (gamma == 0.5) {
+                if (any_negative<T>(volume)) throw_negative();
+                map_through_table<T, T>(
+                    volume, out, 0, volume.shape().c, [&](T* table, int64_t b, int64_t e) {
+                        constexpr int64_t kBlock = 256;
+                        double roots[kBlock];
+                        for (int64_t start = b; start < e; start += kBlock) {
+                            const int64_t n = std::min(kBlock, e - start);
+                            const int64_t first = start + std::numeric_limits<T>::min();
+                            gamma_half_row(std::int32_t(first), std::int32_t(n), scale, gain,
+                                           roots);
+                            for (int64_t k = 0; k < n; ++k)
+                                table[start + k] = numpy_cast<T>(roots[k]);
+                        }
+                    });
                 return;
             }
         }

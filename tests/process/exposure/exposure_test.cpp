@@ -135,6 +135,32 @@ TEST(ExposureAdjustGammaTest, U8TableAndErrors) {
                          "values. Use skimage.exposure.rescale_intensity.");
 }
 
+// Gamma 0.5 of 16-bit data fills its table's roots in vectors: every value, as numpy
+// computes (v / scale) ** 0.5 * scale * gain in float64 and truncates it, with gains that
+// round up to the type's end and beyond it (numpy's wrap-around), and i16's non-negative half.
+template <typename T>
+void expect_every_gamma_half_value(double gain) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + " gain " +
+                 std::to_string(gain));
+    const std::int64_t count = std::int64_t(std::numeric_limits<T>::max()) + 1;
+    const Volume volume = make_volume<T>(
+        {2, 1, count / 2, 1}, [&](auto z, auto, auto x, auto) { return T(z * (count / 2) + x); });
+    const double scale = double(std::numeric_limits<T>::max());
+    const std::vector<double> values = values_of(volume);
+    const std::vector<double> result = values_of(adjust_gamma(volume, 0.5, gain));
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const auto truncated = std::int64_t(std::sqrt(values[i] / scale) * scale * gain);
+        ASSERT_EQ(result[i], double(T(std::uint64_t(truncated)))) << "value " << values[i];
+    }
+}
+
+TEST(ExposureAdjustGammaTest, HalfOfEverySixteenBitValue) {
+    for (const double gain : {1.0, 0.7, 1.3}) {
+        expect_every_gamma_half_value<std::uint16_t>(gain);
+        expect_every_gamma_half_value<std::int16_t>(gain);
+    }
+}
+
 TEST(ExposureAdjustGammaTest, OtherTypes) {
     const Volume u16 = make_line<std::uint16_t>({0, 1000, 65535});
     // (1000/65535)**2 * 65535 = 15.259 -> 15
