@@ -152,29 +152,27 @@ void map_through_table(const Volume& in, Volume& out, int64_t c_begin, int64_t c
     const auto src = in.view<T>();
     const auto dst = out.mutable_view<O>();
     const Shape& shape = in.shape();
-    {
-        constexpr int64_t kLow = std::numeric_limits<T>::min();
-        constexpr int64_t kSize = int64_t(std::numeric_limits<T>::max()) - kLow + 1;
-        std::vector<O> table(kSize + detail::kTableSlack);
-        parallel_for(0, kSize, 4096, [&](int64_t b, int64_t e) { fill(table.data(), b, e); });
-        const bool stream =
-            out.size_bytes() >= (in.shares_memory_with(out) ? kStreamInPlaceBytes : kStreamBytes);
-        for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
-            for (int64_t y = 0; y < shape.y; ++y) {
-                const T* s = src.row(z, y, c);
-                O* d = dst.row(z, y, c);
-                const int64_t step = src.strides[2];
-                const O* lut = table.data() - kLow;
-                if (step == 1) {
-                    lookup_row(s, d, shape.x, lut, stream);
-                } else {
-                    for (int64_t x = 0; x < shape.x; ++x)
-                        d[x] = lut[s[x * step]];
-                }
+    constexpr int64_t kLow = std::numeric_limits<T>::min();
+    constexpr int64_t kSize = int64_t(std::numeric_limits<T>::max()) - kLow + 1;
+    std::vector<O> table(kSize + detail::kTableSlack);
+    parallel_for(0, kSize, 4096, [&](int64_t b, int64_t e) { fill(table.data(), b, e); });
+    const bool stream =
+        out.size_bytes() >= (in.shares_memory_with(out) ? kStreamInPlaceBytes : kStreamBytes);
+    for_planes(shape, c_begin, c_end, [&](int64_t c, int64_t z) {
+        for (int64_t y = 0; y < shape.y; ++y) {
+            const T* s = src.row(z, y, c);
+            O* d = dst.row(z, y, c);
+            const int64_t step = src.strides[2];
+            const O* lut = table.data() - kLow;
+            if (step == 1) {
+                lookup_row(s, d, shape.x, lut, stream);
+            } else {
+                for (int64_t x = 0; x < shape.x; ++x)
+                    d[x] = lut[s[x * step]];
             }
-            if (stream) store_fence();
-        });
-    }
+        }
+        if (stream) store_fence();
+    });
 }
 
 // out(c) = fn(in(c)) for channels [c_begin, c_end), through a table for 8/16-bit input.
