@@ -268,8 +268,7 @@ VOX_AVX2_CLONE void add_with_squares_into(Small* sums, std::uint64_t* square_sum
 }
 
 // add_with_squares_into for four rows at once: the accumulators are read and written once
-// per four rows, and each square is taken in 64 bits from a zero- or sign-extended value
-// (one widening multiply, where a 32-bit square needed two shuffles to widen).
+// per four rows instead of once per row (the sums are exact, so the order cannot matter).
 template <typename Small, typename T>
 VOX_AVX2_CLONE void add_four_with_squares_into(Small* sums, std::uint64_t* square_sums, const T* a,
                                                const T* b, const T* c, const T* d,
@@ -381,7 +380,7 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
                                       square_sums.data());
                     if (n <= kMostValuesForDoubleStd) {
                         std_row_of_exact_sums(sums.data(), square_sums.data(), n, width,
-                                              means.data());
+                                              means.data());  // the stds, in a spare row
                         for (std::int64_t x = 0; x < width; ++x)
                             dst[x * ds] = O(means[std::size_t(x)]);
                         continue;
