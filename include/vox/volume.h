@@ -246,6 +246,9 @@ std::string normalize_length_unit(std::string_view unit);
 /// Human-readable byte count with binary prefixes: "7.5 MiB".
 std::string format_bytes(std::int64_t bytes);
 
+/// The spatial extent as messages write it: "60x256x256" (z, y, x).
+std::string spatial_shape_text(const Shape& shape);
+
 /// Overflow-safe product of non-negative sizes. @throw LimitError on overflow,
 /// naming `what` in the message.
 std::int64_t checked_product(std::initializer_list<std::int64_t> factors, std::string_view what);

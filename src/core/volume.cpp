@@ -259,6 +259,10 @@ std::string normalize_length_unit(std::string_view unit) {
     return std::string(unit);
 }
 
+std::string spatial_shape_text(const Shape& shape) {
+    return std::to_string(shape.z) + "x" + std::to_string(shape.y) + "x" + std::to_string(shape.x);
+}
+
 std::string format_bytes(std::int64_t bytes) {
     constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     double value = double(bytes);

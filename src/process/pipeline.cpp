@@ -421,10 +421,6 @@ const std::vector<Operation>& operations() {
     return table;
 }
 
-std::string shape_text(const Shape& shape) {
-    return fmt::format("{}x{}x{}", shape.z, shape.y, shape.x);
-}
-
 // Runs `operation` on channel c alone and puts its result back in that channel's place,
 // the others kept: settings per channel (the tutorial's value range for each channel, a
 // gamma per channel) become steps in a row. The step must keep the pixel type and shape.
@@ -443,8 +439,8 @@ Volume apply_to_one_channel(Volume volume, std::int64_t c, const Operation& oper
             "channel={} needs a step that keeps the pixel type and shape, but {} turns {} {} "
             "into {} {} (convert the volume first, e.g. with as_float, or take the channel alone "
             "with channel:{})",
-            c, operation.info.name, shape_text(shape), pixel_type_name(volume.pixel_type()),
-            shape_text(part.shape()), pixel_type_name(part.pixel_type()), c));
+            c, operation.info.name, spatial_shape_text(shape), pixel_type_name(volume.pixel_type()),
+            spatial_shape_text(part.shape()), pixel_type_name(part.pixel_type()), c));
     }
     // A volume shared with the caller, or with `part` itself (a view the op returned), is
     // copied before it is written.

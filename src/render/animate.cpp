@@ -824,10 +824,6 @@ private:
     std::vector<std::int64_t> m_rows;
 };
 
-std::string shape_text(const Shape& shape) {
-    return fmt::format("{}x{}x{}", shape.z, shape.y, shape.x);
-}
-
 std::string trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\n");
     if (first == std::string_view::npos) return {};
@@ -999,7 +995,7 @@ void animate_versions(const Volume& volume, Axis axis, std::int64_t index,
         if (adjusted.shape() != volume.shape()) {
             throw ValueError(
                 fmt::format("version {} ({}) changes the shape to {}; versions must keep it", v + 1,
-                            version.label, shape_text(adjusted.shape())));
+                            version.label, spatial_shape_text(adjusted.shape())));
         }
         const std::vector<ResolvedChannel> own =
             shared_range ? std::vector<ResolvedChannel>() : resolve_mapping(adjusted, mapping);

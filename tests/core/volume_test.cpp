@@ -265,6 +265,7 @@ TEST(VolumeTest, FormatBytesAndCheckedProduct) {
     EXPECT_EQ(format_bytes(512), "512 B");
     EXPECT_EQ(format_bytes(15728640), "15.0 MiB");
     EXPECT_EQ(format_bytes(std::int64_t(3) << 30), "3.0 GiB");
+    EXPECT_EQ(spatial_shape_text(Shape{60, 256, 128, 2}), "60x256x128");
     EXPECT_EQ(checked_product({2, 3, 7}, "x"), 42);
     VOX_EXPECT_THROW_MSG(checked_product({-2, 3}, "header"), ValueError,
                          "header: negative size -2");

@@ -541,8 +541,8 @@ std::vector<T> gather_masked(const Volume& volume, const Volume& mask) {
     if (mshape.z != shape.z || mshape.y != shape.y || mshape.x != shape.x ||
         (mshape.c != shape.c && mshape.c != 1)) {
         const auto text = [](const Shape& s) {
-            return std::to_string(s.z) + "x" + std::to_string(s.y) + "x" + std::to_string(s.x) +
-                   " with " + std::to_string(s.c) + (s.c == 1 ? " channel" : " channels");
+            return spatial_shape_text(s) + " with " + std::to_string(s.c) +
+                   (s.c == 1 ? " channel" : " channels");
         };
         throw ValueError("mask shape " + text(mshape) + " does not match the volume's " +
                          text(shape) + " (or its spatial shape with 1 channel)");
