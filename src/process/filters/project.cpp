@@ -3,6 +3,8 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <numeric>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -288,18 +290,18 @@ VOX_AVX2_CLONE void add_four_with_squares_into(Small* sums, std::uint64_t* squar
 // exact: a square is below 2^32, and the row sums add in 32 bits for at most 32768 rows
 // at a time (as for sum and mean) before they are folded into 64 bits.
 template <typename T, typename Line, typename Small, typename Sum>
-void exact_std_rows(const Line& line, std::int64_t n, std::int64_t width, bool rows_a_plane_apart,
-                    Small* block, Sum* sums, std::uint64_t* square_sums) {
+void exact_std_rows(const Line& line, std::int64_t n, std::int64_t width, Small* block, Sum* sums,
+                    std::uint64_t* square_sums) {
     std::fill(block, block + width, Small(0));
     std::fill(sums, sums + width, Sum(0));
     std::fill(square_sums, square_sums + width, std::uint64_t(0));
     for (std::int64_t k0 = 0; k0 < n; k0 += 32768) {
         const std::int64_t k_end = std::min(n, k0 + 32768);
         std::int64_t k = k0;
-        // Four at a time only where rows lie a plane apart (std along z of 512^3 u16 14.5 ->
-        // 13.3 ms, of the cells 0.85 -> 0.75 ms): the rows of one plane are one stream, which
-        // one row at a time reads faster (along y, 11.9 against 14.4 ms).
-        for (; rows_a_plane_apart && k + 4 <= k_end; k += 4) {
+        // Four at a time, the accumulators are read and written once per four rows: std along
+        // z of 512^3 u16 14.5 -> 13.3 ms, of the cells 0.85 -> 0.75 ms. Along y, where four
+        // adjacent rows were slower than one (14.4 against 11.9 ms), they come quartered.
+        for (; k + 4 <= k_end; k += 4) {
             for (std::int64_t ahead = k + kRowsAhead; ahead < std::min(n, k + kRowsAhead + 4);
                  ++ahead)
                 prefetch_row(line(ahead), width);
@@ -327,6 +329,78 @@ VOX_AVX2_CLONE void add_into(A* sums, const T* row, std::int64_t width) {
         sums[x] += A(row[x]);
 }
 
+// Adds four rows of 8/16-bit values into 32-bit sums (exact: the clone cannot change them).
+template <typename A, typename T>
+VOX_AVX2_CLONE void add_four_into(A* sums, const T* a, const T* b, const T* c, const T* d,
+                                  std::int64_t width) {
+    for (std::int64_t x = 0; x < width; ++x)
+        sums[x] += (A(a[x]) + A(b[x])) + (A(c[x]) + A(d[x]));
+}
+
+// Reduces columns of n values over the planes at(0), ..., at(depth - 1) into acc: four planes
+// at a time, so that the accumulators are read and written once per four planes read.
+// Max and min keep numpy's order, plane after plane (the NaN and the zero it keeps).
+template <typename T, typename At>
+VOX_AVX2_CLONE void extremes_of_planes(T* acc, const At& at, std::int64_t depth, std::int64_t n,
+                                       bool keep_max) {
+    std::copy_n(at(0), n, acc);
+    std::int64_t z = 1;
+    for (; z + 4 <= depth; z += 4) {
+        const T *a = at(z), *b = at(z + 1), *c = at(z + 2), *d = at(z + 3);
+        if (keep_max) {
+            for (std::int64_t x = 0; x < n; ++x)
+                acc[x] = take_max(take_max(take_max(take_max(acc[x], a[x]), b[x]), c[x]), d[x]);
+        } else {
+            for (std::int64_t x = 0; x < n; ++x)
+                acc[x] = take_min(take_min(take_min(take_min(acc[x], a[x]), b[x]), c[x]), d[x]);
+        }
+    }
+    for (; z < depth; ++z) {
+        const T* a = at(z);
+        for (std::int64_t x = 0; x < n; ++x)
+            acc[x] = keep_max ? take_max(acc[x], a[x]) : take_min(acc[x], a[x]);
+    }
+}
+
+// The exact sums of columns of n 8/16-bit values over at most 65536 planes (or rows), in 32
+// bits.
+template <typename Small, typename T, typename At>
+void sums_of_planes(Small* acc, const At& at, std::int64_t depth, std::int64_t n) {
+    const T* first = at(0);
+    for (std::int64_t x = 0; x < n; ++x)
+        acc[x] = Small(first[x]);
+    std::int64_t z = 1;
+    for (; z + 4 <= depth; z += 4)
+        add_four_into(acc, at(z), at(z + 1), at(z + 2), at(z + 3), n);
+    for (; z < depth; ++z)
+        add_into(acc, at(z), n);
+}
+
+// Exact 32-bit sums as doubles, divided by `divisor` unless it is 1 (the mean of the values
+// summed). The conversion through exact_double vectorises; a 64-bit one did not (it took a
+// fifth of the sum along z of the cells).
+template <typename Small>
+VOX_AVX2_CLONE void sums_as_doubles(const Small* sums, std::int64_t n, std::int64_t divisor,
+                                    double* out) {
+    if (divisor == 1) {
+        for (std::int64_t x = 0; x < n; ++x)
+            out[x] = exact_double(std::int64_t(sums[x]));
+        return;
+    }
+    const double by = double(divisor);
+    for (std::int64_t x = 0; x < n; ++x)
+        out[x] = exact_double(std::int64_t(sums[x])) / by;
+}
+
+// Row i of n rows in the order 0, q, 2q, 3q, 1, q + 1, ... (q = n / 4), then the last n % 4:
+// four rows at a time come from the four quarters of a plane, four sequential streams that
+// the hardware prefetchers follow. Four adjacent rows at a time interleave within each page:
+// the max along y of 512^3 u16 ran at two thirds of the rate of single rows.
+inline std::int64_t quartered_row(std::int64_t i, std::int64_t n) {
+    const std::int64_t q = n / 4;
+    return i < 4 * q ? (i % 4) * q + i / 4 : i;
+}
+
 // Projection along y or z: rows added one after another into a row of accumulators,
 // the order numpy's reduction takes over a non-contiguous axis.
 template <typename T, typename O>
@@ -338,13 +412,17 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
     const std::int64_t n = axis == Axis::z ? shape.z : shape.y;
     const std::int64_t outer = axis == Axis::z ? shape.y : shape.z;
     const std::int64_t width = shape.x;
+    const bool extreme = mode == ProjectMode::max || mode == ProjectMode::min;
+    const bool by_quarters = std::is_integral_v<T> &&
+                             (extreme || (sizeof(T) <= 2 && n <= 65536 &&
+                                          (mode == ProjectMode::sum || mode == ProjectMode::mean)));
     parallel_for(0, shape.c * outer, 1, [&](std::int64_t begin, std::int64_t end) {
         std::vector<T> extreme(static_cast<std::size_t>(width));
         std::vector<Sum> sums(static_cast<std::size_t>(width));
         std::vector<Out> means(static_cast<std::size_t>(width));
         std::vector<Out> squares(static_cast<std::size_t>(width));
-        std::vector<std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>> small(
-            static_cast<std::size_t>(width));
+        using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
+        std::vector<Small> small(static_cast<std::size_t>(width));
         std::vector<std::uint64_t> square_sums(
             std::is_integral_v<T> && sizeof(T) <= 2 ? static_cast<std::size_t>(width) : 0);
         for (std::int64_t item = begin; item < end; ++item) {
@@ -355,6 +433,28 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
             };
             O* dst = axis == Axis::z ? out.row(0, o, c) : out.row(o, 0, c);
             const std::int64_t ds = out.strides[2];
+            const auto quartered = [&](std::int64_t i) { return line(quartered_row(i, n)); };
+            if (axis == Axis::y && by_quarters) {
+                // Integer results only, which any order gives. Single rows were bound by the
+                // accumulators' stores on the cells: max along y 0.27-0.38 -> 0.13-0.14 ms,
+                // sum 0.27-0.28 -> 0.19-0.20 ms (512^3 u16: unchanged or faster).
+                if (mode == ProjectMode::max || mode == ProjectMode::min) {
+                    extremes_of_planes(extreme.data(), quartered, n, width,
+                                       mode == ProjectMode::max);
+                    for (std::int64_t x = 0; x < width; ++x)
+                        dst[x * ds] = O(extreme[std::size_t(x)]);
+                    continue;
+                }
+                if constexpr (std::is_integral_v<T> && sizeof(T) <= 2 &&
+                              std::is_same_v<O, double>) {
+                    sums_of_planes<Small, T>(small.data(), quartered, n, width);
+                    sums_as_doubles(small.data(), width, mode == ProjectMode::mean ? n : 1,
+                                    means.data());
+                    for (std::int64_t x = 0; x < width; ++x)
+                        dst[x * ds] = means[std::size_t(x)];
+                    continue;
+                }
+            }
             if (mode == ProjectMode::max || mode == ProjectMode::min) {
                 const T* first = line(0);
                 for (std::int64_t x = 0; x < width; ++x)
@@ -376,8 +476,13 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
             }
             if constexpr (std::is_integral_v<T> && sizeof(T) <= 2) {
                 if (mode == ProjectMode::std) {
-                    exact_std_rows<T>(line, n, width, axis == Axis::z, small.data(), sums.data(),
-                                      square_sums.data());
+                    if (axis == Axis::y) {
+                        exact_std_rows<T>(quartered, n, width, small.data(), sums.data(),
+                                          square_sums.data());
+                    } else {
+                        exact_std_rows<T>(line, n, width, small.data(), sums.data(),
+                                          square_sums.data());
+                    }
                     if (n <= kMostValuesForDoubleStd) {
                         std_row_of_exact_sums(sums.data(), square_sums.data(), n, width,
                                               means.data());  // the stds, in a spare row
@@ -445,140 +550,64 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
     });
 }
 
-// Adds four rows of 8/16-bit values into 32-bit sums (exact: the clone cannot change them).
-template <typename A, typename T>
-VOX_AVX2_CLONE void add_four_into(A* sums, const T* a, const T* b, const T* c, const T* d,
-                                  std::int64_t width) {
-    for (std::int64_t x = 0; x < width; ++x)
-        sums[x] += (A(a[x]) + A(b[x])) + (A(c[x]) + A(d[x]));
+// Parts of a plane per channel for the projections along z: enough for every thread to get
+// an equal share (channels * parts is a multiple of the threads), and small enough for a
+// part's accumulators to stay in an L2 cache; at most one part per value.
+inline std::int64_t plane_parts(std::int64_t channels, std::int64_t plane,
+                                std::int64_t accumulator_bytes) {
+    // Parts of 128 KiB to 100 MB all ran at the read rate for 512^3 u16; 512 KiB was as fast.
+    constexpr std::int64_t kPartBytes = 512 * 1024;
+    const std::int64_t threads = thread_count();
+    const std::int64_t balanced = threads / std::gcd(channels, threads);
+    const std::int64_t cached = (plane * accumulator_bytes + kPartBytes - 1) / kPartBytes;
+    return std::min(plane, std::max(balanced, cached));
 }
 
-// Partial results of whole planes along z: the planes of each of `slabs` slabs of
-// consecutive z go into that slab's own plane of A, start(acc, plane, n) taking its first
-// plane and add(acc, planes, n) each later four (planes[0..3]), then add(acc, planes, n)
-// with planes[1..3] null for the rest, one at a time. Four at a time, the accumulators are
-// read and written once per four planes read. Where there are fewer slabs than threads,
-// each slab's planes are also cut into ceil(threads / slabs) parts, so that no thread
-// waits. Channel c's slab s is at (c * slabs + s) * plane values. Planes must be packed
-// (strides[1] == shape.x).
-template <typename A, typename T, typename Start, typename Add>
-std::vector<A> slab_partials(const VolumeView<const T>& in, std::int64_t slabs, Start&& start,
-                             Add&& add) {
-    const Shape& shape = in.shape;
-    const std::int64_t plane = shape.y * shape.x;
-    const std::int64_t parts = std::min(plane, (std::int64_t(thread_count()) + slabs - 1) / slabs);
-    std::vector<A> partials(static_cast<std::size_t>(shape.c * slabs * plane));
-    parallel_for(0, shape.c * slabs * parts, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t item = begin; item < end; ++item) {
-            const std::int64_t slab = item / parts;  // c * slabs + s
-            const std::int64_t c = slab / slabs;
-            const std::int64_t s = slab % slabs;
-            const std::int64_t from = plane * (item % parts) / parts;
-            const std::int64_t n = plane * (item % parts + 1) / parts - from;
-            const std::int64_t first = shape.z * s / slabs;
-            const std::int64_t last = shape.z * (s + 1) / slabs;
-            const auto at = [&](std::int64_t z) { return in.row(z, 0, c) + from; };
-            A* acc = partials.data() + slab * plane + from;
-            start(acc, at(first), n);
-            std::int64_t z = first + 1;
-            for (; z + 4 <= last; z += 4) {
-                const T* planes[4] = {at(z), at(z + 1), at(z + 2), at(z + 3)};
-                add(acc, planes, n);
-            }
-            for (; z < last; ++z) {
-                const T* planes[4] = {at(z), nullptr, nullptr, nullptr};
-                add(acc, planes, n);
-            }
-        }
-    });
-    return partials;
-}
-
-// Projections along z whose results no order can change (max and min, and the exact
-// integer sums of 8/16-bit values behind sum and mean), one slab of planes per thread: each
-// thread then reads one long run, as numpy's reduction over axis 0 does, instead of single
-// rows a plane apart: on a Zen 4 VM, max along z of 512^3 u16 went from 11.5-12.1 to
-// 5.5-8.0 ms, the rate of a plain read there. The slabs' partials are combined at the end.
-// Returns false, doing nothing, where this does not apply.
+// Projections along z whose results no order can change (max and min, and the exact integer
+// sums of 8/16-bit values behind sum and mean). Each channel's plane is cut into parts, and
+// each part's columns are reduced over every plane, so that each thread reads long runs, as
+// numpy's reduction over axis 0 does, instead of single rows a plane apart (max along z of
+// 512^3 u16 11.5-12.1 -> 5.5-8.0 ms on a Zen 4 VM, the rate of a plain read there). Max and
+// min reduce into the output itself. Slabs of planes per thread, whose partial planes were
+// combined at the end, read as fast, but the combining took a third of the cells' max along
+// z (0.31-0.39 ms against 0.13-0.15 by parts). Returns false, doing nothing, where this does
+// not apply.
 template <typename T, typename O>
-bool project_z_by_slabs(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectMode mode) {
+bool project_z_by_parts(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectMode mode) {
     const Shape& shape = in.shape;
     const bool extreme = mode == ProjectMode::max || mode == ProjectMode::min;
     constexpr bool kSmallIntegers = std::is_integral_v<T> && sizeof(T) <= 2;
     if (!extreme && !(kSmallIntegers && (mode == ProjectMode::sum || mode == ProjectMode::mean)))
         return false;
-    if (in.strides[1] != shape.x || out.strides[1] != shape.x * out.strides[2]) return false;
-    // A slab per thread, of at least 16 planes, with partials (a plane of accumulators per
-    // slab) of at most an eighth of the input's size; at most 65536 planes of 16-bit values
-    // add up in 32 bits (65535 * 65536 < 2^32, and -32768 * 65536 = -2^31).
-    const std::int64_t accumulator = extreme ? std::int64_t(sizeof(T)) : 4;
-    const std::int64_t slabs = std::min({std::int64_t(thread_count()), shape.z / 16,
-                                         shape.z * std::int64_t(sizeof(T)) / (8 * accumulator)});
-    if (slabs < 2 || (shape.z + slabs - 1) / slabs > 65536) return false;
+    if (extreme && !std::is_same_v<T, O>) return false;
+    if (in.strides[1] != shape.x || out.strides[2] != 1 || out.strides[1] != shape.x) return false;
+    // At most 65536 planes of 16-bit values add up in 32 bits (65535 * 65536 < 2^32, and
+    // -32768 * 65536 = -2^31).
+    if (!extreme && shape.z > 65536) return false;
     const std::int64_t plane = shape.y * shape.x;
-    const std::int64_t ds = out.strides[2];
-    // Combines the slabs' partials of each channel into its output plane.
-    const auto combine = [&](const auto& partials, auto&& result) {
-        parallel_for(0, shape.c * plane, 16384, [&](std::int64_t begin, std::int64_t end) {
-            for (std::int64_t i = begin; i < end; ++i) {
-                const std::int64_t c = i / plane;
-                const std::int64_t at = i % plane;
-                out.row(0, 0, c)[at * ds] = result(partials.data() + c * slabs * plane + at);
-            }
-        });
-    };
-    const auto copy = [](auto* acc, const T* row, std::int64_t n) {
-        using A = std::remove_pointer_t<decltype(acc)>;
-        for (std::int64_t x = 0; x < n; ++x)
-            acc[x] = A(row[x]);
-    };
-    if (extreme) {
-        const bool keep_max = mode == ProjectMode::max;
-        const auto partials = slab_partials<T>(
-            in, slabs, copy, [keep_max](T* acc, const T* const* planes, std::int64_t n) {
-                const T *a = planes[0], *b = planes[1], *c = planes[2], *d = planes[3];
-                if (b == nullptr) {
-                    for (std::int64_t x = 0; x < n; ++x)
-                        acc[x] = keep_max ? take_max(acc[x], a[x]) : take_min(acc[x], a[x]);
-                } else if (keep_max) {
-                    // numpy's order, a then b then c then d: the NaN and the zero it keeps.
-                    for (std::int64_t x = 0; x < n; ++x)
-                        acc[x] =
-                            take_max(take_max(take_max(take_max(acc[x], a[x]), b[x]), c[x]), d[x]);
-                } else {
-                    for (std::int64_t x = 0; x < n; ++x)
-                        acc[x] =
-                            take_min(take_min(take_min(take_min(acc[x], a[x]), b[x]), c[x]), d[x]);
+    const std::int64_t parts = plane_parts(shape.c, plane, extreme ? std::int64_t(sizeof(T)) : 4);
+    using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
+    parallel_for(0, shape.c * parts, 1, [&](std::int64_t begin, std::int64_t end) {
+        const auto sums = std::make_unique_for_overwrite<Small[]>(
+            extreme ? 0 : static_cast<std::size_t>((plane + parts - 1) / parts));
+        for (std::int64_t item = begin; item < end; ++item) {
+            const std::int64_t c = item / parts;
+            const std::int64_t from = plane * (item % parts) / parts;
+            const std::int64_t n = plane * (item % parts + 1) / parts - from;
+            const auto at = [&](std::int64_t z) { return in.row(z, 0, c) + from; };
+            O* dst = out.row(0, 0, c) + from;
+            if constexpr (std::is_same_v<T, O>) {
+                if (extreme) {
+                    extremes_of_planes(dst, at, shape.z, n, mode == ProjectMode::max);
+                    continue;
                 }
-            });
-        combine(partials, [&](const T* first) {
-            T value = first[0];
-            for (std::int64_t s = 1; s < slabs; ++s)
-                value = keep_max ? take_max(value, first[s * plane])
-                                 : take_min(value, first[s * plane]);
-            return O(value);
-        });
-        return true;
-    }
-    if constexpr (kSmallIntegers) {
-        using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
-        using Sum = typename Types<T>::Sum;
-        using Out = typename Types<T>::Out;
-        const auto partials = slab_partials<Small>(
-            in, slabs, copy, [](Small* acc, const T* const* planes, std::int64_t n) {
-                if (planes[1] == nullptr)
-                    add_into(acc, planes[0], n);
-                else
-                    add_four_into(acc, planes[0], planes[1], planes[2], planes[3], n);
-            });
-        const bool mean = mode == ProjectMode::mean;
-        combine(partials, [&](const Small* first) {
-            Sum total = 0;
-            for (std::int64_t s = 0; s < slabs; ++s)
-                total += Sum(first[s * plane]);
-            return mean ? O(Out(total) / Out(shape.z)) : O(total);
-        });
-    }
+            }
+            if constexpr (kSmallIntegers && std::is_same_v<O, double>) {
+                sums_of_planes<Small, T>(sums.get(), at, shape.z, n);
+                sums_as_doubles(sums.get(), n, mode == ProjectMode::mean ? shape.z : 1, dst);
+            }
+        }
+    });
     return true;
 }
 
@@ -636,7 +665,7 @@ Volume project(const Volume& volume, Axis axis, ProjectMode mode, std::optional<
             const VolumeView<O> dst = out.mutable_view<O>();
             if (axis == Axis::x) {
                 project_x<T, O>(in, dst, mode);
-            } else if (axis == Axis::y || !project_z_by_slabs<T, O>(in, dst, mode)) {
+            } else if (axis == Axis::y || !project_z_by_parts<T, O>(in, dst, mode)) {
                 project_rows<T, O>(in, dst, axis, mode);
             }
         };

@@ -360,16 +360,17 @@ TEST(ProjectTest, FloatNanPropagatesAndSpacingKept) {
     EXPECT_EQ(project(volume, Axis::x, ProjectMode::min, Slab{2, 3}).value_at(0, 0, 0), 3.0);
 }
 
-// Every projection along z against numpy's sequential reduction, worked out here in long
-// double over the values in z order, for 1 to 5 threads: along z, max, min and the integer
-// sums go by slabs of planes when there are two threads and 16 planes per slab, four planes
-// at a time, then one at a time, and the planes are cut into parts where there are more
-// threads than slabs (33 planes on 3 or 5 threads).
+// Every projection along z and y against numpy's sequential reduction, worked out here in
+// long double over the values in order, for 1 to 5 threads. Along z, max, min and the integer
+// sums go through parts of the planes (one per channel on 1 or 2 threads, 3 or 5 of the 15
+// values on 3 or 5 threads); along y, integers take the rows from the four quarters of each
+// plane. Both go four at a time, then one at a time: 1 to 157 planes or rows leave 0 to 3 over,
+// and fewer than 8 make the quarters one row or none.
 template <typename T>
-void expect_projections_along_z_by_reference(std::int64_t depth) {
+void expect_projections_by_reference(Axis axis, std::int64_t depth) {
     SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + ", " + std::to_string(depth) +
-                 " planes");
-    const Shape shape{depth, 3, 5, 2};
+                 (axis == Axis::z ? " planes" : " rows"));
+    const Shape shape = axis == Axis::z ? Shape{depth, 3, 5, 2} : Shape{3, depth, 5, 2};
     const Volume volume = make_volume<T>(shape, [](auto z, auto y, auto x, auto c) {
         // Floats keep to integers whose sums are exact in float32.
         const double lowest =
@@ -380,19 +381,22 @@ void expect_projections_along_z_by_reference(std::int64_t depth) {
         if (key == 5) return T(highest);
         return T(std::fmod(double(key) * 37.0, std::min(highest, 1000.0)));
     });
+    const auto at = [&](std::int64_t k, std::int64_t o, std::int64_t x, std::int64_t c) {
+        return axis == Axis::z ? volume.value_at(k, o, x, c) : volume.value_at(o, k, x, c);
+    };
     for (const int threads : {1, 2, 3, 5}) {
         set_thread_count(threads);
         for (const ProjectMode mode :
              {ProjectMode::max, ProjectMode::min, ProjectMode::sum, ProjectMode::mean}) {
-            const Volume out = project(volume, Axis::z, mode);
-            ASSERT_EQ(out.shape(), (Shape{1, shape.y, shape.x, shape.c}));
+            const Volume out = project(volume, axis, mode);
+            ASSERT_EQ(out.shape(), axis == Axis::z ? (Shape{1, 3, 5, 2}) : (Shape{3, 1, 5, 2}));
             for (std::int64_t c = 0; c < shape.c; ++c) {
-                for (std::int64_t y = 0; y < shape.y; ++y) {
+                for (std::int64_t o = 0; o < 3; ++o) {
                     for (std::int64_t x = 0; x < shape.x; ++x) {
-                        long double extreme = volume.value_at(0, y, x, c);
+                        long double extreme = at(0, o, x, c);
                         long double sum = 0;
-                        for (std::int64_t z = 0; z < depth; ++z) {
-                            const long double v = volume.value_at(z, y, x, c);
+                        for (std::int64_t k = 0; k < depth; ++k) {
+                            const long double v = at(k, o, x, c);
                             extreme = mode == ProjectMode::max ? std::max(extreme, v)
                                                                : std::min(extreme, v);
                             sum += v;
@@ -404,8 +408,10 @@ void expect_projections_along_z_by_reference(std::int64_t depth) {
                         const double expected = mode == ProjectMode::sum    ? double(sum)
                                                 : mode == ProjectMode::mean ? mean
                                                                             : double(extreme);
-                        ASSERT_EQ(out.value_at(0, y, x, c), expected)
-                            << "mode " << int(mode) << ", " << threads << " threads at (" << y
+                        const double got =
+                            axis == Axis::z ? out.value_at(0, o, x, c) : out.value_at(o, 0, x, c);
+                        ASSERT_EQ(got, expected)
+                            << "mode " << int(mode) << ", " << threads << " threads at (" << o
                             << ", " << x << ", " << c << ")";
                     }
                 }
@@ -415,14 +421,16 @@ void expect_projections_along_z_by_reference(std::int64_t depth) {
     set_thread_count(0);
 }
 
-TEST(ProjectTest, AlongZBySlabsAsNumpy) {
-    for (const std::int64_t depth : {31, 32, 33, 70, 157}) {
-        expect_projections_along_z_by_reference<std::uint16_t>(depth);
-        expect_projections_along_z_by_reference<std::int16_t>(depth);
-        expect_projections_along_z_by_reference<std::uint8_t>(depth);
-        expect_projections_along_z_by_reference<std::int8_t>(depth);
-        expect_projections_along_z_by_reference<float>(depth);
-        expect_projections_along_z_by_reference<std::int32_t>(depth);
+TEST(ProjectTest, AlongZAndYByPartsAndQuartersAsNumpy) {
+    for (const Axis axis : {Axis::z, Axis::y}) {
+        for (const std::int64_t depth : {1, 2, 5, 7, 8, 9, 31, 32, 33, 70, 157}) {
+            expect_projections_by_reference<std::uint16_t>(axis, depth);
+            expect_projections_by_reference<std::int16_t>(axis, depth);
+            expect_projections_by_reference<std::uint8_t>(axis, depth);
+            expect_projections_by_reference<std::int8_t>(axis, depth);
+            expect_projections_by_reference<float>(axis, depth);
+            expect_projections_by_reference<std::int32_t>(axis, depth);
+        }
     }
 }
 
@@ -480,30 +488,34 @@ TEST(ProjectTest, StdAlongZAndYIsExactSumsBitForBit) {
     expect_std_of_exact_sums<std::int16_t>(Axis::z, 32771);
 }
 
-// A slab of 65536 planes of 16-bit values sums in 32 bits at the ends of the range; one
-// more plane per slab takes the rows' path.
-TEST(ProjectTest, AlongZSlabSumsAtTheEndsOfSixteenBitRanges) {
+// 65536 planes or rows of 16-bit values sum in 32 bits at the ends of the range; one more,
+// which would overflow them, takes the 64-bit path.
+TEST(ProjectTest, SumsAtTheEndsOfSixteenBitRanges) {
     set_thread_count(2);
-    for (const std::int64_t depth : {std::int64_t(131072), std::int64_t(131074)}) {
-        const Volume high = make_volume<std::uint16_t>(
-            {depth, 1, 2, 1}, [](auto, auto, auto, auto) { return std::uint16_t(65535); });
-        EXPECT_EQ(project(high, Axis::z, ProjectMode::sum).value_at(0, 0, 1), 65535.0 * depth);
-        const Volume low = make_volume<std::int16_t>(
-            {depth, 1, 2, 1}, [](auto, auto, auto, auto) { return std::int16_t(-32768); });
-        EXPECT_EQ(project(low, Axis::z, ProjectMode::sum).value_at(0, 0, 0), -32768.0 * depth);
-        EXPECT_EQ(project(low, Axis::z, ProjectMode::mean).value_at(0, 0, 1), -32768.0);
+    for (const Axis axis : {Axis::z, Axis::y}) {
+        for (const std::int64_t depth : {std::int64_t(65536), std::int64_t(65537)}) {
+            SCOPED_TRACE(std::to_string(depth) + (axis == Axis::z ? " planes" : " rows"));
+            const Shape shape = axis == Axis::z ? Shape{depth, 1, 2, 1} : Shape{1, depth, 2, 1};
+            const Volume high = make_volume<std::uint16_t>(
+                shape, [](auto, auto, auto, auto) { return std::uint16_t(65535); });
+            EXPECT_EQ(project(high, axis, ProjectMode::sum).value_at(0, 0, 1), 65535.0 * depth);
+            const Volume low = make_volume<std::int16_t>(
+                shape, [](auto, auto, auto, auto) { return std::int16_t(-32768); });
+            EXPECT_EQ(project(low, axis, ProjectMode::sum).value_at(0, 0, 0), -32768.0 * depth);
+            EXPECT_EQ(project(low, axis, ProjectMode::mean).value_at(0, 0, 1), -32768.0);
+        }
     }
     set_thread_count(0);
 }
 
 // numpy's maximum and minimum keep the first NaN and, of equal values, the later one
-// (np.maximum(-0.0, 0.0) is 0.0), along every axis, in slabs or not.
+// (np.maximum(-0.0, 0.0) is 0.0), along every axis, on one thread or two.
 TEST(ProjectTest, MaxAndMinKeepNumpysNanAndZero) {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const Volume volume = make_volume<float>({64, 1, 4, 1}, [&](auto z, auto, auto x, auto) {
-        if (x == 0) return z == 50 ? nan : float(z);  // a NaN in the second slab only
-        if (x == 1) return z == 3 ? nan : -float(z);  // in the first only
-        if (x == 2) return z < 32 ? -0.0f : 0.0f;     // one zero per slab
+        if (x == 0) return z == 50 ? nan : float(z);  // a NaN late
+        if (x == 1) return z == 3 ? nan : -float(z);  // early
+        if (x == 2) return z < 32 ? -0.0f : 0.0f;     // -0 then 0
         return z < 61 ? 0.0f : -0.0f;                 // the last -0 among four at once
     });
     for (const int threads : {1, 2}) {
