@@ -34,9 +34,11 @@ public:
             // Every op but channel itself takes channel=N (see apply_to_one_channel).
             const bool only_channel = key == "channel" && m_op != "channel";
             if (!only_channel && std::find(names.begin(), names.end(), key) == names.end()) {
+                std::vector<std::string> known = names;
+                if (m_op != "channel") known.emplace_back("channel");
                 throw ValueError(fmt::format(
                     "op '{}' has no parameter '{}' (parameters: {})", m_op, key,
-                    names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+                    known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
             }
             // gamma:0.5,gamma=2 would keep one value silently.
             if (!m_values.emplace(key, value).second) {

@@ -52,7 +52,7 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
         "threshold, in_range, label, astype, as_float, as_ubyte, as_uint, channel)");
     VOX_EXPECT_THROW_MSG(
         validate_steps(cli({"equalize", "gamma:gama=2"})), ValueError,
-        "step 2 (gamma): op 'gamma' has no parameter 'gama' (parameters: gamma, gain)");
+        "step 2 (gamma): op 'gamma' has no parameter 'gama' (parameters: gamma, gain, channel)");
     VOX_EXPECT_THROW_MSG(cli({"gamma:0.5,1,2"}), ValueError,
                          "op 'gamma' takes at most 2 positional values, got 3");
     VOX_EXPECT_THROW_MSG(cli({":0.5"}), ValueError, "bad step ':0.5': no op name");
