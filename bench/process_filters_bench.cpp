@@ -1,6 +1,7 @@
 // Speed of the filters (Gaussian, median, and every projection along every axis) on a
-// 512^3 u16 volume and on sample:cells. bench/compare_filters.py runs this beside scipy /
-// scikit-image / numpy on the same data (written with --dump=FOLDER) and prints the ratios.
+// 512^3 u16 volume and on sample:cells (projections on the cells as float32 too).
+// bench/compare_filters.py runs this beside scipy / scikit-image / numpy on the same data (written
+// with --dump=FOLDER) and prints the ratios.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -76,7 +77,15 @@ BENCHMARK(BM_median_r5_cells)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_median_r3_cells_f32)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_median_512)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
-// Every projection mode along every axis, on both volumes: BM_project_MODE_AXIS_DATA.
+// The cells as float32 (compare_filters.py casts them the same way): float sums and stds
+// keep numpy's order, which the integer paths need not.
+const vox::Volume& cells_f32() {
+    static const vox::Volume volume =
+        vox::astype(cells(), vox::PixelType::f32, vox::CastMode::clip);
+    return volume;
+}
+
+// Every projection mode along every axis, on the three volumes: BM_project_MODE_AXIS_DATA.
 void register_projections() {
     constexpr std::pair<vox::ProjectMode, const char*> modes[] = {{vox::ProjectMode::max, "max"},
                                                                   {vox::ProjectMode::min, "min"},
@@ -85,8 +94,8 @@ void register_projections() {
                                                                   {vox::ProjectMode::std, "std"}};
     constexpr std::pair<vox::Axis, const char*> axes[] = {
         {vox::Axis::z, "z"}, {vox::Axis::y, "y"}, {vox::Axis::x, "x"}};
-    constexpr std::pair<const vox::Volume& (*)(), const char*> volumes[] = {{big, "512"},
-                                                                            {cells, "cells"}};
+    constexpr std::pair<const vox::Volume& (*)(), const char*> volumes[] = {
+        {big, "512"}, {cells, "cells"}, {cells_f32, "cellsf32"}};
     for (const auto& [mode, mode_name] : modes) {
         for (const auto& [axis, axis_name] : axes) {
             for (const auto& [volume, volume_name] : volumes) {

@@ -550,6 +550,26 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
     });
 }
 
+// Sums of columns of n values over the planes at(0), ..., at(depth - 1), from zero, in the
+// accumulator's type and in z order, as numpy adds them: four planes at a time as
+// (((s + a) + b) + c) + d keep that order.
+template <typename Sum, typename T, typename At>
+VOX_AVX2_CLONE void ordered_sums_of_planes(Sum* acc, const At& at, std::int64_t depth,
+                                           std::int64_t n) {
+    std::fill_n(acc, n, Sum(0));
+    std::int64_t z = 0;
+    for (; z + 4 <= depth; z += 4) {
+        const T *a = at(z), *b = at(z + 1), *c = at(z + 2), *d = at(z + 3);
+        for (std::int64_t x = 0; x < n; ++x)
+            acc[x] = (((acc[x] + Sum(a[x])) + Sum(b[x])) + Sum(c[x])) + Sum(d[x]);
+    }
+    for (; z < depth; ++z) {
+        const T* a = at(z);
+        for (std::int64_t x = 0; x < n; ++x)
+            acc[x] += Sum(a[x]);
+    }
+}
+
 // Parts of a plane per channel for the projections along z: enough for every thread to get
 // an equal share (channels * parts is a multiple of the threads), and small enough for a
 // part's accumulators to stay in an L2 cache; at most one part per value.
@@ -563,33 +583,37 @@ inline std::int64_t plane_parts(std::int64_t channels, std::int64_t plane,
     return std::min(plane, std::max(balanced, cached));
 }
 
-// Projections along z whose results no order can change (max and min, and the exact integer
-// sums of 8/16-bit values behind sum and mean). Each channel's plane is cut into parts, and
-// each part's columns are reduced over every plane, so that each thread reads long runs, as
-// numpy's reduction over axis 0 does, instead of single rows a plane apart (max along z of
-// 512^3 u16 11.5-12.1 -> 5.5-8.0 ms on a Zen 4 VM, the rate of a plain read there). Max and
-// min reduce into the output itself. Slabs of planes per thread, whose partial planes were
+// Projections along z by parts: each channel's plane is cut into parts, and each part's
+// columns are reduced over every plane, so that each thread reads long runs, as numpy's
+// reduction over axis 0 does, instead of single rows a plane apart (max along z of 512^3 u16
+// 11.5-12.1 -> 5.5-8.0 ms on a Zen 4 VM, the rate of a plain read there). Max and min reduce
+// into the output itself, and the sums of 8/16-bit values in 32 bits; other sums keep
+// numpy's order, plane after plane. Slabs of planes per thread, whose partial planes were
 // combined at the end, read as fast, but the combining took a third of the cells' max along
 // z (0.31-0.39 ms against 0.13-0.15 by parts). Returns false, doing nothing, where this does
-// not apply.
+// not apply (std, and planes or outputs that are not packed).
 template <typename T, typename O>
 bool project_z_by_parts(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectMode mode) {
     const Shape& shape = in.shape;
     const bool extreme = mode == ProjectMode::max || mode == ProjectMode::min;
-    constexpr bool kSmallIntegers = std::is_integral_v<T> && sizeof(T) <= 2;
-    if (!extreme && !(kSmallIntegers && (mode == ProjectMode::sum || mode == ProjectMode::mean)))
-        return false;
-    if (extreme && !std::is_same_v<T, O>) return false;
-    if (in.strides[1] != shape.x || out.strides[2] != 1 || out.strides[1] != shape.x) return false;
     // At most 65536 planes of 16-bit values add up in 32 bits (65535 * 65536 < 2^32, and
-    // -32768 * 65536 = -2^31).
-    if (!extreme && shape.z > 65536) return false;
-    const std::int64_t plane = shape.y * shape.x;
-    const std::int64_t parts = plane_parts(shape.c, plane, extreme ? std::int64_t(sizeof(T)) : 4);
+    // -32768 * 65536 = -2^31); more take the wider sums.
+    const bool small_sums = !extreme && std::is_integral_v<T> && sizeof(T) <= 2 && shape.z <= 65536;
+    if (mode == ProjectMode::std || (extreme && !std::is_same_v<T, O>)) return false;
+    if (in.strides[1] != shape.x || out.strides[2] != 1 || out.strides[1] != shape.x) return false;
     using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
+    using Sum = typename Types<T>::Sum;
+    using Out = typename Types<T>::Out;
+    const std::int64_t plane = shape.y * shape.x;
+    std::size_t accumulator = sizeof(Sum);  // per value of a part
+    if (extreme) accumulator = sizeof(T);
+    if (small_sums) accumulator = sizeof(Small);
+    const std::int64_t parts = plane_parts(shape.c, plane, std::int64_t(accumulator));
     parallel_for(0, shape.c * parts, 1, [&](std::int64_t begin, std::int64_t end) {
-        const auto sums = std::make_unique_for_overwrite<Small[]>(
-            extreme ? 0 : static_cast<std::size_t>((plane + parts - 1) / parts));
+        const std::size_t longest = static_cast<std::size_t>((plane + parts - 1) / parts);
+        const auto small = std::make_unique_for_overwrite<Small[]>(small_sums ? longest : 0);
+        const auto sums =
+            std::make_unique_for_overwrite<Sum[]>(extreme || small_sums ? 0 : longest);
         for (std::int64_t item = begin; item < end; ++item) {
             const std::int64_t c = item / parts;
             const std::int64_t from = plane * (item % parts) / parts;
@@ -602,10 +626,17 @@ bool project_z_by_parts(const VolumeView<const T>& in, const VolumeView<O>& out,
                     continue;
                 }
             }
-            if constexpr (kSmallIntegers && std::is_same_v<O, double>) {
-                sums_of_planes<Small, T>(sums.get(), at, shape.z, n);
-                sums_as_doubles(sums.get(), n, mode == ProjectMode::mean ? shape.z : 1, dst);
+            const bool mean = mode == ProjectMode::mean;
+            if constexpr (std::is_integral_v<T> && sizeof(T) <= 2 && std::is_same_v<O, double>) {
+                if (small_sums) {
+                    sums_of_planes<Small, T>(small.get(), at, shape.z, n);
+                    sums_as_doubles(small.get(), n, mean ? shape.z : 1, dst);
+                    continue;
+                }
             }
+            ordered_sums_of_planes<Sum, T>(sums.get(), at, shape.z, n);
+            for (std::int64_t x = 0; x < n; ++x)
+                dst[x] = mean ? O(Out(sums[x]) / Out(shape.z)) : O(sums[x]);
         }
     });
     return true;

@@ -488,8 +488,68 @@ TEST(ProjectTest, StdAlongZAndYIsExactSumsBitForBit) {
     expect_std_of_exact_sums<std::int16_t>(Axis::z, 32771);
 }
 
+// Float sums and stds add plane after plane (row after row) from +0 in the float type, as
+// numpy does, whatever the parts, threads or four-at-a-time steps: values of mixed magnitude
+// make every other order round differently, and a column of -0 sums to +0.
+template <typename T>
+void expect_float_sums_in_numpys_order(Axis axis) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) +
+                 (axis == Axis::z ? " along z" : " along y"));
+    constexpr std::int64_t kDepth = 39;
+    const Shape shape = axis == Axis::z ? Shape{kDepth, 3, 7, 2} : Shape{3, kDepth, 7, 2};
+    const Volume volume = make_volume<T>(shape, [&](auto z, auto y, auto x, auto c) {
+        const std::int64_t k = axis == Axis::z ? z : y;
+        const std::int64_t other = axis == Axis::z ? y : z;
+        const T big = std::is_same_v<T, float> ? T(3e7) : T(3e16);
+        if (x == 6) return T(-0.0);  // sums to +0, as numpy's do
+        if ((k + x + other) % 5 == 0) return (k + c) % 2 == 0 ? big : -big;
+        return T(0.1) * T(k + 1) + T(x) / T(7);
+    });
+    for (const int threads : {1, 2, 3}) {
+        set_thread_count(threads);
+        const Volume sum = project(volume, axis, ProjectMode::sum);
+        const Volume mean = project(volume, axis, ProjectMode::mean);
+        const Volume deviation = project(volume, axis, ProjectMode::std);
+        for (std::int64_t o = 0; o < 3; ++o) {
+            for (std::int64_t x = 0; x < shape.x; ++x) {
+                for (std::int64_t c = 0; c < shape.c; ++c) {
+                    T expected = T(0);
+                    for (std::int64_t k = 0; k < kDepth; ++k)
+                        expected += T(axis == Axis::z ? volume.value_at(k, o, x, c)
+                                                      : volume.value_at(o, k, x, c));
+                    const auto got = [&](const Volume& v) {
+                        return axis == Axis::z ? v.value_at(0, o, x, c) : v.value_at(o, 0, x, c);
+                    };
+                    ASSERT_EQ(got(sum), double(expected))
+                        << threads << " threads at " << o << ", " << x << ", " << c;
+                    ASSERT_EQ(got(mean), double(expected / T(kDepth)));
+                    ASSERT_EQ(std::signbit(got(sum)), std::signbit(expected));
+                    // numpy's std: the mean, then the squared deviations in the same order.
+                    const T mean_value = expected / T(kDepth);
+                    T squares = T(0);
+                    for (std::int64_t k = 0; k < kDepth; ++k) {
+                        const T d = T(axis == Axis::z ? volume.value_at(k, o, x, c)
+                                                      : volume.value_at(o, k, x, c)) -
+                                    mean_value;
+                        squares += d * d;
+                    }
+                    ASSERT_EQ(got(deviation), double(std::sqrt(squares / T(kDepth))));
+                }
+            }
+        }
+    }
+    set_thread_count(0);
+}
+
+TEST(ProjectTest, FloatSumsAndStdsInNumpysOrder) {
+    for (const Axis axis : {Axis::z, Axis::y}) {
+        expect_float_sums_in_numpys_order<float>(axis);
+        expect_float_sums_in_numpys_order<double>(axis);
+    }
+}
+
 // 65536 planes or rows of 16-bit values sum in 32 bits at the ends of the range; one more,
-// which would overflow them, takes the 64-bit path.
+// which would overflow them, takes 64-bit sums.
 TEST(ProjectTest, SumsAtTheEndsOfSixteenBitRanges) {
     set_thread_count(2);
     for (const Axis axis : {Axis::z, Axis::y}) {
