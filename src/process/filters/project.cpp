@@ -62,6 +62,53 @@ inline T take_min(T m, T v) {
     return (m < v || m != m) ? m : v;  // NOLINT(misc-redundant-expression): NaN test
 }
 
+// The max (keep_max) or min of n >= 1 floats as numpy's sequential reduction with take_max or
+// take_min gives it: the first NaN if there is one, else the extreme, of equal extremes the
+// later one (only +0 and -0 differ in their bits). Vector lanes find the extreme and whether
+// a NaN occurs; the rare NaN and zero results then look for the value numpy keeps. The
+// sequential loop cannot vectorise: along x, the max of the float32 cells took 3.6-4.4 ms.
+template <typename T>
+VOX_AVX2_CLONE T float_extreme(const T* row, std::int64_t n, bool keep_max) {
+    typedef T Lanes __attribute__((vector_size(32)));
+    constexpr std::int64_t kLanes = 32 / sizeof(T);
+    T best = row[0];
+    bool any_nan = false;
+    std::int64_t i = 0;
+    if (n >= 2 * kLanes) {
+        Lanes extreme;
+        std::memcpy(&extreme, row, sizeof(extreme));
+        decltype(extreme != extreme) nan_lanes = extreme != extreme;
+        for (i = kLanes; i + kLanes <= n; i += kLanes) {
+            Lanes v;
+            std::memcpy(&v, row + i, sizeof(v));
+            nan_lanes |= v != v;
+            extreme = keep_max ? (v > extreme ? v : extreme) : (v < extreme ? v : extreme);
+        }
+        best = extreme[0];
+        for (std::int64_t lane = 0; lane < kLanes; ++lane) {
+            any_nan = any_nan || nan_lanes[lane] != 0;
+            const T v = extreme[lane];
+            if (keep_max ? v > best : v < best) best = v;
+        }
+    }
+    for (; i < n; ++i) {
+        const T v = row[i];
+        any_nan = any_nan || v != v;  // NOLINT(misc-redundant-expression): NaN test
+        if (keep_max ? v > best : v < best) best = v;
+    }
+    if (any_nan) {
+        for (i = 0; row[i] == row[i]; ++i) {
+        }
+        return row[i];
+    }
+    if (best == T(0)) {
+        for (i = n - 1; row[i] != T(0); --i) {
+        }
+        return row[i];
+    }
+    return best;
+}
+
 template <typename T>
 struct Types {
     // Output of sum, mean and std: the float type itself, f64 for integers.
@@ -213,11 +260,16 @@ void project_x(const VolumeView<const T>& in, const VolumeView<O>& out, ProjectM
                 if (mode == ProjectMode::std) prefetch_row(row + kRowsAhead * in.strides[1], n);
                 O& dst = out(z, y, 0, c);
                 if (mode == ProjectMode::max || mode == ProjectMode::min) {
-                    T m = row[0];
-                    for (std::int64_t i = 1; i < n; ++i) {
-                        m = mode == ProjectMode::max ? take_max(m, row[i]) : take_min(m, row[i]);
+                    if constexpr (std::is_floating_point_v<T>) {
+                        dst = O(float_extreme(row, n, mode == ProjectMode::max));
+                    } else {
+                        T m = row[0];
+                        for (std::int64_t i = 1; i < n; ++i) {
+                            m = mode == ProjectMode::max ? take_max(m, row[i])
+                                                         : take_min(m, row[i]);
+                        }
+                        dst = O(m);
                     }
-                    dst = O(m);
                     continue;
                 }
                 if constexpr (kSmallInteger) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -592,6 +593,65 @@ TEST(ProjectTest, MaxAndMinKeepNumpysNanAndZero) {
     const Volume row = make_line<float>({0.0f, -0.0f, 0.0f, -0.0f});
     EXPECT_TRUE(std::signbit(project(row, Axis::x, ProjectMode::max).value_at(0, 0, 0)));
     EXPECT_TRUE(std::signbit(project(row, Axis::x, ProjectMode::min).value_at(0, 0, 0)));
+}
+
+// Along x, float max and min go through vector lanes, then look for the NaN or zero that
+// numpy's sequential reduction keeps: rows of every length around the lanes' widths, with
+// NaNs of two payloads, zeros of both signs and other values, against that reduction, bit
+// for bit.
+template <typename T>
+void expect_float_extremes_along_x_as_numpy() {
+    SCOPED_TRACE(pixel_type_name(pixel_type_of<T>()));
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    const auto nan_with = [](Bits payload) {
+        return std::bit_cast<T>(std::bit_cast<Bits>(std::numeric_limits<T>::quiet_NaN()) | payload);
+    };
+    constexpr std::int64_t kRows = 8;
+    for (const std::int64_t n : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100}) {
+        const Volume volume = make_volume<T>({1, kRows, n, 1}, [&](auto, auto y, auto x, auto) {
+            const auto hash = std::uint64_t((y * 1009 + x) * 0x9E3779B97F4A7C15ull) >> 40;
+            const T other = T(std::int64_t(hash % 2001) - 1000) / T(1000);
+            switch (y) {
+                case 0:
+                    return other;
+                case 1:
+                    return x == n / 2 ? nan_with(1) : x == n - 1 ? nan_with(2) : other;
+                case 2:
+                    return x == n - 1 ? nan_with(2) : other;
+                case 3:
+                    return hash % 2 == 0 ? T(0.0) : T(-0.0);  // zeros only
+                case 4:
+                    return x == n - 1 ? T(-0.0) : x % 3 == 0 ? T(0.0) : -std::abs(other);
+                case 5:
+                    return x == n - 1 ? T(0.0) : x % 3 == 0 ? T(-0.0) : std::abs(other);
+                case 6:
+                    return x == 0 ? nan_with(3) : T(-0.0);
+                default:
+                    return T(x % 5) - T(2);  // repeated extremes
+            }
+        });
+        for (const ProjectMode mode : {ProjectMode::max, ProjectMode::min}) {
+            const Volume out = project(volume, Axis::x, mode);
+            const VolumeView<const T> in = volume.view<T>();
+            const VolumeView<const T> got = out.view<T>();
+            for (std::int64_t y = 0; y < kRows; ++y) {
+                T m = in(0, y, 0, 0);
+                for (std::int64_t x = 1; x < n; ++x) {
+                    const T v = in(0, y, x, 0);
+                    const bool keep =
+                        mode == ProjectMode::max ? (m > v || m != m) : (m < v || m != m);
+                    m = keep ? m : v;
+                }
+                EXPECT_EQ(std::bit_cast<Bits>(got(0, y, 0, 0)), std::bit_cast<Bits>(m))
+                    << "mode " << int(mode) << ", row " << y << " of " << n << " values";
+            }
+        }
+    }
+}
+
+TEST(ProjectTest, FloatExtremesAlongXAsNumpy) {
+    expect_float_extremes_along_x_as_numpy<float>();
+    expect_float_extremes_along_x_as_numpy<double>();
 }
 
 TEST(ProjectTest, Errors) {
