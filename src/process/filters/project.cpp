@@ -454,8 +454,9 @@ inline std::int64_t quartered_row(std::int64_t i, std::int64_t n) {
 }
 
 // Projection along y or z: rows added one after another into a row of accumulators,
-// the order numpy's reduction takes over a non-contiguous axis. Integer results along y,
-// which no order changes, take the rows quartered (quartered_row).
+// the order numpy's reduction takes over a non-contiguous axis. Along y, integer sums and
+// all max and min take the rows quartered (quartered_row): no order changes those results
+// once a float's NaN and zero are looked up.
 template <typename T, typename O>
 void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis axis,
                   ProjectMode mode) {
@@ -465,10 +466,9 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
     const std::int64_t n = axis == Axis::z ? shape.z : shape.y;
     const std::int64_t outer = axis == Axis::z ? shape.y : shape.z;
     const std::int64_t width = shape.x;
-    const bool by_quarters =
-        std::is_integral_v<T> &&
-        (mode == ProjectMode::max || mode == ProjectMode::min ||
-         (sizeof(T) <= 2 && n <= 65536 && (mode == ProjectMode::sum || mode == ProjectMode::mean)));
+    const bool by_quarters = mode == ProjectMode::max || mode == ProjectMode::min ||
+                             (std::is_integral_v<T> && sizeof(T) <= 2 && n <= 65536 &&
+                              (mode == ProjectMode::sum || mode == ProjectMode::mean));
     parallel_for(0, shape.c * outer, 1, [&](std::int64_t begin, std::int64_t end) {
         std::vector<T> extreme(static_cast<std::size_t>(width));
         std::vector<Sum> sums(static_cast<std::size_t>(width));
@@ -486,19 +486,35 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
             };
             O* dst = axis == Axis::z ? out.row(0, o, c) : out.row(o, 0, c);
             const std::int64_t ds = out.strides[2];
-            // Along y, rows in quartered_row's order, for integer results only.
+            // Along y, rows in quartered_row's order, for results that no order changes.
             const auto quartered = [&](std::int64_t i) {
                 return line(axis == Axis::y ? quartered_row(i, n) : i);
             };
             if (axis == Axis::y && by_quarters) {
-                // Integer results only, which any order gives. Single rows were bound by the
-                // accumulators' stores on the cells: max along y 0.27-0.38 -> 0.13-0.14 ms,
-                // sum 0.27-0.28 -> 0.19-0.20 ms (512^3 u16: unchanged or faster).
+                // Single rows were bound by the accumulators' stores on the cells: max along y
+                // 0.27-0.38 -> 0.13-0.14 ms, sum 0.27-0.28 -> 0.19-0.20 ms (512^3 u16:
+                // unchanged or faster).
                 if (mode == ProjectMode::max || mode == ProjectMode::min) {
                     extremes_of_planes(extreme.data(), quartered, n, width,
                                        mode == ProjectMode::max);
-                    for (std::int64_t x = 0; x < width; ++x)
-                        dst[x * ds] = O(extreme[std::size_t(x)]);
+                    for (std::int64_t x = 0; x < width; ++x) {
+                        T value = extreme[std::size_t(x)];
+                        if constexpr (std::is_floating_point_v<T>) {
+                            // In another order, only the NaN kept (numpy's first) and the sign
+                            // of a zero (its last of equal zeros) can differ: look them up.
+                            std::int64_t k = 0;
+                            if (value != value) {  // NOLINT(misc-redundant-expression)
+                                while (line(k)[x] == line(k)[x])
+                                    ++k;
+                                value = line(k)[x];
+                            } else if (value == T(0)) {
+                                for (k = n - 1; line(k)[x] != T(0); --k) {
+                                }
+                                value = line(k)[x];
+                            }
+                        }
+                        dst[x * ds] = O(value);
+                    }
                     continue;
                 }
                 if constexpr (std::is_integral_v<T> && sizeof(T) <= 2 &&

@@ -595,63 +595,81 @@ TEST(ProjectTest, MaxAndMinKeepNumpysNanAndZero) {
     EXPECT_TRUE(std::signbit(project(row, Axis::x, ProjectMode::min).value_at(0, 0, 0)));
 }
 
-// Along x, float max and min go through vector lanes, then look for the NaN or zero that
-// numpy's sequential reduction keeps: rows of every length around the lanes' widths, with
-// NaNs of two payloads, zeros of both signs and other values, against that reduction, bit
-// for bit.
+// Float max and min against numpy's sequential reduction, bit for bit, along every axis: along
+// x they go through vector lanes, along y through the quarters of each plane, along z by
+// parts; a NaN or zero result then looks for the NaN or zero numpy keeps. Lines of every
+// length around the lanes' widths and the quarters, with NaNs of two payloads, zeros of both
+// signs, repeated extremes and other values.
 template <typename T>
-void expect_float_extremes_along_x_as_numpy() {
-    SCOPED_TRACE(pixel_type_name(pixel_type_of<T>()));
+void expect_float_extremes_as_numpy(Axis axis) {
+    SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + " along " +
+                 std::string(axis_name(axis)));
     using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
     const auto nan_with = [](Bits payload) {
         return std::bit_cast<T>(std::bit_cast<Bits>(std::numeric_limits<T>::quiet_NaN()) | payload);
     };
-    constexpr std::int64_t kRows = 8;
+    constexpr std::int64_t kLines = 11;
     for (const std::int64_t n : {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100}) {
-        const Volume volume = make_volume<T>({1, kRows, n, 1}, [&](auto, auto y, auto x, auto) {
-            const auto hash = std::uint64_t((y * 1009 + x) * 0x9E3779B97F4A7C15ull) >> 40;
+        // Line `line` of the projection holds values k = 0 .. n - 1 along the axis.
+        const auto value = [&](std::int64_t line, std::int64_t k) {
+            const auto hash = std::uint64_t((line * 1009 + k) * 0x9E3779B97F4A7C15ull) >> 40;
             const T other = T(std::int64_t(hash % 2001) - 1000) / T(1000);
-            switch (y) {
+            switch (line) {
                 case 0:
                     return other;
                 case 1:
-                    return x == n / 2 ? nan_with(1) : x == n - 1 ? nan_with(2) : other;
+                    return k == n / 2 ? nan_with(1) : k == n - 1 ? nan_with(2) : other;
                 case 2:
-                    return x == n - 1 ? nan_with(2) : other;
+                    return k == n - 1 ? nan_with(2) : other;
                 case 3:
                     return hash % 2 == 0 ? T(0.0) : T(-0.0);  // zeros only
                 case 4:
-                    return x == n - 1 ? T(-0.0) : x % 3 == 0 ? T(0.0) : -std::abs(other);
+                    return k == n - 1 ? T(-0.0) : k % 3 == 0 ? T(0.0) : -std::abs(other);
                 case 5:
-                    return x == n - 1 ? T(0.0) : x % 3 == 0 ? T(-0.0) : std::abs(other);
+                    return k == n - 1 ? T(0.0) : k % 3 == 0 ? T(-0.0) : std::abs(other);
                 case 6:
-                    return x == 0 ? nan_with(3) : T(-0.0);
+                    return k == 0 ? nan_with(3) : T(-0.0);
+                // Lines 7 to 9 hold at k = 1 and k = n / 4 what another order takes in turn.
+                case 7:
+                    return k == 1 ? T(-0.0) : k == n / 4 ? T(0.0) : -T(1) - std::abs(other);
+                case 8:
+                    return k == 1 ? T(0.0) : k == n / 4 ? T(-0.0) : T(1) + std::abs(other);
+                case 9:
+                    return k == 1 ? nan_with(1) : k == n / 4 ? nan_with(2) : other;
                 default:
-                    return T(x % 5) - T(2);  // repeated extremes
+                    return T(k % 5) - T(2);  // repeated extremes
             }
+        };
+        const Shape shape = axis == Axis::x   ? Shape{1, kLines, n, 1}
+                            : axis == Axis::y ? Shape{1, n, kLines, 1}
+                                              : Shape{n, 1, kLines, 1};
+        const Volume volume = make_volume<T>(shape, [&](auto z, auto y, auto x, auto) {
+            return axis == Axis::x ? value(y, x) : axis == Axis::y ? value(x, y) : value(x, z);
         });
         for (const ProjectMode mode : {ProjectMode::max, ProjectMode::min}) {
-            const Volume out = project(volume, Axis::x, mode);
-            const VolumeView<const T> in = volume.view<T>();
+            const Volume out = project(volume, axis, mode);
             const VolumeView<const T> got = out.view<T>();
-            for (std::int64_t y = 0; y < kRows; ++y) {
-                T m = in(0, y, 0, 0);
-                for (std::int64_t x = 1; x < n; ++x) {
-                    const T v = in(0, y, x, 0);
+            for (std::int64_t line = 0; line < kLines; ++line) {
+                T m = value(line, 0);
+                for (std::int64_t k = 1; k < n; ++k) {
+                    const T v = value(line, k);
                     const bool keep =
                         mode == ProjectMode::max ? (m > v || m != m) : (m < v || m != m);
                     m = keep ? m : v;
                 }
-                EXPECT_EQ(std::bit_cast<Bits>(got(0, y, 0, 0)), std::bit_cast<Bits>(m))
-                    << "mode " << int(mode) << ", row " << y << " of " << n << " values";
+                const T result = axis == Axis::x ? got(0, line, 0, 0) : got(0, 0, line, 0);
+                EXPECT_EQ(std::bit_cast<Bits>(result), std::bit_cast<Bits>(m))
+                    << "mode " << int(mode) << ", line " << line << " of " << n << " values";
             }
         }
     }
 }
 
-TEST(ProjectTest, FloatExtremesAlongXAsNumpy) {
-    expect_float_extremes_along_x_as_numpy<float>();
-    expect_float_extremes_along_x_as_numpy<double>();
+TEST(ProjectTest, FloatExtremesAsNumpy) {
+    for (const Axis axis : {Axis::x, Axis::y, Axis::z}) {
+        expect_float_extremes_as_numpy<float>(axis);
+        expect_float_extremes_as_numpy<double>(axis);
+    }
 }
 
 TEST(ProjectTest, Errors) {
