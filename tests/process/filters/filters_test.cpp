@@ -364,9 +364,9 @@ TEST(ProjectTest, FloatNanPropagatesAndSpacingKept) {
 // Every projection along z and y against numpy's sequential reduction, worked out here in
 // long double over the values in order, for 1 to 5 threads. Along z, max, min and the integer
 // sums go through parts of the planes (one per channel on 1 or 2 threads, 3 or 5 of the 15
-// values on 3 or 5 threads); along y, integers take the rows from the four quarters of each
-// plane. Both go four at a time, then one at a time: 1 to 157 planes or rows leave 0 to 3 over,
-// and fewer than 8 make the quarters one row or none.
+// values on 3 or 5 threads); along y, max, min and the integer sums take the rows from the
+// four quarters of each plane. Both go four at a time, then one at a time: 1 to 157 planes or rows
+// leave 0 to 3 over, and fewer than 8 make the quarters one row or none.
 template <typename T>
 void expect_projections_by_reference(Axis axis, std::int64_t depth) {
     SCOPED_TRACE(std::string(pixel_type_name(pixel_type_of<T>())) + ", " + std::to_string(depth) +
@@ -437,8 +437,8 @@ TEST(ProjectTest, AlongZAndYByPartsAndQuartersAsNumpy) {
 
 // The std of 8- and 16-bit columns along z and y is the exact n^2 var (integer sums of the
 // values and their squares) divided by n^2 and square-rooted, bit for bit: up to 1024 values
-// per column in doubles, more in 128 bits; along z four rows at a time and then the rest, and
-// across a fold of the 32-bit sums after 32768 rows.
+// per column in doubles, more in 128 bits; four rows at a time (along y from the quarters of
+// the plane) and then the rest, and across a fold of the 32-bit sums after 32768 rows.
 __extension__ typedef __int128 Int128;  // exact sums of squares of 1024+ values
 
 template <typename T>
