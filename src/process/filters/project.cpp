@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -62,6 +63,25 @@ inline T take_min(T m, T v) {
     return (m < v || m != m) ? m : v;  // NOLINT(misc-redundant-expression): NaN test
 }
 
+// numpy's sequential float max or min of value(0), ..., value(n - 1), given `extreme`, the one
+// found in another order (or any NaN if there is one): only the NaN kept (numpy's first) and
+// the sign of a zero (numpy's last of equal zeros) can differ, so those are looked up.
+template <typename T, typename Value>
+T as_numpy_keeps(T extreme, std::int64_t n, const Value& value) {
+    std::int64_t k = 0;
+    if (extreme != extreme) {  // NOLINT(misc-redundant-expression): NaN test
+        while (value(k) == value(k))
+            ++k;
+        return value(k);
+    }
+    if (extreme == T(0)) {
+        for (k = n - 1; value(k) != T(0); --k) {
+        }
+        return value(k);
+    }
+    return extreme;
+}
+
 // The max (keep_max) or min of n >= 1 floats as numpy's sequential reduction with take_max or
 // take_min gives it: the first NaN if there is one, else the extreme, of equal extremes the
 // later one (only +0 and -0 differ in their bits). Vector lanes find the extreme and whether
@@ -96,17 +116,8 @@ VOX_AVX2_CLONE T float_extreme(const T* row, std::int64_t n, bool keep_max) {
         any_nan = any_nan || v != v;  // NOLINT(misc-redundant-expression): NaN test
         if (keep_max ? v > best : v < best) best = v;
     }
-    if (any_nan) {
-        for (i = 0; row[i] == row[i]; ++i) {
-        }
-        return row[i];
-    }
-    if (best == T(0)) {
-        for (i = n - 1; row[i] != T(0); --i) {
-        }
-        return row[i];
-    }
-    return best;
+    return as_numpy_keeps(any_nan ? std::numeric_limits<T>::quiet_NaN() : best, n,
+                          [row](std::int64_t k) { return row[k]; });
 }
 
 template <typename T>
@@ -500,18 +511,8 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
                     for (std::int64_t x = 0; x < width; ++x) {
                         T value = extreme[std::size_t(x)];
                         if constexpr (std::is_floating_point_v<T>) {
-                            // In another order, only the NaN kept (numpy's first) and the sign
-                            // of a zero (its last of equal zeros) can differ: look them up.
-                            std::int64_t k = 0;
-                            if (value != value) {  // NOLINT(misc-redundant-expression)
-                                while (line(k)[x] == line(k)[x])
-                                    ++k;
-                                value = line(k)[x];
-                            } else if (value == T(0)) {
-                                for (k = n - 1; line(k)[x] != T(0); --k) {
-                                }
-                                value = line(k)[x];
-                            }
+                            value = as_numpy_keeps(value, n,
+                                                   [&](std::int64_t k) { return line(k)[x]; });
                         }
                         dst[x * ds] = O(value);
                     }
@@ -569,7 +570,6 @@ void project_rows(const VolumeView<const T>& in, const VolumeView<O>& out, Axis 
                 // 8- and 16-bit values: add blocks of rows in 32 bits (twice the SIMD lanes
                 // of 64 bits; at most 32768 rows of 16-bit values cannot overflow), then
                 // fold into the 64-bit sums. Integer sums are exact in any order.
-                using Small = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
                 for (std::int64_t k0 = 0; k0 < n; k0 += 32768) {
                     std::fill(small.begin(), small.end(), Small(0));
                     for (std::int64_t k = k0; k < std::min(n, k0 + 32768); ++k) {
