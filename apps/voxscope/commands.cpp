@@ -240,15 +240,21 @@ std::vector<double> cumulative(const std::vector<std::int64_t>& counts) {
     return cdf;
 }
 
+// skimage's one bin per integer value, unless the user asked for a number of bins.
+vox::IntegerBins integer_bins_of(const HistOptions& options) {
+    return options.bins_given ? vox::IntegerBins::uniform : vox::IntegerBins::per_value;
+}
+
 // `hist -o`: the histogram figure, one plot for all channels or one per channel.
 int draw_hist(const vox::Volume& volume, const HistOptions& options,
               vox::SourceRange source_range) {
     const vox::Colormap* bars =
         options.colormap.empty() ? nullptr : &vox::colormap(options.colormap);
+    const vox::IntegerBins integer_bins = integer_bins_of(options);
     std::vector<vox::Panel> panels;
     if (options.per_channel) {
-        std::vector<vox::HistogramPlot> plots =
-            vox::histogram_plots_per_channel(volume, options.bins, source_range, options.cdf);
+        std::vector<vox::HistogramPlot> plots = vox::histogram_plots_per_channel(
+            volume, options.bins, source_range, options.cdf, integer_bins);
         const vox::DisplayMapping mapping = vox::default_mapping(volume);
         for (std::size_t c = 0; c < plots.size(); ++c) {
             // Each channel in its display colour (the top of its black-to-colour map);
@@ -261,8 +267,8 @@ int draw_hist(const vox::Volume& volume, const HistOptions& options,
                                                  : vox::channel_title(volume, std::int64_t(c))));
         }
     } else {
-        panels.push_back(
-            vox::plot_panel(vox::histogram_plot(volume, options.bins, source_range, options.cdf)));
+        panels.push_back(vox::plot_panel(
+            vox::histogram_plot(volume, options.bins, source_range, options.cdf, integer_bins)));
     }
     for (vox::Panel& panel : panels) {
         vox::HistogramPlot& plot = *panel.histogram;
@@ -312,13 +318,14 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
     // The numbers that `hist -o` draws (histogram_plot()), so that tests of the printed
     // counts check the drawn bars too.
     if (options.per_channel) {
-        for (vox::HistogramPlot& plot :
-             vox::histogram_plots_per_channel(volume, options.bins, source_range)) {
+        for (vox::HistogramPlot& plot : vox::histogram_plots_per_channel(
+                 volume, options.bins, source_range, false, integer_bins_of(options))) {
             counts.push_back(std::move(plot.counts));
             centers = std::move(plot.bin_centers);
         }
     } else {
-        vox::HistogramPlot plot = vox::histogram_plot(volume, options.bins, source_range);
+        vox::HistogramPlot plot = vox::histogram_plot(volume, options.bins, source_range, false,
+                                                      integer_bins_of(options));
         counts.push_back(std::move(plot.counts));
         centers = std::move(plot.bin_centers);
     }
@@ -360,15 +367,16 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
     }
     fmt::print("{}\n", header);
     // Centres print exactly, so that neighbouring bins stay apart: integers whole (one bin
-    // per integer, 29999919 not 3e+07), floats in their shortest round-trip form.
+    // per integer, 29999919 not 3e+07), other centres in their shortest round-trip form.
     const vox::PixelType type = volume.pixel_type();
+    const bool whole_centers = !vox::is_float(type) && !options.bins_given;
     fmt::memory_buffer text;
     char cell[64];
     auto format_cell = [&](auto format, auto value) {
         return std::string_view(cell, std::size_t(fmt::format_to(cell, format, value) - cell));
     };
     for (std::size_t i = 0; i < centers.size(); ++i) {
-        if (!vox::is_float(type)) {
+        if (whole_centers) {
             append_right(text, fmt::format_int(std::int64_t(centers[i])).str(), 14);
         } else if (type == vox::PixelType::f32) {
             append_right(text, format_cell(FMT_COMPILE("{}"), float(centers[i])), 14);

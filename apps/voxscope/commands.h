@@ -45,6 +45,9 @@ int run_ops();
 struct HistOptions {
     std::string input;
     int bins = 256;
+    /// --bins was given: integer data get that many uniform bins (np.histogram, matplotlib's
+    /// hist), not one bin per value (skimage).
+    bool bins_given = false;
     bool cdf = false;
     bool json = false;
     /// One channel, or -1 for all channels together.

@@ -187,7 +187,10 @@ int main(int argc, char** argv) {
         "hist", "Histogram counts and CDF (skimage.exposure.histogram), or a figure of them");
     hist_command->add_option("input", hist.input, "File, folder, glob, archive member or sample")
         ->required();
-    hist_command->add_option("--bins", hist.bins, "Number of bins for float data (default 256)");
+    CLI::Option* hist_bins = hist_command->add_option(
+        "--bins", hist.bins,
+        "Number of uniform bins (default 256); without it, integers get one bin per value, "
+        "as skimage");
     hist_command->add_flag("--cdf", hist.cdf, "Also print the cumulative distribution");
     hist_command->add_flag("--json", hist.json, "Print JSON (schema voxscope.hist/1)");
     hist_command->add_option("--channel", hist.channel, "One channel (default: all together)")
@@ -376,7 +379,10 @@ int main(int argc, char** argv) {
             return run_info(info_path, to_read_options(info_read), info_json);
         if (convert_command->parsed()) return run_convert(convert, to_read_options(convert_read));
         if (process_command->parsed()) return run_process(process, to_read_options(process_read));
-        if (hist_command->parsed()) return run_hist(hist, to_read_options(hist_read));
+        if (hist_command->parsed()) {
+            hist.bins_given = hist_bins->count() > 0;
+            return run_hist(hist, to_read_options(hist_read));
+        }
         if (compare_command->parsed()) return run_compare(compare, to_read_options(compare_read));
         if (labels_command->parsed()) return run_labels(labels, to_read_options(labels_read));
         if (slice_command->parsed()) return run_slice(slice, to_read_options(slice_read));

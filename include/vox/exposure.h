@@ -115,6 +115,17 @@ enum class SourceRange : std::uint8_t {
     dtype,
 };
 
+/// How histogram() and histogram_per_channel() bin integer volumes (float volumes take
+/// nbins uniform bins either way).
+enum class IntegerBins : std::uint8_t {
+    /// One bin per integer value between the range's ends, nbins ignored
+    /// (skimage.exposure.histogram).
+    per_value,
+    /// nbins uniform float64 bins over the range, as np.histogram(values, nbins, range)
+    /// and matplotlib's hist bin integers: the tutorials' `ax.hist(data.ravel(), 256)`.
+    uniform,
+};
+
 /// A histogram over all values of a volume (every channel, flattened).
 struct Histogram {
     /// Voxels per bin.
@@ -128,11 +139,14 @@ struct Histogram {
 /// nbins uniform bins over [min, max] ('image', widened by 0.5 each side when
 /// constant) or [-1, 1] ('dtype'), values outside dropped, the last bin closed.
 /// Bin edges are computed as numpy does (f64 linspace cast to the data's float type),
-/// so counts match exactly.
+/// so counts match exactly. With IntegerBins::uniform, integer volumes are binned as
+/// np.histogram bins them instead: nbins float64 edges over [min, max] (widened as
+/// above) or the pixel type's range, e.g. [0, 65535] ('dtype').
 /// @throw ValueError if nbins < 1, the volume is empty, or a float range is not finite
 /// ("autodetected hist_range of [nan, nan] is not finite").
 Histogram histogram(const Volume& volume, int nbins = 256,
-                    SourceRange source_range = SourceRange::image);
+                    SourceRange source_range = SourceRange::image,
+                    IntegerBins integer_bins = IntegerBins::per_value);
 
 /// np.histogram of the finite values, as matplotlib's `ax.hist(volume.ravel(), nbins)`
 /// bins a volume: nbins uniform bins between the finite min and max of all values (every
@@ -155,7 +169,8 @@ struct ChannelHistograms {
 /// computed from all channels together (as histogram() would bin the whole volume), so
 /// that channels compare bin by bin. Same rules and errors as histogram().
 ChannelHistograms histogram_per_channel(const Volume& volume, int nbins = 256,
-                                        SourceRange source_range = SourceRange::image);
+                                        SourceRange source_range = SourceRange::image,
+                                        IntegerBins integer_bins = IntegerBins::per_value);
 
 /// A cumulative distribution function and its bin centres.
 struct CumulativeDistribution {

@@ -44,12 +44,14 @@ struct HistogramPlot {
 };
 
 /// The histogram plot of all values of `volume` (every channel together): counts and
-/// centres exactly as histogram(volume, nbins, source_range), and with `cdf` their
-/// cumulative distribution (cumulative_distribution() for the image range). Bars in the
-/// default blue; set `colormap` to colour them.
+/// centres exactly as histogram(volume, nbins, source_range, integer_bins), and with `cdf`
+/// their cumulative distribution (cumulative_distribution() where it bins the same way:
+/// the image range, integers one bin per value). Bars in the default blue; set `colormap`
+/// to colour them.
 /// @throw ValueError as histogram().
 HistogramPlot histogram_plot(const Volume& volume, int nbins = 256,
-                             SourceRange source_range = SourceRange::image, bool cdf = false);
+                             SourceRange source_range = SourceRange::image, bool cdf = false,
+                             IntegerBins integer_bins = IntegerBins::per_value);
 
 /// The histogram matplotlib's `ax.hist(volume.ravel(), nbins)` draws: finite_histogram()'s
 /// uniform bins between the finite min and max of all values, integers binned as floats
@@ -64,7 +66,7 @@ HistogramPlot value_histogram_plot(const Volume& volume, int nbins = 10,
 /// @throw ValueError as histogram().
 std::vector<HistogramPlot> histogram_plots_per_channel(
     const Volume& volume, int nbins = 256, SourceRange source_range = SourceRange::image,
-    bool cdf = false);
+    bool cdf = false, IntegerBins integer_bins = IntegerBins::per_value);
 
 /// Where a plot's axes box sits inside its panel (pixels from the panel's top left) and
 /// the data limits it spans: x in bin-centre units, y in counts (log10 of counts for a

@@ -27,22 +27,27 @@ std::vector<double> cumulative(const std::vector<std::int64_t>& counts) {
 
 }  // namespace
 
-HistogramPlot histogram_plot(const Volume& volume, int nbins, SourceRange source_range, bool cdf) {
-    Histogram histogram = vox::histogram(volume, nbins, source_range);
+HistogramPlot histogram_plot(const Volume& volume, int nbins, SourceRange source_range, bool cdf,
+                             IntegerBins integer_bins) {
+    Histogram histogram = vox::histogram(volume, nbins, source_range, integer_bins);
     HistogramPlot plot;
     plot.counts = std::move(histogram.counts);
     plot.bin_centers = std::move(histogram.bin_centers);
     if (cdf) {
-        // cumulative_distribution() bins over the image range only.
-        plot.cdf = source_range == SourceRange::image ? cumulative_distribution(volume, nbins).cdf
-                                                      : cumulative(plot.counts);
+        // cumulative_distribution() bins over the image range, integers one bin per value.
+        const bool as_skimage =
+            source_range == SourceRange::image &&
+            (is_float(volume.pixel_type()) || integer_bins == IntegerBins::per_value);
+        plot.cdf =
+            as_skimage ? cumulative_distribution(volume, nbins).cdf : cumulative(plot.counts);
     }
     return plot;
 }
 
 std::vector<HistogramPlot> histogram_plots_per_channel(const Volume& volume, int nbins,
-                                                       SourceRange source_range, bool cdf) {
-    ChannelHistograms histograms = histogram_per_channel(volume, nbins, source_range);
+                                                       SourceRange source_range, bool cdf,
+                                                       IntegerBins integer_bins) {
+    ChannelHistograms histograms = histogram_per_channel(volume, nbins, source_range, integer_bins);
     std::vector<HistogramPlot> plots;
     for (std::vector<std::int64_t>& counts : histograms.counts) {
         HistogramPlot plot;

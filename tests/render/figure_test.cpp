@@ -6,10 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <limits>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "test_util.h"
@@ -437,6 +437,19 @@ TEST(RenderPlotTest, HistogramPlotHasTheExposureCounts) {
     EXPECT_EQ(plots[1].counts, channels.counts[1]);
     EXPECT_EQ(plots[1].bin_centers, channels.bin_centers);
     EXPECT_TRUE(plots[1].cdf.empty());
+    // Uniform bins for the integers (hist --bins 4): the CDF of those bins, not skimage's
+    // per value.
+    const HistogramPlot uniform =
+        histogram_plot(volume, 4, SourceRange::image, true, IntegerBins::uniform);
+    EXPECT_EQ(uniform.counts,
+              histogram(volume, 4, SourceRange::image, IntegerBins::uniform).counts);
+    EXPECT_EQ(uniform.counts, (std::vector<std::int64_t>{10, 10, 19, 9}));  // np.histogram
+    EXPECT_EQ(uniform.cdf, (std::vector<double>{10 / 48.0, 20 / 48.0, 39 / 48.0, 1.0}));
+    const std::vector<HistogramPlot> uniform_plots =
+        histogram_plots_per_channel(volume, 4, SourceRange::image, true, IntegerBins::uniform);
+    EXPECT_EQ(uniform_plots[1].counts,
+              histogram_per_channel(volume, 4, SourceRange::image, IntegerBins::uniform).counts[1]);
+    EXPECT_EQ(uniform_plots[1].cdf.size(), 4u);
 }
 
 TEST(RenderPlotTest, ValueHistogramIsMatplotlibsHistOfTheFiniteValues) {

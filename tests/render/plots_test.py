@@ -6,7 +6,8 @@ Usage: plots_test.py VOXSCOPE
 - Counts: `voxscope hist IN --json` prints the numbers that `hist -o` draws
   (vox::histogram_plot()); they must equal skimage.exposure.histogram's counts and bin
   centres for sample:cells (written with `voxscope convert`), one of its channels, a
-  uint8 MRI-like volume and a float one (64 bins), and per channel (channel_axis=-1).
+  uint8 MRI-like volume and a float one (64 bins), and per channel (channel_axis=-1);
+  with `--bins N`, integers np.histogram's N uniform bins, joint and per channel.
 - Files: hist and compare figures decode in PIL (PNG, with the expected size), render with
   rsvg-convert (SVG) and pdftoppm (PDF) at the PNG's size, and show the same bars: the
   pixels of matplotlib's blue (or the viridis bars) cover nearly the same places.
@@ -33,17 +34,29 @@ def run(voxscope, args, cwd):
 
 def check_counts(voxscope, folder, name, data, args, failures, per_channel=False, nbins=256):
     printed = json.loads(run(voxscope, ["hist", name, "--json"] + args, folder))
-    if per_channel:
+    if "--bins" in args and data.dtype.kind in "iu":
+        # Given --bins, integers get numpy's uniform bins, not skimage's one per value.
+        peer = "np.histogram"
+        edges = np.histogram_bin_edges(data, nbins)
+        centers = (edges[:-1] + edges[1:]) / 2
+        if per_channel:
+            counts = np.stack([np.histogram(data[..., c], edges)[0]
+                               for c in range(data.shape[-1])])
+        else:
+            counts = np.histogram(data, nbins)[0]
+    elif per_channel:
+        peer = "skimage.exposure.histogram"
         counts, centers = exposure.histogram(data, nbins=nbins, channel_axis=-1)
     else:
+        peer = "skimage.exposure.histogram"
         counts, centers = exposure.histogram(data, nbins=nbins)
     ok = (np.array_equal(np.asarray(printed["counts"]), counts) and
           np.allclose(np.asarray(printed["bin_centers"]), centers, rtol=0, atol=1e-6))
     label = f"{name} {' '.join(args)}".strip()
     print(f"{'ok' if ok else 'FAIL'}: {label}: {len(centers)} bins, "
-          f"{int(np.sum(counts))} voxels as skimage.exposure.histogram")
+          f"{int(np.sum(counts))} voxels as {peer}")
     if not ok:
-        failures.append(f"{label}: counts or centres differ from skimage")
+        failures.append(f"{label}: counts or centres differ from {peer}")
 
 
 def pixels(path):
@@ -111,13 +124,15 @@ def main():
                          failures)
             check_counts(voxscope, folder, "cells.npy", cells, ["--per-channel"], failures,
                          per_channel=True)
+            check_counts(voxscope, folder, "cells.npy", cells, ["--per-channel", "--bins", "32"],
+                         failures, per_channel=True, nbins=32)
         # An MRI-like uint8 volume: a bright ellipsoid with noise over a dark background.
         z, y, x = np.indices((24, 40, 40), dtype=float)
         head = ((z - 12) / 11) ** 2 + ((y - 20) / 18) ** 2 + ((x - 20) / 16) ** 2 <= 1
         mri = np.clip(20 + 120 * head + rng.normal(0, 18, head.shape), 0, 255).astype(np.uint8)
         np.save(os.path.join(folder, "mri.npy"), mri)
         check_counts(voxscope, folder, "mri.npy", mri, [], failures)
-        check_counts(voxscope, folder, "mri.npy", mri, ["--bins", "64"], failures)
+        check_counts(voxscope, folder, "mri.npy", mri, ["--bins", "64"], failures, nbins=64)
         values = rng.normal(0.3, 0.2, (10, 30, 30)).astype(np.float32)
         np.save(os.path.join(folder, "float.npy"), values)
         check_counts(voxscope, folder, "float.npy", values, ["--bins", "64"], failures, nbins=64)

@@ -11,7 +11,9 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #ifdef __SSE2__
@@ -730,6 +732,24 @@ std::pair<int64_t, int64_t> occupied_span(const std::vector<int64_t>& counts) {
     return {first, last};
 }
 
+// count_all_values of each part, and the first and last value index any part holds.
+template <typename T, typename Runs>
+std::tuple<std::vector<std::vector<int64_t>>, int64_t, int64_t> count_all_parts(
+    const std::vector<Runs>& parts) {
+    std::vector<std::vector<int64_t>> all;
+    int64_t first = std::numeric_limits<int64_t>::max();
+    int64_t last = -1;
+    for (const Runs& part : parts) {
+        all.push_back(count_all_values<T>(part));
+        const auto [f, l] = occupied_span(all.back());
+        if (f >= 0) {
+            first = std::min(first, f);
+            last = std::max(last, l);
+        }
+    }
+    return {std::move(all), first, last};
+}
+
 // How a histogram's values map to bins (skimage's _bincount_histogram_centers or
 // _get_bin_edges): one bin per integer in [low, high], or float edges.
 template <typename T>
@@ -924,17 +944,7 @@ std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> histograms_of(
     std::vector<std::vector<int64_t>> counts;
     BinLayout<T> layout;
     if constexpr (kSmallInt<T>) {
-        std::vector<std::vector<int64_t>> all;
-        int64_t first = std::numeric_limits<int64_t>::max();
-        int64_t last = -1;
-        for (const Runs& part : parts) {
-            all.push_back(count_all_values<T>(part));
-            const auto [f, l] = occupied_span(all.back());
-            if (f >= 0) {
-                first = std::min(first, f);
-                last = std::max(last, l);
-            }
-        }
+        const auto [all, first, last] = count_all_parts<T>(parts);
         const int64_t offset = int64_t(std::numeric_limits<T>::min());
         layout.low = source_range == SourceRange::dtype ? offset : first + offset;
         layout.high = source_range == SourceRange::dtype ? int64_t(std::numeric_limits<T>::max())
@@ -990,6 +1000,60 @@ std::pair<std::vector<std::vector<int64_t>>, BinLayout<T>> histograms_of(
     return {std::move(counts), std::move(layout)};
 }
 
+// np.histogram of each part of integer data over nbins uniform float64 bins shared by all
+// parts, from the parts' joint [min, max] ('image') or T's range ('dtype'): the bins numpy
+// and matplotlib's hist give integers. 8/16-bit parts are binned from their value counts.
+template <typename T, typename Runs>
+std::pair<std::vector<std::vector<int64_t>>, BinLayout<double>> uniform_histograms_of(
+    const std::vector<Runs>& parts, int nbins, SourceRange source_range) {
+    static_assert(std::is_integral_v<T>);
+    int64_t total = 0;
+    int64_t groups = 0;
+    for (const Runs& part : parts) {
+        total += part.size();
+        groups = std::max(groups, run_groups(part));
+    }
+    if (total == 0) throw ValueError("histogram of an empty volume");
+    checked_allocation({nbins, int64_t(parts.size()) + groups + 1, int64_t(sizeof(int64_t))},
+                       "a histogram of " + std::to_string(nbins) + " bins");
+    const bool dtype = source_range == SourceRange::dtype;
+    const auto lowest = double(std::numeric_limits<T>::min());
+    const auto highest = double(std::numeric_limits<T>::max());
+    std::vector<std::vector<int64_t>> counts;
+    BinLayout<double> layout;
+    if constexpr (kSmallInt<T>) {
+        const auto [all, first, last] = count_all_parts<T>(parts);
+        layout = dtype ? float_layout<double>(nbins, lowest, highest)
+                       : float_layout<double>(nbins, double(first) + lowest, double(last) + lowest);
+        const FloatBinner<double> binner(layout);
+        for (const auto& values : all) {
+            std::vector<int64_t> bins(std::size_t(nbins), 0);
+            for (int64_t i = first; i <= last; ++i) {
+                if (values[std::size_t(i)] != 0)
+                    bins[std::size_t(binner(double(i) + lowest))] += values[std::size_t(i)];
+            }
+            counts.push_back(std::move(bins));
+        }
+    } else {
+        double first = lowest;
+        double last = highest;
+        if (!dtype) {
+            first = std::numeric_limits<double>::infinity();
+            last = -first;
+            for (const Runs& part : parts) {
+                if (part.size() == 0) continue;
+                const auto [low, high] = value_range<T>(part);
+                first = std::min(first, double(low));
+                last = std::max(last, double(high));
+            }
+        }
+        layout = float_layout<double>(nbins, first, last);
+        for (const Runs& part : parts)
+            counts.push_back(count_float_bins(part, layout));
+    }
+    return {std::move(counts), std::move(layout)};
+}
+
 // skimage.exposure.histogram of one list of values (channel_axis None).
 template <typename T, typename Runs>
 HistogramOf histogram_of(const Runs& values, int nbins, SourceRange source_range) {
@@ -1002,31 +1066,19 @@ HistogramOf histogram_of(const Runs& values, int nbins, SourceRange source_range
 // edges (numpy's bin type), and 8/16-bit data are binned from their value counts.
 template <typename T, typename Runs>
 HistogramOf finite_histogram_of(const Runs& runs, int nbins, int64_t& left_out) {
-    if (runs.size() == 0) throw ValueError("histogram of an empty volume");
-    using E = std::conditional_t<std::is_floating_point_v<T>, T, double>;
-    checked_allocation({nbins, run_groups(runs) + 2, int64_t(sizeof(int64_t))},
-                       "a histogram of " + std::to_string(nbins) + " bins");
     left_out = 0;
-    if constexpr (kSmallInt<T>) {
-        const std::vector<int64_t> all = count_all_values<T>(runs);
-        const auto [first, last] = occupied_span(all);
-        const int64_t offset = int64_t(std::numeric_limits<T>::min());
-        const BinLayout<E> layout =
-            float_layout<E>(nbins, double(first + offset), double(last + offset));
-        const FloatBinner<E> binner(layout);
-        std::vector<int64_t> counts(std::size_t(nbins), 0);
-        for (int64_t i = first; i <= last; ++i) {
-            if (all[std::size_t(i)] == 0) continue;
-            counts[std::size_t(binner(double(i + offset)))] += all[std::size_t(i)];
-        }
-        return {std::move(counts), centers_of(layout)};
+    if constexpr (std::is_integral_v<T>) {
+        auto [counts, layout] =
+            uniform_histograms_of<T>(std::vector<Runs>{runs}, nbins, SourceRange::image);
+        return {std::move(counts.front()), centers_of(layout)};
     } else {
-        if constexpr (std::is_floating_point_v<T>) {
-            // img_as_float's values: binned by key (no NaN or infinity among them).
-            if (auto by_key = quantized_counts<T>(std::vector<Runs>{runs})) {
-                auto [counts, layout] = quantized_histograms<T>(*by_key, nbins);
-                return {std::move(counts.front()), centers_of(layout)};
-            }
+        if (runs.size() == 0) throw ValueError("histogram of an empty volume");
+        checked_allocation({nbins, run_groups(runs) + 2, int64_t(sizeof(int64_t))},
+                           "a histogram of " + std::to_string(nbins) + " bins");
+        // img_as_float's values: binned by key (no NaN or infinity among them).
+        if (auto by_key = quantized_counts<T>(std::vector<Runs>{runs})) {
+            auto [counts, layout] = quantized_histograms<T>(*by_key, nbins);
+            return {std::move(counts.front()), centers_of(layout)};
         }
         struct Acc {
             double low = std::numeric_limits<double>::infinity();
@@ -1054,7 +1106,7 @@ HistogramOf finite_histogram_of(const Runs& runs, int nbins, int64_t& left_out) 
         if (all.finite == 0) {
             throw ValueError("every value is NaN or infinite: there is no histogram to draw");
         }
-        const BinLayout<E> layout = float_layout<E>(nbins, all.low, all.high);
+        const BinLayout<T> layout = float_layout<T>(nbins, all.low, all.high);
         return {count_float_bins(runs, layout), centers_of(layout)};
     }
 }
@@ -1583,11 +1635,20 @@ Volume adjust_sigmoid(Volume&& volume, double cutoff, double gain, bool inv) {
     return sigmoid_into(volume, cutoff, gain, inv, true);
 }
 
-Histogram histogram(const Volume& volume, int nbins, SourceRange source_range) {
+Histogram histogram(const Volume& volume, int nbins, SourceRange source_range,
+                    IntegerBins integer_bins) {
     if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
     return visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        HistogramOf h = histogram_of<T>(PlaneRuns<T>{volume.view<T>()}, nbins, source_range);
+        const PlaneRuns<T> runs{volume.view<T>()};
+        if constexpr (std::is_integral_v<T>) {
+            if (integer_bins == IntegerBins::uniform) {
+                auto [counts, layout] =
+                    uniform_histograms_of<T>(std::vector{runs}, nbins, source_range);
+                return Histogram{std::move(counts.front()), centers_of(layout)};
+            }
+        }
+        HistogramOf h = histogram_of<T>(runs, nbins, source_range);
         return Histogram{std::move(h.counts), std::move(h.centers)};
     });
 }
@@ -1603,13 +1664,20 @@ Histogram finite_histogram(const Volume& volume, int nbins, std::int64_t* left_o
     });
 }
 
-ChannelHistograms histogram_per_channel(const Volume& volume, int nbins, SourceRange source_range) {
+ChannelHistograms histogram_per_channel(const Volume& volume, int nbins, SourceRange source_range,
+                                        IntegerBins integer_bins) {
     if (nbins < 1) throw ValueError("nbins must be at least 1, got " + std::to_string(nbins));
     return visit(volume.pixel_type(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         std::vector<PlaneRuns<T>> parts;
         for (int64_t c = 0; c < volume.shape().c; ++c)
             parts.push_back(PlaneRuns<T>{volume.channel(c).view<T>()});
+        if constexpr (std::is_integral_v<T>) {
+            if (integer_bins == IntegerBins::uniform) {
+                auto [counts, layout] = uniform_histograms_of<T>(parts, nbins, source_range);
+                return ChannelHistograms{std::move(counts), centers_of(layout)};
+            }
+        }
         auto [counts, layout] = histograms_of<T>(parts, nbins, source_range);
         return ChannelHistograms{std::move(counts), centers_of(layout)};
     });

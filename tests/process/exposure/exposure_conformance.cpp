@@ -89,8 +89,13 @@ TEST(ExposureConformance, MatchesScikitImage) {
             const SourceRange source_range = p.value("source_range", "image") == "dtype"
                                                  ? SourceRange::dtype
                                                  : SourceRange::image;
+            // numpy's uniform bins (hist --bins N), or skimage's one bin per integer.
+            const bool uniform = p.value("integer_bins", "per_value") == "uniform";
+            const IntegerBins integer_bins =
+                uniform ? IntegerBins::uniform : IntegerBins::per_value;
             if (op == "histogram_channels") {
-                const ChannelHistograms h = histogram_per_channel(input, p["nbins"], source_range);
+                const ChannelHistograms h =
+                    histogram_per_channel(input, p["nbins"], source_range, integer_bins);
                 for (const auto& counts : h.counts)
                     values.insert(values.end(), counts.begin(), counts.end());
                 centers = h.bin_centers;
@@ -99,7 +104,7 @@ TEST(ExposureConformance, MatchesScikitImage) {
                 values.assign(h.counts.begin(), h.counts.end());
                 centers = h.bin_centers;
             } else if (op == "histogram") {
-                const Histogram h = histogram(input, p["nbins"], source_range);
+                const Histogram h = histogram(input, p["nbins"], source_range, integer_bins);
                 values.assign(h.counts.begin(), h.counts.end());
                 centers = h.bin_centers;
             } else {
@@ -110,7 +115,7 @@ TEST(ExposureConformance, MatchesScikitImage) {
             compare(name + " values", values, c["values"].get<std::vector<double>>(), op != "cdf");
             // matplotlib's bins are numpy's edges, summed and halved in their own type.
             compare(name + " centers", centers, c["centers"].get<std::vector<double>>(),
-                    op == "finite_histogram");
+                    op == "finite_histogram" || uniform);
             continue;
         }
         auto run = [&]() -> Volume {

@@ -241,6 +241,47 @@ TEST(ExposureHistogramTest, FiniteHistogramBinsEveryTypeAsFloats) {
                          "nbins must be at least 1, got 0");
 }
 
+TEST(ExposureHistogramTest, UniformBinsForIntegersAsNumpy) {
+    // hist --bins N: np.histogram(a, N, range) for integers, not one bin per value.
+    const Volume two = make_volume<std::uint16_t>(
+        {1, 1, 2, 2}, [](std::int64_t, std::int64_t, std::int64_t x, std::int64_t c) {
+            return std::uint16_t(c == 0 ? 3 + 2 * x : 6);
+        });
+    const ChannelHistograms channels =
+        histogram_per_channel(two, 3, SourceRange::image, IntegerBins::uniform);
+    EXPECT_EQ(channels.bin_centers, (std::vector<double>{3.5, 4.5, 5.5}));
+    ASSERT_EQ(channels.counts.size(), 2u);
+    EXPECT_EQ(channels.counts[0], (std::vector<std::int64_t>{1, 0, 1}));
+    EXPECT_EQ(channels.counts[1], (std::vector<std::int64_t>{0, 0, 2}));  // the last bin closed
+    const Histogram joint = histogram(two, 3, SourceRange::image, IntegerBins::uniform);
+    EXPECT_EQ(joint.counts, (std::vector<std::int64_t>{1, 0, 3}));
+    EXPECT_EQ(joint.bin_centers, channels.bin_centers);
+    // 'dtype': the edges span the pixel type, e.g. np.histogram(a, 2, (0, 255)).
+    const Histogram u8 = histogram(make_line<std::uint8_t>({0, 10, 255}), 2, SourceRange::dtype,
+                                   IntegerBins::uniform);
+    EXPECT_EQ(u8.counts, (std::vector<std::int64_t>{2, 1}));
+    EXPECT_EQ(u8.bin_centers, (std::vector<double>{63.75, 191.25}));
+    // 32-bit integers are binned as float64 values in one pass, as numpy.
+    const Volume wide = make_line<std::int32_t>({-2147483647 - 1, -1, 0, 2147483647});
+    const Histogram i32 = histogram(wide, 4, SourceRange::dtype, IntegerBins::uniform);
+    EXPECT_EQ(i32.counts, (std::vector<std::int64_t>{1, 1, 1, 1}));  // -1 below the edge -0.5
+    EXPECT_EQ(i32.bin_centers, (std::vector<double>{-1610612736.125, -536870912.375, 536870911.375,
+                                                    1610612735.125}));
+    EXPECT_EQ(histogram(wide, 3, SourceRange::image, IntegerBins::uniform).counts,
+              (std::vector<std::int64_t>{1, 2, 1}));
+    const Histogram constant =
+        histogram(make_line<std::uint16_t>({2, 2}), 2, SourceRange::image, IntegerBins::uniform);
+    EXPECT_EQ(constant.counts, (std::vector<std::int64_t>{0, 2}));
+    EXPECT_EQ(constant.bin_centers, (std::vector<double>{1.75, 2.25}));
+    // Floats bin the same either way.
+    const Volume floats = make_line<float>({0.5f, 0.25f, 1.0f, 0.0f});
+    const Histogram f = histogram(floats, 3, SourceRange::image, IntegerBins::uniform);
+    EXPECT_EQ(f.counts, histogram(floats, 3).counts);
+    EXPECT_EQ(f.bin_centers, histogram(floats, 3).bin_centers);
+    VOX_EXPECT_THROW_MSG(histogram(two, 0, SourceRange::image, IntegerBins::uniform), ValueError,
+                         "nbins must be at least 1, got 0");
+}
+
 TEST(ExposureHistogramTest, BinsBeyondTheMemoryLimitAreRefusedBeforeAllocation) {
     const test::ScopedMemoryLimit limit(1 << 20);
     const Volume floats = make_line<float>({0.0f, 0.25f, 1.0f});

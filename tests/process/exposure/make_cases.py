@@ -13,6 +13,7 @@ import warnings
 import nibabel
 import numpy as np
 from skimage import exposure, img_as_float
+from skimage.util import dtype_limits
 
 MRI = os.path.join(os.path.dirname(nibabel.__file__), "tests", "data", "anatomical.nii")
 
@@ -81,6 +82,22 @@ def finite_histogram(array, nbins):
     return counts, (edges[:-1] + edges[1:]) / edges.dtype.type(2)
 
 
+def uniform_histogram(array, nbins, source_range, per_channel):
+    """np.histogram's nbins uniform bins, as numpy and matplotlib's hist bin integers
+    (skimage gives them one bin per value): over the range of all values, or the dtype's
+    (skimage's dtype_limits); with per_channel, one row of counts per channel over those
+    shared edges."""
+    hist_range = None if source_range == "image" else dtype_limits(array, clip_negative=False)
+    edges = np.histogram_bin_edges(array, nbins, hist_range)
+    centers = (edges[:-1] + edges[1:]) / edges.dtype.type(2)
+    if per_channel:
+        counts = np.stack([np.histogram(array[..., c], edges)[0]
+                           for c in range(array.shape[-1])])
+    else:
+        counts = np.histogram(array, nbins, hist_range)[0]
+    return counts, centers
+
+
 def point_ops(cases, label, source, array, float_like=False):
     """The point-wise operations, histograms and equalization on one input."""
     R = lambda kind, low=0, high=0, name="": {"kind": kind, "low": low, "high": high, "name": name}
@@ -126,6 +143,16 @@ def point_ops(cases, label, source, array, float_like=False):
                           "histogram_channels", {"nbins": nbins, "source_range": source_range},
                           lambda a, n=nbins, s=source_range:
                           exposure.histogram(a, n, s, channel_axis=-1))
+        # hist --bins N: uniform bins for integers too (float data bin as above).
+        for source_range in ("image", "dtype"):
+            for op, per_channel in (("histogram", False), ("histogram_channels", True)):
+                if per_channel and array.ndim != 4:
+                    continue
+                cases.add(f"{label}.uniform_{op}_{nbins}_{source_range}", source, array, op,
+                          {"nbins": nbins, "source_range": source_range,
+                           "integer_bins": "uniform"},
+                          lambda a, n=nbins, s=source_range, c=per_channel:
+                          uniform_histogram(a, n, s, c))
         cases.add(f"{label}.finite_histogram_{nbins}", source, array, "finite_histogram",
                   {"nbins": nbins}, lambda a, n=nbins: finite_histogram(a, n))
         cases.add(f"{label}.cdf_{nbins}", source, array, "cdf", {"nbins": nbins},
