@@ -970,14 +970,23 @@ Volume block_mean_typed(const Volume& volume, const Extents& factors, double cva
     using Out = std::conditional_t<std::is_same_v<T, float>, float, double>;
     const Shape& shape = volume.shape();
     const Extents in{shape.z, shape.y, shape.x};
+    // Blocks past the end, and the voxels counted, are bounded by the volume: a factor far
+    // beyond its axis (block_mean:1000000) neither overflows nor walks padding.
     Extents out{};
-    for (std::size_t a = 0; a < 3; ++a)
-        out[a] = (in[a] + factors[a] - 1) / factors[a];
+    Extents last{};  // the first voxel of each axis's last block
+    for (std::size_t a = 0; a < 3; ++a) {
+        out[a] = in[a] / factors[a] + (in[a] % factors[a] != 0 ? 1 : 0);
+        last[a] = (out[a] - 1) * factors[a];
+    }
     const Shape out_shape{out[0], out[1], out[2], shape.c};
     Volume result = Volume::allocate(out_shape, pixel_type_of<Out>(), Volume::Fill::none);
     const VolumeView<const T> source = volume.view<T>();
     const VolumeView<Out> target = result.mutable_view<Out>();
-    const double count = double(factors[0] * factors[1] * factors[2]);
+    const double count = double(factors[0]) * double(factors[1]) * double(factors[2]);
+    // The end, inside the volume, of the block that starts at `first` along axis a.
+    const auto block_end = [&](std::size_t a, std::int64_t first) {
+        return first == last[a] ? in[a] : first + factors[a];
+    };
     parallel_for(0, out[0] * shape.c, 1, [&](std::int64_t b, std::int64_t e) {
         std::vector<double> sums(static_cast<std::size_t>(out[2]));
         for (std::int64_t plane = b; plane < e; ++plane) {
@@ -985,9 +994,10 @@ Volume block_mean_typed(const Volume& volume, const Extents& factors, double cva
             const std::int64_t oz = plane % out[0];
             for (std::int64_t oy = 0; oy < out[1]; ++oy) {
                 std::fill(sums.begin(), sums.end(), 0.0);
-                for (std::int64_t z = oz * factors[0]; z < (oz + 1) * factors[0]; ++z) {
-                    for (std::int64_t y = oy * factors[1]; y < (oy + 1) * factors[1]; ++y) {
-                        if (z >= in[0] || y >= in[1]) continue;
+                const std::int64_t z_end = block_end(0, oz * factors[0]);
+                const std::int64_t y_end = block_end(1, oy * factors[1]);
+                for (std::int64_t z = oz * factors[0]; z < z_end; ++z) {
+                    for (std::int64_t y = oy * factors[1]; y < y_end; ++y) {
                         const T* row = source.row(z, y, c);
                         const std::int64_t step = source.strides[2];
                         // Block by block: a division per voxel to find its block took most
@@ -1007,12 +1017,9 @@ Volume block_mean_typed(const Volume& volume, const Extents& factors, double cva
                 Out* row = target.row(oz, oy, c);
                 for (std::int64_t ox = 0; ox < out[2]; ++ox) {
                     // Padding voxels of the block: all minus those inside the volume.
-                    const std::int64_t nz =
-                        std::min(in[0], (oz + 1) * factors[0]) - oz * factors[0];
-                    const std::int64_t ny =
-                        std::min(in[1], (oy + 1) * factors[1]) - oy * factors[1];
-                    const std::int64_t nx =
-                        std::min(in[2], (ox + 1) * factors[2]) - ox * factors[2];
+                    const std::int64_t nz = z_end - oz * factors[0];
+                    const std::int64_t ny = y_end - oy * factors[1];
+                    const std::int64_t nx = block_end(2, ox * factors[2]) - ox * factors[2];
                     const double outside = count - double(nz * ny * nx);
                     row[ox] = Out((sums[std::size_t(ox)] + outside * cval) / count);
                 }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "test_util.h"
@@ -438,6 +440,21 @@ TEST(BlockMean, AveragesWithZeroPaddingAtTheEnd) {
               PixelType::f32);
     VOX_EXPECT_THROW_MSG(block_mean(volume, {0, 2, 2}), ValueError,
                          "block factors must be >= 1, got 0, 2, 2");
+}
+
+TEST(BlockMean, FactorsFarBeyondTheVolumeGiveOneBlock) {
+    // One block of 10^18 voxels (skimage pads to it and runs out of memory): the sum of the
+    // 5 voxels over the whole block, without walking its padding (it took minutes) or
+    // overflowing the block's size or the padded extent.
+    const Volume line = test::make_line<std::uint8_t>({1, 2, 3, 4, 5});
+    const std::int64_t huge = 1000000;
+    const Volume one = block_mean(line, {huge, huge, huge}, 2.0);
+    EXPECT_EQ(one.shape(), (Shape{1, 1, 1, 1}));
+    EXPECT_EQ(values_of(one), (std::vector<double>{(15 + (1e18 - 5) * 2.0) / 1e18}));
+    const std::int64_t largest = std::numeric_limits<std::int64_t>::max();
+    const Volume widest = block_mean(line, {1, 1, largest});
+    EXPECT_EQ(widest.shape(), (Shape{1, 1, 1, 1}));
+    EXPECT_EQ(values_of(widest), (std::vector<double>{15 / double(largest)}));
 }
 
 }  // namespace
