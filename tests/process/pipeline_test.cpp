@@ -45,14 +45,36 @@ TEST(PipelineTest, JsonAndCommandLineAgree) {
 TEST(PipelineTest, BadStepsGetClearErrors) {
     VOX_EXPECT_THROW_MSG(
         cli({"gama:0.5"}), ValueError,
-        "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, equalize, "
-        "clahe, match, resize, zoom, isotropic, flip, crop, permute, pad, block_mean, gaussian, "
+        "unknown op 'gama' (did you mean 'gamma'? known: gamma, log, sigmoid, rescale, clip, "
+        "normalize, equalize, clahe, match, resize, zoom, isotropic, flip, crop, permute, pad, "
+        "block_mean, gaussian, "
         "median, "
         "project, "
         "threshold, in_range, label, astype, as_float, as_ubyte, as_uint, channel)");
     VOX_EXPECT_THROW_MSG(
         validate_steps(cli({"equalize", "gamma:gama=2"})), ValueError,
-        "step 2 (gamma): op 'gamma' has no parameter 'gama' (parameters: gamma, gain, channel)");
+        "step 2 (gamma): op 'gamma' has no parameter 'gama' (did you mean 'gamma'? parameters: "
+        "gamma, gain, channel)");
+    // A name near one op (an edit per three letters, or its start) is suggested; others not.
+    const auto error_start = [](const std::string& step) {
+        try {
+            cli({step});
+        } catch (const ValueError& error) {
+            const std::string message = error.what();
+            return message.substr(0, message.find("known:"));
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(error_start("equalise"), "unknown op 'equalise' (did you mean 'equalize'? ");
+    EXPECT_EQ(error_start("blockmean:2"), "unknown op 'blockmean' (did you mean 'block_mean'? ");
+    EXPECT_EQ(error_start("thresh"), "unknown op 'thresh' (did you mean 'threshold'? ");
+    EXPECT_EQ(error_start("gaussain:1"), "unknown op 'gaussain' (did you mean 'gaussian'? ");
+    EXPECT_EQ(error_start("xyzzy"), "unknown op 'xyzzy' (");
+    EXPECT_EQ(error_start("eq"), "unknown op 'eq' (");
+    EXPECT_EQ(error_start(std::string(100, 'g')).substr(0, 12), "unknown op '");
+    VOX_EXPECT_THROW_MSG(validate_steps(cli({"project:axes=z"})), ValueError,
+                         "step 1 (project): op 'project' has no parameter 'axes' (did you mean "
+                         "'axis'? parameters: mode, axis, begin, end, channel)");
     VOX_EXPECT_THROW_MSG(cli({"gamma:0.5,1,2"}), ValueError,
                          "op 'gamma' takes at most 2 positional values, got 3");
     VOX_EXPECT_THROW_MSG(cli({":0.5"}), ValueError, "bad step ':0.5': no op name");
@@ -100,8 +122,8 @@ TEST(PipelineTest, OneStepRunsAsTheListDoesWithoutItsName) {
                          "gamma must be a number, got 'abc'");
     VOX_EXPECT_THROW_MSG(
         apply_step(volume, Step{"gama", {}}), ValueError,
-        "unknown op 'gama' (known: gamma, log, sigmoid, rescale, clip, normalize, "
-        "equalize, clahe, match, resize, zoom, isotropic, flip, crop, permute, pad, "
+        "unknown op 'gama' (did you mean 'gamma'? known: gamma, log, sigmoid, rescale, clip, "
+        "normalize, equalize, clahe, match, resize, zoom, isotropic, flip, crop, permute, pad, "
         "block_mean, gaussian, median, project, threshold, in_range, label, "
         "astype, as_float, as_ubyte, as_uint, channel)");
 }
