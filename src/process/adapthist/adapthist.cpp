@@ -160,7 +160,7 @@ void clahe_channel(const VolumeView<const std::uint16_t>& in, const Layout& L, d
     const std::int64_t pz = L.padded[0], py = L.padded[1], px = L.padded[2];
     // Uninitialised (every voxel is written) and on huge pages: no memset, few page faults.
     const std::shared_ptr<std::byte[]> bins_buffer =
-        allocate_buffer(checked_product({pz, py, px, 2}, "CLAHE padded volume"));
+        allocate_buffer(checked_allocation({pz, py, px, 2}, "the CLAHE padded volume"));
     std::uint16_t* const bins = reinterpret_cast<std::uint16_t*>(bins_buffer.get());
     std::vector<std::int64_t> src_x(static_cast<std::size_t>(px)),
         src_y(static_cast<std::size_t>(py));
