@@ -50,8 +50,10 @@ FUZZ_SECONDS ?= 60
 fuzz: test-sanitize
 	@for fuzzer in $$(find $(SANITIZE_DIR)/tests -name 'fuzz_*' -type f -perm -u+x | sort); do \
 	    name=$${fuzzer##*/fuzz_}; corpus=$$(find tests -type d -path "*corpus/$$name" | head -n 1); \
+	    dict=$$(find tests -name "$$name.dict" | head -n 1); \
 	    mkdir -p $(SANITIZE_DIR)/fuzz-corpus/$$name; echo "== $$name ($$corpus)"; \
-	    $$fuzzer -max_total_time=$(FUZZ_SECONDS) $(SANITIZE_DIR)/fuzz-corpus/$$name $$corpus || exit 1; \
+	    $$fuzzer -max_total_time=$(FUZZ_SECONDS) $${dict:+-dict=$$dict} \
+	        $(SANITIZE_DIR)/fuzz-corpus/$$name $$corpus || exit 1; \
 	done
 
 format:

@@ -177,6 +177,11 @@ public:
                 throw ValueError(
                     fmt::format("{} must be whole numbers, got '{}'", key, text(key, "")));
             }
+            // As integer(): beyond 9e15 a double no longer holds every whole number, and
+            // past 2^63 the conversion would be undefined.
+            if (std::fabs(values[i]) > 9.0e15) {
+                throw ValueError(fmt::format("{} is out of range, got '{}'", key, text(key, "")));
+            }
             result[i] = std::int64_t(values[i]);
         }
         return result;

@@ -102,6 +102,18 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
                          "uint8 or uint12, got 'bogus'");
     VOX_EXPECT_THROW_MSG(validate_steps(cli({"gamma:0.5,gamma=2"})), ValueError,
                          "step 1 (gamma): parameter 'gamma' is given twice");
+    // Whole numbers past 9e15 and sizes that would not convert to voxels are refused, not
+    // converted (found by the process_steps fuzzer under UBSan).
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"resize:4x4x18446744073709551616"})), ValueError,
+                         "step 1 (resize): shape is out of range, got '4x4x18446744073709551616'");
+    VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"zoom:1e300"})), LimitError,
+                         "step 1 (zoom): scale factors 1e+300, 1e+300, 1e+300 give an output of "
+                         "1e+300 voxels along z");
+    Volume spaced = volume;
+    spaced.set_spacing({{1.0, 1.0, 1.0}, "mm", true});
+    VOX_EXPECT_THROW_MSG(apply_steps(spaced, cli({"clahe:kernel_physical=1e300"})), ValueError,
+                         "step 1 (clahe): kernel_size_physical: the size along z, 1e+300, is too "
+                         "large (1e+300 voxels)");
     // Errors of other types keep their type and name the step too.
     const std::int64_t limit = memory_limit();
     set_memory_limit(1 << 20);

@@ -348,6 +348,12 @@ KernelSize kernel_size_physical(const Volume& volume, const std::array<double, 3
             throw ValueError(message.str());
         }
         const double voxels = std::round(size / spacing.zyx[std::size_t(d)]);
+        if (!(voxels <= 9.0e15)) {  // beyond, the conversion to voxels would be undefined
+            std::ostringstream message;
+            message << "kernel_size_physical: the size along " << axis_name(Axis(d)) << ", " << size
+                    << ", is too large (" << voxels << " voxels)";
+            throw ValueError(message.str());
+        }
         kernel[std::size_t(d)] = std::max<std::int64_t>(1, std::int64_t(voxels));
     }
     return kernel;

@@ -1093,8 +1093,13 @@ Volume rescale(const Volume& volume, const std::array<double, 3>& factors_zyx,
     const Extents in{shape.z, shape.y, shape.x};
     Extents out{};
     for (std::size_t a = 0; a < 3; ++a) {
-        out[a] = std::max<std::int64_t>(
-            1, std::int64_t(round_half_even(factors_zyx[a] * double(in[a]))));
+        const double extent = round_half_even(factors_zyx[a] * double(in[a]));
+        if (extent > 9.0e15) {  // beyond, the conversion would be undefined
+            throw LimitError(fmt::format("scale factors {} give an output of {} voxels along {}",
+                                         format_zyx(factors_zyx, ", "), extent,
+                                         axis_name(Axis(a))));
+        }
+        out[a] = std::max<std::int64_t>(1, std::int64_t(extent));
     }
     return resize(volume, out, options);
 }
