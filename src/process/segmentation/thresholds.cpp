@@ -113,7 +113,20 @@ Histogram float_histogram(const VolumeView<const T>& view, T lo, T hi, int nbins
         last += 0.5;
         span = last - first;
     }
-    const T norm = T(double(nbins) / span);
+    // numpy's nbins / width is a float64; the values' offsets are scaled in T unless that
+    // scale is beyond T's range (a float32 range narrower than 256 / FLT_MAX), when numpy's
+    // casting scales them in float64.
+    const double wide_norm = double(nbins) / span;
+    const bool norm_fits = std::fabs(wide_norm) <= double(std::numeric_limits<T>::max());
+    const T norm = T(wide_norm);
+    // A width or a scale past float64's range makes numpy's indices NaN, and its histogram
+    // fails with an IndexError; here the conversion of NaN would be undefined.
+    if (!std::isfinite(span) || !std::isfinite(wide_norm)) {
+        throw ValueError(fmt::format(
+            "cannot bin the values' range [{}, {}] in {} bins: its width or its inverse "
+            "overflows (numpy's histogram fails on it too)",
+            double(lo), double(hi), nbins));
+    }
     const T first_t = T(first);
     std::vector<T> edges(std::size_t(nbins) + 1);
     const double step = (last - first) / double(nbins);
@@ -125,8 +138,10 @@ Histogram float_histogram(const VolumeView<const T>& view, T lo, T hi, int nbins
 
     // numpy's bin of a value: its index in T, corrected once against the edges.
     const std::int64_t top = nbins - 1;
-    const auto numpy_bin = [&edges, first_t, norm, top](T a) {
-        std::int64_t index = std::int64_t(T(a - first_t) * norm);
+    const auto numpy_bin = [&edges, first_t, norm, wide_norm, norm_fits, top](T a) {
+        const T offset = T(a - first_t);
+        std::int64_t index =
+            norm_fits ? std::int64_t(T(offset * norm)) : std::int64_t(double(offset) * wide_norm);
         index = std::clamp<std::int64_t>(index, 0, top);
         if (a < edges[std::size_t(index)] && index > 0) --index;
         if (index != top && a >= edges[std::size_t(index) + 1]) ++index;

@@ -76,6 +76,24 @@ TEST(Thresholds, FloatMatchScikitImage) {
     EXPECT_EQ(threshold_mean(v), 3.203125);
 }
 
+TEST(Thresholds, RangesAtTheEndsOfTheFloatTypes) {
+    // float32 values 0 and 1e-45: numpy's 256 / width overflows float32 and is a float64,
+    // so the offsets are scaled in float64 (skimage: 0, 0 and 1e-45). Before, the scale
+    // was float32 infinity and 0 * inf a NaN index.
+    const float tiny = std::numeric_limits<float>::denorm_min();
+    const Volume narrow = make_line(std::vector<float>{0.0f, tiny, 0.0f, tiny, tiny});
+    EXPECT_EQ(threshold_otsu(narrow), 0.0);
+    EXPECT_EQ(threshold_yen(narrow), 0.0);
+    EXPECT_EQ(threshold_triangle(narrow), double(tiny));
+    // Past float64 (or a float32 width that overflows), numpy's indices are NaN and its
+    // histogram raises an IndexError: a clear error here.
+    const double tinier = std::numeric_limits<double>::denorm_min();
+    VOX_EXPECT_THROW_MSG(threshold_otsu(make_line(std::vector<double>{0.0, tinier})), ValueError,
+                         "cannot bin the values' range [0, 5e-324] in 256 bins: its width or its "
+                         "inverse overflows (numpy's histogram fails on it too)");
+    EXPECT_THROW(threshold_triangle(make_line(std::vector<float>{-3e38f, 3e38f})), ValueError);
+}
+
 TEST(Thresholds, ConstantVolumes) {
     const Volume v = make_line(std::vector<std::uint16_t>{7, 7, 7});
     EXPECT_EQ(threshold_otsu(v), 7.0);
