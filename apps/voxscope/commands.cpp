@@ -71,12 +71,30 @@ std::string written_names(const std::string& output, const vox::WriteOptions& op
     return fmt::format("{}", fmt::join(vox::files_written(output, options), " and "));
 }
 
+// Refuses an output that no volume writer takes before any work is done (a slow step list
+// would otherwise run first), pointing to the figure commands for a picture's extension.
+void check_volume_output(const std::string& output, const vox::WriteOptions& options) {
+    try {
+        vox::files_written(output, options);
+    } catch (const vox::ValueError& error) {
+        try {
+            vox::figure_format(output);
+        } catch (const vox::Error&) {
+            throw error;
+        }
+        throw vox::ValueError(
+            fmt::format("{}; to draw the volume, use voxscope slice, project or montage -o {}",
+                        error.what(), output));
+    }
+}
+
 // Opens the input of a command that writes a volume to `output`. The output named as the
 // input is refused before the read; any file the write would replace that the read opened
 // (a detached header's data file, a slice, an archive) after it.
 vox::Volume open_input(const std::string& input, const vox::ReadOptions& read_options,
                        const std::string& output, const vox::WriteOptions& write_options) {
     refuse_to_overwrite(input_files(input), output, write_options);
+    check_volume_output(output, write_options);
     const vox::ReadRecord record;
     vox::Volume volume = vox::open_volume(input, read_options);
     const std::vector<std::string> read = record.files();
