@@ -4,8 +4,10 @@
 // or an allocation past the memory limit.
 //
 // Input: 5 bytes of header (pixel type, z, y, x, channels: 1 to 5 voxels along each axis,
-// 1 to 3 channels), the steps as typed on a command line up to the first newline, then the
-// voxels' bytes (repeated to fill the volume; zeros when there are none).
+// or 1 to 24 when the type byte's top bit is set, which reaches the paths of larger
+// volumes (tiles, sliding histograms, parts of planes); 1 to 3 channels), the steps as
+// typed on a command line up to the first newline, then the voxels' bytes (repeated to
+// fill the volume; zeros when there are none).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -51,7 +53,9 @@ bool left_out(const std::vector<vox::Step>& steps) {
 
 void run(const std::uint8_t* data, std::size_t size) {
     const vox::PixelType type = kTypes[data[0] % 8];
-    const vox::Shape shape{1 + data[1] % 5, 1 + data[2] % 5, 1 + data[3] % 5, 1 + data[4] % 3};
+    const int extents = (data[0] & 0x80) != 0 ? 24 : 5;
+    const vox::Shape shape{1 + data[1] % extents, 1 + data[2] % extents, 1 + data[3] % extents,
+                           1 + data[4] % 3};
     const auto* rest = reinterpret_cast<const char*>(data + 5);
     const std::string_view tail(rest, size - 5);
     const std::size_t newline = std::min(tail.find('\n'), tail.size());
