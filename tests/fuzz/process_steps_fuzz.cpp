@@ -1,7 +1,7 @@
 // libFuzzer target for the processing steps run on small volumes: any op, with any
 // parameters the text gives, on any pixel type, odd shapes and arbitrary values (NaN and
 // infinities included) must end in a result or a vox::Error, never a crash, an overflow
-// or an allocation past the memory limit.
+// or an allocation past the memory limit; and the result's histogram counts every value.
 //
 // Input: 5 bytes of header (pixel type, z, y, x, channels: 1 to 5 voxels along each axis,
 // or 1 to 24 when the type byte's top bit is set, which reaches the paths of larger
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "vox/error.h"
+#include "vox/exposure.h"
 #include "vox/pipeline.h"
 #include "vox/volume.h"
 
@@ -73,7 +74,24 @@ void run(const std::uint8_t* data, std::size_t size) {
     volume.set_spacing({{0.29, 0.26, 0.26}, "µm", true});
     vox::validate_steps(steps);
     const vox::Volume result = vox::apply_steps(std::move(volume), steps);
-    if (result.shape().voxels() < 0) __builtin_trap();
+    // The result's histogram as `voxscope hist` takes it: the channel byte's high bits pick
+    // the bins, the type byte's middle bits the range and the binning of integers.
+    const int nbins = 1 + (data[4] >> 2);
+    const auto source_range =
+        (data[0] & 0x08) != 0 ? vox::SourceRange::dtype : vox::SourceRange::image;
+    const auto integer_bins =
+        (data[0] & 0x10) != 0 ? vox::IntegerBins::uniform : vox::IntegerBins::per_value;
+    const vox::ChannelHistograms histograms =
+        vox::histogram_per_channel(result, nbins, source_range, integer_bins);
+    std::int64_t counted = 0;
+    for (const auto& counts : histograms.counts) {
+        if (counts.size() != histograms.bin_centers.size()) __builtin_trap();
+        for (const std::int64_t count : counts)
+            counted += count;
+    }
+    // Every integer lies in the range, the data's or its type's; floats outside [-1, 1]
+    // ('dtype') are left out, as numpy leaves them.
+    if (!vox::is_float(result.pixel_type()) && counted != result.shape().values()) __builtin_trap();
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -777,11 +779,20 @@ BinLayout<T> float_layout(int nbins, double first, double last) {
     layout.nbins = nbins;
     layout.first = first;
     layout.last = last;
-    // np.linspace(first, last, nbins + 1) in f64, cast to the data's type.
+    // np.linspace(first, last, nbins + 1) in f64, cast to the data's type; a step that
+    // underflows to 0 scales the fractions i / nbins instead, as linspace does.
     const double step = (last - first) / nbins;
+    if (!std::isfinite(step)) {
+        throw ValueError(
+            fmt::format("cannot bin the range [{}, {}] in {} bins: its width "
+                        "overflows (numpy's histogram fails on it too)",
+                        first, last, nbins));
+    }
     layout.edges.resize(std::size_t(nbins) + 1);
-    for (int i = 0; i <= nbins; ++i)
-        layout.edges[std::size_t(i)] = T(double(i) * step + first);
+    for (int i = 0; i <= nbins; ++i) {
+        const double y = step == 0.0 ? double(i) / nbins * (last - first) : double(i) * step;
+        layout.edges[std::size_t(i)] = T(y + first);
+    }
     layout.edges[std::size_t(nbins)] = T(last);
     return layout;
 }
@@ -798,7 +809,8 @@ public:
           m_last(layout.last),
           m_norm(layout.nbins / (layout.last - layout.first)),
           m_last_bin(layout.nbins - 1),
-          m_edges(layout.edges.data()) {
+          m_edges(layout.edges.data()),
+          m_searched(!(std::isfinite(m_norm) && m_norm > 0.0)) {
         m_uniform.first = m_first;
         m_uniform.norm = m_norm;
         m_uniform.count = double(layout.nbins);
@@ -807,6 +819,15 @@ public:
 
     int64_t operator()(double v) const {
         if (!(v >= m_first && v <= m_last)) return -1;
+        if (m_searched) {
+            // A width of zero (a constant whose widening to +-0.5 rounds away) or past
+            // float64's range: numpy's indices are NaN there and its uniform path fails
+            // with an IndexError, while its per-channel path searches the edges, as here.
+            const E* end = m_edges + m_last_bin + 2;
+            const auto above = std::upper_bound(m_edges, end, v,
+                                                [](double x, E edge) { return x < double(edge); });
+            return std::clamp<int64_t>(int64_t(above - m_edges) - 1, 0, m_last_bin);
+        }
         int64_t j = std::min(int64_t((v - m_first) * m_norm), m_last_bin);  // v >= first
         // As numpy: the edges, not the arithmetic, decide the bin.
         while (j > 0 && v < double(m_edges[j]))
@@ -828,6 +849,7 @@ private:
     double m_first, m_last, m_norm;
     int64_t m_last_bin;
     const E* m_edges;
+    bool m_searched;  // the arithmetic cannot place values: search the edges
     detail::UniformBins m_uniform;
 };
 

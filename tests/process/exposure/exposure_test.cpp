@@ -282,6 +282,27 @@ TEST(ExposureHistogramTest, UniformBinsForIntegersAsNumpy) {
                          "nbins must be at least 1, got 0");
 }
 
+TEST(ExposureHistogramTest, FloatRangesAtTheEndsOfTheTypes) {
+    // A constant whose widening by 0.5 rounds away: every edge is the value and the width 0.
+    // numpy's uniform path then fails (NaN indices); its per-channel search, and voxscope,
+    // put every value in the last bin (found by the process_steps fuzzer under UBSan).
+    const float big = -4.049178e16f;
+    const Volume constant = make_line<float>({big, big, big});
+    const Histogram h = histogram(constant, 4);
+    EXPECT_EQ(h.counts, (std::vector<std::int64_t>{0, 0, 0, 3}));
+    EXPECT_EQ(h.bin_centers, std::vector<double>(4, double(big)));
+    EXPECT_EQ(histogram_per_channel(constant, 4).counts.front(), h.counts);
+    // A width that underflows each step: numpy's linspace scales the fractions instead.
+    const double tiny = std::numeric_limits<double>::denorm_min();
+    const Histogram narrow = histogram(make_line<double>({0.0, tiny, 0.0}), 4);
+    EXPECT_EQ(narrow.counts, (std::vector<std::int64_t>{0, 0, 2, 1}));
+    EXPECT_EQ(narrow.bin_centers, (std::vector<double>{0.0, 0.0, 0.0, tiny}));
+    // A width past float64: numpy's edges are NaN and infinite, and it fails.
+    VOX_EXPECT_THROW_MSG(histogram(make_line<double>({-1.7e308, 1.7e308}), 4), ValueError,
+                         "cannot bin the range [-1.7e+308, 1.7e+308] in 4 bins: its width "
+                         "overflows (numpy's histogram fails on it too)");
+}
+
 TEST(ExposureHistogramTest, BinsBeyondTheMemoryLimitAreRefusedBeforeAllocation) {
     const test::ScopedMemoryLimit limit(1 << 20);
     const Volume floats = make_line<float>({0.0f, 0.25f, 1.0f});
