@@ -820,9 +820,10 @@ public:
     int64_t operator()(double v) const {
         if (!(v >= m_first && v <= m_last)) return -1;
         if (m_searched) {
-            // A width of zero (a constant whose widening to +-0.5 rounds away) or past
-            // float64's range: numpy's indices are NaN there and its uniform path fails
-            // with an IndexError, while its per-channel path searches the edges, as here.
+            // A width of zero (a constant whose widening to +-0.5 rounds away) or of a few
+            // subnormals, whose inverse overflows: numpy's indices are NaN there and its
+            // uniform path fails with an IndexError, while its per-channel path searches
+            // the edges, as here.
             const E* end = m_edges + m_last_bin + 2;
             const auto above = std::upper_bound(m_edges, end, v,
                                                 [](double x, E edge) { return x < double(edge); });
