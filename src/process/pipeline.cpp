@@ -544,13 +544,14 @@ std::string step_label(std::size_t index, const Step& step) {
 }  // namespace
 
 std::vector<Step> parse_steps_json(std::string_view json) {
-    nlohmann::json document;
+    // Ordered, so that parameters keep the user's order when the steps are printed back.
+    nlohmann::ordered_json document;
     try {
-        document = nlohmann::json::parse(json);
+        document = nlohmann::ordered_json::parse(json);
     } catch (const nlohmann::json::exception& error) {
         throw ValueError(fmt::format("bad steps JSON: {}", error.what()));
     }
-    if (document.is_object()) document = nlohmann::json::array({document});
+    if (document.is_object()) document = nlohmann::ordered_json::array({document});
     if (!document.is_array())
         throw ValueError("bad steps JSON: expected a list of {\"op\": ...} objects");
     std::vector<Step> steps;

@@ -15,14 +15,20 @@
 
 namespace {
 
+// Steps that parsed must print as JSON that parses back to steps printing the same way.
+void require_round_trip(const std::vector<vox::Step>& steps) {
+    const std::string json = vox::steps_to_json(steps);
+    const auto again = vox::parse_steps_json(json);
+    vox::validate_steps(again);
+    if (vox::steps_to_json(again) != json) __builtin_trap();
+}
+
 void parse(std::uint8_t which, std::string_view text) {
     switch (which % 6) {
         case 0: {
             const auto steps = vox::parse_steps_json(text);
             vox::validate_steps(steps);
-            // What parsed must print and parse back to the same steps.
-            if (vox::parse_steps_json(vox::steps_to_json(steps)).size() != steps.size())
-                __builtin_trap();
+            require_round_trip(steps);
             break;
         }
         case 1: {
@@ -33,7 +39,9 @@ void parse(std::uint8_t which, std::string_view text) {
                 tokens.emplace_back(text.substr(begin, end - begin));
                 begin = end + 1;
             }
-            vox::validate_steps(vox::parse_steps_cli(tokens));
+            const auto steps = vox::parse_steps_cli(tokens);
+            vox::validate_steps(steps);
+            require_round_trip(steps);
             break;
         }
         case 2:

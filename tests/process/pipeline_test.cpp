@@ -42,6 +42,19 @@ TEST(PipelineTest, JsonAndCommandLineAgree) {
     EXPECT_EQ(parse_steps_json(R"({"op": "equalize"})").size(), 1u);  // one object is one step
 }
 
+TEST(PipelineTest, PrintedStepsKeepTheParametersInTheUsersOrder) {
+    // The command line's order, printed and parsed back, prints the same.
+    const std::string printed = steps_to_json(cli({"clip:0.5,99.5", "resize:50x50x50,order=3"}));
+    EXPECT_EQ(
+        printed,
+        R"([{"op":"clip","low":0.5,"high":99.5},{"op":"resize","shape":"50x50x50","order":3}])");
+    EXPECT_EQ(steps_to_json(parse_steps_json(printed)), printed);
+    // JSON keeps its own order, which is not the alphabet's.
+    const auto steps = parse_steps_json(R"([{"op": "rescale", "in_low": 0, "in_high": 10}])");
+    EXPECT_EQ(steps[0].parameters, (std::vector<std::pair<std::string, std::string>>{
+                                       {"in_low", "0"}, {"in_high", "10"}}));
+}
+
 TEST(PipelineTest, BadStepsGetClearErrors) {
     VOX_EXPECT_THROW_MSG(
         cli({"gama:0.5"}), ValueError,
