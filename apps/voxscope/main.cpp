@@ -1,9 +1,12 @@
 // voxscope: the command-line tool. Parses flags, calls the library, reports errors.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <exception>
 #include <new>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -65,23 +68,59 @@ struct GlobalOptions {
     bool quiet = false;
 };
 
-// CLI11's messages, in our voice: lower case, and naming a mistyped command.
+// The long options ("--bins") that `command` and the global options take.
+std::vector<std::string> long_options(const CLI::App& app, const CLI::App& command) {
+    std::vector<std::string> names;
+    for (const CLI::App* owner : {&app, &command}) {
+        for (const CLI::Option* option : owner->get_options()) {
+            for (const std::string& name : option->get_lnames())
+                names.push_back("--" + name);
+        }
+    }
+    return names;
+}
+
+// The first "--name" argument that neither `command` nor the global options take, or "".
+std::string unknown_option(const CLI::App& app, const CLI::App& command, int argc, char** argv) {
+    const std::vector<std::string> known = long_options(app, command);
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view argument = argv[i];
+        if (argument == "--") break;  // what follows is positional
+        if (argument.size() <= 2 || !argument.starts_with("--")) continue;
+        const std::string name(argument.substr(0, argument.find('=')));
+        if (std::find(known.begin(), known.end(), name) == known.end()) return name;
+    }
+    return "";
+}
+
+// CLI11's messages, in our voice: lower case, and naming a mistyped command or option.
 std::string usage_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
                                 char** argv) {
     std::string message = error.what();
     if (app.get_subcommands().empty()) {
+        std::vector<std::string> commands;
+        for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+            commands.push_back(command->get_name());
+        const std::string last = commands.back();
         for (int i = 1; i < argc; ++i) {
             const std::string argument = argv[i];
             const std::string previous = i > 1 ? argv[i - 1] : "";
             const bool is_option_value = previous == "--threads" || previous == "--max-memory";
             if (!argument.empty() && argument[0] != '-' && !is_option_value) {
-                message =
-                    "unknown command '" + argument +
-                    "'; the commands are info, convert, process, hist, compare, labels, "
-                    "slice, ortho, montage, channels, project, animate, render, turntable, mesh, "
-                    "points, ops, samples and formats";
+                message = fmt::format("unknown command '{}'; {}the commands are {} and {}",
+                                      argument, vox::did_you_mean(argument, commands),
+                                      fmt::join(commands.begin(), commands.end() - 1, ", "), last);
                 break;
             }
+        }
+    } else if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+        const CLI::App& command = *app.get_subcommands().front();
+        const std::string option = unknown_option(app, command, argc, argv);
+        if (!option.empty()) {
+            message = fmt::format(
+                "'{}' has no option '{}' ({}see 'voxscope {} --help')", command.get_name(), option,
+                vox::did_you_mean(option, long_options(app, command)), command.get_name());
+            return message;
         }
     }
     if (!message.empty()) message[0] = char(std::tolower(static_cast<unsigned char>(message[0])));

@@ -1,6 +1,7 @@
 // voxscope: the exception hierarchy thrown at the library's API edge.
 #pragma once
 
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -11,6 +12,12 @@ namespace vox {
 /// not part of valid UTF-8 written as \xNN, so that text quoted from a file cannot break
 /// or cut the line it is printed on. Idempotent.
 std::string printable_text(std::string_view text);
+
+/// "did you mean 'gamma'? " when one of `known` is near enough to `name` to be its
+/// misspelling: at most one edit (insertion, deletion, substitution or swap of neighbours)
+/// per three letters, or the start of the name. Empty otherwise, and for names shorter than
+/// 3 or longer than 64 characters. For messages that name an unknown op, option or sample.
+std::string did_you_mean(std::string_view name, std::span<const std::string> known);
 
 /// Base class of every exception voxscope throws on purpose.
 ///

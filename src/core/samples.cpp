@@ -224,8 +224,10 @@ public:
                 throw ValueError(
                     fmt::format("sample '{}' takes no parameters, got '{}'", spec.name, key));
             }
-            throw ValueError(fmt::format("sample '{}' has no parameter '{}' (valid: {})", spec.name,
-                                         key, fmt::join(m_valid_keys, ", ")));
+            const std::vector<std::string> known(m_valid_keys.begin(), m_valid_keys.end());
+            throw ValueError(fmt::format("sample '{}' has no parameter '{}' ({}valid: {})",
+                                         spec.name, key, did_you_mean(key, known),
+                                         fmt::join(m_valid_keys, ", ")));
         }
     }
 
@@ -1194,11 +1196,11 @@ Volume make_sample(std::string_view reference) {
         const double volume = reader.fraction("volume", 0.5);
         return make_blobs(size, fraction, volume, reader.seed());
     }
-    std::vector<std::string_view> names;
+    std::vector<std::string> names;
     for (const SampleInfo& info : sample_catalog())
-        names.push_back(info.name);
-    throw ValueError(
-        fmt::format("unknown sample '{}' (available: {})", spec.name, fmt::join(names, ", ")));
+        names.emplace_back(info.name);
+    throw ValueError(fmt::format("unknown sample '{}' ({}available: {})", spec.name,
+                                 did_you_mean(spec.name, names), fmt::join(names, ", ")));
 }
 
 Volume make_cells(std::uint64_t seed) {

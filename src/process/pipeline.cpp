@@ -28,44 +28,6 @@
 namespace vox {
 namespace {
 
-// Edits (insertions, deletions, substitutions, swaps of neighbours) between two names.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i)
-        d[i][0] = i;
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        d[0][j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t change = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + change});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.size()][b.size()];
-}
-
-// "did you mean 'gamma'? " for a misspelt name, when one known name is near enough: at most
-// one edit per three letters ('gama', 'equalise', 'blockmean'), or the start of the name
-// ('thresh'). Empty otherwise, and for names too short or too long to be a misspelling
-// (the distances take time and memory in the product of the lengths).
-std::string suggestion(std::string_view name, const std::vector<std::string>& known) {
-    if (name.size() < 3 || name.size() > 64) return "";
-    std::string best;
-    std::size_t best_distance = std::max<std::size_t>(1, name.size() / 3) + 1;
-    for (const std::string& candidate : known) {
-        std::size_t distance = edit_distance(name, candidate);
-        if (candidate.size() > name.size() && candidate.compare(0, name.size(), name) == 0)
-            distance = std::min<std::size_t>(distance, 1);
-        if (distance < best_distance) {
-            best = candidate;
-            best_distance = distance;
-        }
-    }
-    return best.empty() ? "" : fmt::format("did you mean '{}'? ", best);
-}
-
 // A step's parameters with typed, validated access. Every parameter must be used by the op,
 // so a misspelt key is an error rather than silently ignored.
 class Args {
@@ -79,7 +41,7 @@ public:
                 if (m_op != "channel") known.emplace_back("channel");
                 throw ValueError(fmt::format(
                     "op '{}' has no parameter '{}' ({}parameters: {})", m_op, key,
-                    suggestion(key, known),
+                    did_you_mean(key, known),
                     known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
             }
             // gamma:0.5,gamma=2 would keep one value silently.
@@ -519,7 +481,7 @@ const Operation& find_operation(const std::string& name) {
     std::vector<std::string> known;
     for (const Operation& operation : operations())
         known.push_back(operation.info.name);
-    throw ValueError(fmt::format("unknown op '{}' ({}known: {})", name, suggestion(name, known),
+    throw ValueError(fmt::format("unknown op '{}' ({}known: {})", name, did_you_mean(name, known),
                                  fmt::join(known, ", ")));
 }
 

@@ -929,11 +929,15 @@ std::vector<Version> sweep_versions(const std::string& text) {
     const std::string op = target.substr(0, dot);
     std::string parameter = dot == std::string::npos ? std::string() : target.substr(dot + 1);
     const OperationInfo* info = nullptr;
+    std::vector<std::string> ops;
     for (const OperationInfo& candidate : operation_catalog()) {
         if (candidate.name == op) info = &candidate;
+        ops.push_back(candidate.name);
     }
-    if (info == nullptr)
-        throw ValueError(fmt::format("the sweep's op '{}' is unknown (see 'voxscope ops')", op));
+    if (info == nullptr) {
+        throw ValueError(fmt::format("the sweep's op '{}' is unknown ({}see 'voxscope ops')", op,
+                                     did_you_mean(op, ops)));
+    }
     std::vector<std::string> names;
     for (const std::string& entry : info->parameters)
         names.push_back(entry.substr(0, entry.find('=')));
@@ -945,8 +949,8 @@ std::vector<Version> sweep_versions(const std::string& text) {
         std::string known;
         for (const std::string& name : names)
             known += (known.empty() ? "" : ", ") + name;
-        throw ValueError(
-            fmt::format("the op '{}' has no parameter '{}' (it takes {})", op, parameter, known));
+        throw ValueError(fmt::format("the op '{}' has no parameter '{}' ({}it takes {})", op,
+                                     parameter, did_you_mean(parameter, names), known));
     }
     std::string label_name = parameter == op ? parameter : op + " " + parameter;
     label_name[0] = char(std::toupper(static_cast<unsigned char>(label_name[0])));

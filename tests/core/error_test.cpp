@@ -1,5 +1,8 @@
 #include "vox/error.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -15,6 +18,20 @@ TEST(ErrorTest, HierarchyLetsCallersCatchTheBase) {
     EXPECT_THROW(throw LimitError("a"), Error);
     EXPECT_THROW(throw Interrupted(), Error);
     EXPECT_THROW(throw Error("a"), std::runtime_error);
+}
+
+TEST(ErrorTest, DidYouMeanNamesTheNearestKnownName) {
+    const std::vector<std::string> known = {"--bins", "--cdf", "--channel", "gamma", "gain"};
+    EXPECT_EQ(did_you_mean("--bnis", known), "did you mean '--bins'? ");  // a swap
+    EXPECT_EQ(did_you_mean("--cfd", known), "did you mean '--cdf'? ");
+    EXPECT_EQ(did_you_mean("gama", known), "did you mean 'gamma'? ");  // a deletion
+    EXPECT_EQ(did_you_mean("gian", known), "did you mean 'gain'? ");
+    EXPECT_EQ(did_you_mean("--chan", known), "did you mean '--channel'? ");  // the start
+    // Too far from every name, too short, or too long to be a misspelling.
+    EXPECT_EQ(did_you_mean("sigmoid", known), "");
+    EXPECT_EQ(did_you_mean("ga", known), "");
+    EXPECT_EQ(did_you_mean(std::string(65, 'g'), known), "");
+    EXPECT_EQ(did_you_mean("gamma", {}), "");
 }
 
 TEST(ErrorTest, MessagesAreKept) {
