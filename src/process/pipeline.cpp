@@ -580,11 +580,16 @@ std::string steps_to_json(std::span<const Step> steps) {
     for (const Step& step : steps) {
         nlohmann::ordered_json item = {{"op", step.op}};
         for (const auto& [key, value] : step.parameters) {
+            const char* const value_end = value.data() + value.size();
+            std::int64_t integer = 0;
             double number = 0.0;
-            const auto [end, error] =
-                std::from_chars(value.data(), value.data() + value.size(), number);
-            if (error == std::errc() && end == value.data() + value.size() &&
-                std::isfinite(number)) {
+            if (const auto parsed = std::from_chars(value.data(), value_end, integer);
+                parsed.ec == std::errc() && parsed.ptr == value_end) {
+                item[key] = integer;  // exact, however large
+                continue;
+            }
+            const auto [end, error] = std::from_chars(value.data(), value_end, number);
+            if (error == std::errc() && end == value_end && std::isfinite(number)) {
                 // Whole numbers stay integers ("nbins": 64, not 64.0).
                 if (number == std::floor(number) && std::fabs(number) < 9.0e15) {
                     item[key] = std::int64_t(number);

@@ -49,6 +49,10 @@ TEST(PipelineTest, PrintedStepsKeepTheParametersInTheUsersOrder) {
         printed,
         R"([{"op":"clip","low":0.5,"high":99.5},{"op":"resize","shape":"50x50x50","order":3}])");
     EXPECT_EQ(steps_to_json(parse_steps_json(printed)), printed);
+    // Whole numbers print exactly, past 2^53 too; other numbers in their shortest form.
+    EXPECT_EQ(steps_to_json(cli({"pad:9007199254740993", "gamma:0.1000", "gamma:-0"})),
+              R"([{"op":"pad","width":9007199254740993},{"op":"gamma","gamma":0.1},)"
+              R"({"op":"gamma","gamma":0}])");
     // JSON keeps its own order, which is not the alphabet's.
     const auto steps = parse_steps_json(R"([{"op": "rescale", "in_low": 0, "in_high": 10}])");
     EXPECT_EQ(steps[0].parameters, (std::vector<std::pair<std::string, std::string>>{
