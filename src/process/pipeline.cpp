@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -507,13 +508,33 @@ std::string step_label(std::size_t index, const Step& step) {
 
 std::vector<Step> parse_steps_json(std::string_view json) {
     // Ordered, so that parameters keep the user's order when the steps are printed back.
-    nlohmann::ordered_json document;
+    using Json = nlohmann::ordered_json;
+    Json document;
+    // The parser keeps the last of repeated keys; the command line refuses gamma:0.5,gamma=2,
+    // so JSON refuses {"gamma": 0.5, "gamma": 2} too.
+    std::vector<std::set<std::string>> keys_per_object;
+    std::string repeated_key;
+    const auto find_repeated_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+        if (event == Json::parse_event_t::object_start) {
+            keys_per_object.emplace_back();
+        } else if (event == Json::parse_event_t::object_end) {
+            keys_per_object.pop_back();
+        } else if (event == Json::parse_event_t::key && !keys_per_object.empty() &&
+                   !keys_per_object.back().insert(parsed.get<std::string>()).second &&
+                   repeated_key.empty()) {
+            repeated_key = parsed.get<std::string>();
+        }
+        return true;
+    };
     try {
-        document = nlohmann::ordered_json::parse(json);
+        document = Json::parse(json, find_repeated_keys);
     } catch (const nlohmann::json::exception& error) {
         throw ValueError(fmt::format("bad steps JSON: {}", error.what()));
     }
-    if (document.is_object()) document = nlohmann::ordered_json::array({document});
+    if (!repeated_key.empty())
+        throw ValueError(
+            fmt::format("bad steps JSON: key '{}' is given twice in one object", repeated_key));
+    if (document.is_object()) document = Json::array({document});
     if (!document.is_array())
         throw ValueError("bad steps JSON: expected a list of {\"op\": ...} objects");
     std::vector<Step> steps;

@@ -119,6 +119,16 @@ TEST(PipelineTest, BadStepsGetClearErrors) {
                          "uint8 or uint12, got 'bogus'");
     VOX_EXPECT_THROW_MSG(validate_steps(cli({"gamma:0.5,gamma=2"})), ValueError,
                          "step 1 (gamma): parameter 'gamma' is given twice");
+    // JSON parsers keep the last of repeated keys; the steps refuse them as the CLI does.
+    VOX_EXPECT_THROW_MSG(
+        parse_steps_json(R"([{"op": "equalize"}, {"op": "gamma", "gamma": 0.5, "gamma": 2}])"),
+        ValueError, "bad steps JSON: key 'gamma' is given twice in one object");
+    VOX_EXPECT_THROW_MSG(parse_steps_json(R"({"op": "gamma", "op": "log"})"), ValueError,
+                         "bad steps JSON: key 'op' is given twice in one object");
+    // The same key in different steps is no repeat.
+    EXPECT_EQ(
+        parse_steps_json(R"([{"op": "gamma", "gamma": 2}, {"op": "gamma", "gamma": 1}])").size(),
+        2u);
     // Whole numbers past 9e15 and sizes that would not convert to voxels are refused, not
     // converted (found by the process_steps fuzzer under UBSan).
     VOX_EXPECT_THROW_MSG(apply_steps(volume, cli({"resize:4x4x18446744073709551616"})), ValueError,
