@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,7 @@ constexpr const char* kExamples = R"(Examples:
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
+The options above go before or after the command: voxscope hist scan.nii --threads 2 -q.
 Exit status: 0 on success, 1 on error, 2 on bad usage, 130 when interrupted (143 for SIGTERM).)";
 
 struct GlobalOptions {
@@ -68,32 +70,58 @@ struct GlobalOptions {
     bool quiet = false;
 };
 
-// The long options ("--bins") that `command` and the global options take.
-std::vector<std::string> long_options(const CLI::App& app, const CLI::App& command) {
+// The long ("--bins") or one-letter ("-o") options that `command` and the global options
+// take.
+std::vector<std::string> option_names(const CLI::App& app, const CLI::App& command,
+                                      bool long_names) {
     std::vector<std::string> names;
     for (const CLI::App* owner : {&app, &command}) {
         for (const CLI::Option* option : owner->get_options()) {
-            for (const std::string& name : option->get_lnames())
-                names.push_back("--" + name);
+            for (const std::string& name : long_names ? option->get_lnames() : option->get_snames())
+                names.push_back((long_names ? "--" : "-") + name);
         }
     }
     return names;
 }
 
-// The first "--name" argument that neither `command` nor the global options take, or "".
+// The first "--name" or "-x" argument that neither `command` nor the global options take,
+// or "". "-5" is a number, not an option.
 std::string unknown_option(const CLI::App& app, const CLI::App& command, int argc, char** argv) {
-    const std::vector<std::string> known = long_options(app, command);
+    const std::vector<std::string> long_names = option_names(app, command, true);
+    const std::vector<std::string> short_names = option_names(app, command, false);
     for (int i = 1; i < argc; ++i) {
         const std::string_view argument = argv[i];
         if (argument == "--") break;  // what follows is positional
-        if (argument.size() <= 2 || !argument.starts_with("--")) continue;
-        const std::string name(argument.substr(0, argument.find('=')));
-        if (std::find(known.begin(), known.end(), name) == known.end()) return name;
+        if (argument.size() > 2 && argument.starts_with("--")) {
+            const std::string name(argument.substr(0, argument.find('=')));
+            if (std::find(long_names.begin(), long_names.end(), name) == long_names.end())
+                return name;
+        } else if (argument.size() >= 2 && argument[0] == '-' &&
+                   std::isalpha(static_cast<unsigned char>(argument[1]))) {
+            const std::string name(argument.substr(0, 2));  // "-o" of "-o" or "-ofile"
+            if (std::find(short_names.begin(), short_names.end(), name) == short_names.end())
+                return name;
+        }
     }
     return "";
 }
 
-// CLI11's messages, in our voice: lower case, and naming a mistyped command or option.
+// "did you mean '--bins'? " for a misspelt long option, or for a one-letter option when a
+// single long option starts with its letter ("-b" for "--bins").
+std::string suggested_option(const std::string& option, std::span<const std::string> known) {
+    if (option.starts_with("--")) return vox::did_you_mean(option, known);
+    const std::string start = "-" + option;
+    std::string match;
+    for (const std::string& name : known) {
+        if (!name.starts_with(start)) continue;
+        if (!match.empty()) return "";  // ambiguous
+        match = name;
+    }
+    return match.empty() ? "" : fmt::format("did you mean '{}'? ", match);
+}
+
+// CLI11's messages, in our voice: lower case, naming a mistyped command or option, and
+// pointing to the help of the command at hand.
 std::string usage_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
                                 char** argv) {
     std::string message = error.what();
@@ -113,18 +141,21 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
                 break;
             }
         }
-    } else if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
-        const CLI::App& command = *app.get_subcommands().front();
-        const std::string option = unknown_option(app, command, argc, argv);
-        if (!option.empty()) {
-            message = fmt::format(
-                "'{}' has no option '{}' ({}see 'voxscope {} --help')", command.get_name(), option,
-                vox::did_you_mean(option, long_options(app, command)), command.get_name());
-            return message;
-        }
+        if (!message.empty())
+            message[0] = char(std::tolower(static_cast<unsigned char>(message[0])));
+        return message + " (see 'voxscope --help')";
+    }
+    // An unknown option explains the other errors it causes ("-O out.png" leaves --output
+    // missing, "-b 3" leaves 3 as an extra positional), so it is named first.
+    const CLI::App& command = *app.get_subcommands().front();
+    const std::string option = unknown_option(app, command, argc, argv);
+    if (!option.empty()) {
+        return fmt::format(
+            "'{}' has no option '{}' ({}see 'voxscope {} --help')", command.get_name(), option,
+            suggested_option(option, option_names(app, command, true)), command.get_name());
     }
     if (!message.empty()) message[0] = char(std::tolower(static_cast<unsigned char>(message[0])));
-    return message + " (see 'voxscope --help')";
+    return fmt::format("{} (see 'voxscope {} --help')", message, command.get_name());
 }
 
 // An empty value ("--threshold ''") would read as the option left out: refuse it instead.
@@ -158,6 +189,8 @@ int main(int argc, char** argv) {
     CLI::App app{"voxscope: explore 3D images fast", "voxscope"};
     app.footer(kExamples);
     app.require_subcommand(1);
+    // Global options are taken after the command as well: "voxscope hist x.tif --threads 2".
+    app.fallthrough();
     app.set_version_flag("--version", std::string("voxscope ") + vox::kVersion);
 
     GlobalOptions global;
