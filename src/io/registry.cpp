@@ -77,8 +77,10 @@ std::vector<std::string> expand(const std::string& path) {
     return files;
 }
 
+// A local file header first, or the end-of-directory record of an archive with no files.
 bool is_zip(std::span<const std::byte> head) {
-    return head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0;
+    return head.size() >= 4 && (std::memcmp(head.data(), "PK\x03\x04", 4) == 0 ||
+                                std::memcmp(head.data(), "PK\x05\x06", 4) == 0);
 }
 
 [[noreturn]] void throw_zip_needs_member(const Source& source) {
@@ -88,6 +90,9 @@ bool is_zip(std::span<const std::byte> head) {
     std::vector<std::string> examples;
     for (std::size_t i = 0; i < shown; ++i)
         examples.push_back("'" + source.name() + "::" + members[i] + "'");
+    if (examples.empty() && !source.file_path().empty()) {
+        throw FormatError(fmt::format("'{}' is a zip archive with no files in it", source.name()));
+    }
     if (examples.empty()) examples.push_back("'" + source.name() + "::folder/file.nii'");
     const std::string more =
         members.size() > shown ? fmt::format(" ({} more)", members.size() - shown) : "";

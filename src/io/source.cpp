@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -17,9 +18,11 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 
+#include "vox/error.h"
 #include "vox/io.h"
 #include "vox/parallel.h"
 
@@ -141,16 +144,70 @@ std::unique_ptr<zip_t, ZipCloser> open_archive(const std::string& archive_path) 
     return archive;
 }
 
+// The files in an open archive, in archive order. Folders, and nameless entries that
+// "archive.zip::" could not open, are left out.
+std::vector<std::string> member_names(zip_t* archive) {
+    std::vector<std::string> members;
+    const zip_int64_t count = zip_get_num_entries(archive, 0);
+    for (zip_int64_t i = 0; i < count; ++i) {
+        const char* name = zip_get_name(archive, zip_uint64_t(i), 0);
+        if (name != nullptr && *name != '\0' && !std::string_view(name).ends_with("/"))
+            members.emplace_back(name);
+    }
+    return members;
+}
+
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+// The member meant by a name the archive does not hold: the same name in another case
+// (archives made on Windows), else the same file name in another folder, else a near
+// misspelling. "did you mean 'MRI/T1.hdr'? " or "".
+std::string nearest_member(const std::string& member, const std::vector<std::string>& members) {
+    for (const std::string& name : members) {
+        if (same_ignoring_case(name, member)) return fmt::format("did you mean '{}'? ", name);
+    }
+    for (const std::string& name : members) {
+        if (file_name_of(name) == file_name_of(member))  // both in lower case
+            return fmt::format("did you mean '{}'? ", name);
+    }
+    return did_you_mean(member, members);
+}
+
+// "no such file in the archive (did you mean 'MRI/T1.hdr'? it holds 'MRI/T1.hdr', ...)".
+std::string missing_member(zip_t* archive, const std::string& member) {
+    const std::vector<std::string> members = member_names(archive);
+    if (members.empty()) return "no such file in the archive, which holds no files";
+    constexpr std::size_t kShown = 5;
+    std::vector<std::string> shown;
+    for (std::size_t i = 0; i < std::min(members.size(), kShown); ++i)
+        shown.push_back("'" + members[i] + "'");
+    const std::string more =
+        members.size() > kShown ? fmt::format(" and {} more", members.size() - kShown) : "";
+    return fmt::format("no such file in the archive ({}it holds {}{})",
+                       nearest_member(member, members), fmt::join(shown, ", "), more);
+}
+
 // A member of a zip archive, found in its directory; its bytes are read on first use.
 std::shared_ptr<Source::Impl> open_zip_member(const std::string& archive_path,
                                               const std::string& member) {
     const std::string name = archive_path + std::string(kZipSeparator) + member;
+    // An empty name would also mark the source as a plain file (zip_member is empty).
+    if (member.empty()) {
+        throw IoError(
+            fmt::format("cannot open '{}': name a file inside the archive after '::'", name));
+    }
     record_read(archive_path);
     const std::unique_ptr<zip_t, ZipCloser> archive = open_archive(archive_path);
     zip_stat_t stat;
     zip_stat_init(&stat);
     if (zip_stat(archive.get(), member.c_str(), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE)) {
-        throw IoError(fmt::format("cannot open '{}': no such file in the archive", name));
+        throw IoError(
+            fmt::format("cannot open '{}': {}", name, missing_member(archive.get(), member)));
     }
     if (stat.size > std::uint64_t(INT64_MAX))
         throw LimitError(fmt::format("'{}': member too large", name));
@@ -389,17 +446,7 @@ bool Source::has_sibling(std::string_view file_name) const {
 }
 
 std::vector<std::string> zip_members(const std::string& archive_path) {
-    int error_code = 0;
-    std::unique_ptr<zip_t, ZipCloser> archive(
-        zip_open(archive_path.c_str(), ZIP_RDONLY, &error_code));
-    if (!archive) throw IoError(fmt::format("cannot open zip archive '{}'", archive_path));
-    std::vector<std::string> members;
-    const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
-    for (zip_int64_t i = 0; i < count; ++i) {
-        const char* name = zip_get_name(archive.get(), zip_uint64_t(i), 0);
-        if (name != nullptr && !std::string_view(name).ends_with("/")) members.emplace_back(name);
-    }
-    return members;
+    return member_names(open_archive(archive_path).get());
 }
 
 bool is_gzip(std::span<const std::byte> head) {

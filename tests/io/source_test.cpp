@@ -251,10 +251,38 @@ TEST_F(SourceTest, ZipMembersAndTheirSiblings) {
     EXPECT_TRUE(header.has_sibling("brain.img"));
     const Source image = header.sibling("brain.img");
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(image.memory().data()), 6), "IMAGE!");
+    const std::string holds = "it holds 'data/brain.hdr', 'data/brain.img')";
     VOX_EXPECT_THROW_MSG(
         Source::open(path("mri.zip") + "::nope.nii"), IoError,
-        "cannot open '" + path("mri.zip") + "::nope.nii': no such file in the archive");
+        "cannot open '" + path("mri.zip") + "::nope.nii': no such file in the archive (" + holds);
+    // The member meant: another case, another folder, or a near misspelling.
+    for (const std::string wrong : {"DATA/Brain.hdr", "brain.hdr", "data/brian.hdr"}) {
+        VOX_EXPECT_THROW_MSG(Source::open(path("mri.zip") + "::" + wrong), IoError,
+                             "cannot open '" + path("mri.zip") + "::" + wrong +
+                                 "': no such file in the archive (did you mean "
+                                 "'data/brain.hdr'? " +
+                                 holds);
+    }
     EXPECT_THROW(Source::open(path("nothing.zip") + "::a.nii"), IoError);
+    // Found by fuzz_zip: libzip finds a nameless entry, whose source then looked like a plain
+    // file without one.
+    VOX_EXPECT_THROW_MSG(
+        Source::open(path("mri.zip") + "::"), IoError,
+        "cannot open '" + path("mri.zip") + "::': name a file inside the archive after '::'");
+}
+
+TEST_F(SourceTest, EmptyAndBrokenArchivesAreNamedAsSuch) {
+    // An archive with no files is only its end-of-directory record, as Python's zipfile and
+    // `zip` write it.
+    write("empty.zip", "PK\x05\x06" + std::string(18, '\0'));
+    VOX_EXPECT_THROW_MSG(open_volume(path("empty.zip")), FormatError,
+                         "'" + path("empty.zip") + "' is a zip archive with no files in it");
+    // A local header without the directory at the end: libzip's reason is given.
+    write("cut.zip", std::string_view("PK\x03\x04\x14\0\0\0\0\0", 10));
+    VOX_EXPECT_THROW_MSG(open_volume(path("cut.zip")), IoError,
+                         "cannot open zip archive '" + path("cut.zip") + "': Not a zip archive");
+    VOX_EXPECT_THROW_MSG(zip_members(path("cut.zip")), IoError,
+                         "cannot open zip archive '" + path("cut.zip") + "': Not a zip archive");
 }
 
 TEST_F(SourceTest, ZipMembersAreInflatedOnUseAndCheckedToTheirEnd) {
