@@ -273,10 +273,16 @@ int run_ortho(const OrthoOptions& options, const vox::ReadOptions& read_options)
             throw vox::ValueError(
                 fmt::format("--point: expected Z,Y,X voxel indices, got '{}'", options.point));
         }
+        const std::array<std::int64_t, 3> extents{shape.z, shape.y, shape.x};
         for (std::size_t i = 0; i < 3; ++i) {
             const double value = parse_number(parts[i], "--point");
             if (value != std::floor(value)) {
                 throw vox::ValueError(fmt::format("--point: '{}' is not a voxel index", parts[i]));
+            }
+            // Checked before the conversion, which 1e30 or inf would overflow.
+            if (!(value >= 0.0 && value < double(extents[i]))) {
+                throw vox::ValueError(fmt::format("{} index {} is outside the volume (0 to {})",
+                                                  "zyx"[i], parts[i], extents[i] - 1));
             }
             point[i] = std::int64_t(value);
         }
