@@ -30,11 +30,12 @@ test-release:
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # Unit tests and the fuzz corpus under AddressSanitizer + UndefinedBehaviorSanitizer, built
-# with clang so that the corpus also replays through libFuzzer itself.
+# with clang so that the corpus also replays through libFuzzer itself. The tool is built too:
+# cli.option_values (labelled fuzz) runs every option's extreme values through it.
 test-sanitize: deps
 	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DCMAKE_CXX_COMPILER=clang++ -DVOX_SANITIZE=ON -DVOX_FUZZ=ON \
-	    -DVOX_BUILD_APPS=OFF -DVOX_BUILD_BENCH=OFF -DVOX_INSTALL=OFF
+	    -DVOX_BUILD_APPS=ON -DVOX_BUILD_BENCH=OFF -DVOX_INSTALL=OFF
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizer/lsan.supp \

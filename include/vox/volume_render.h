@@ -125,6 +125,10 @@ enum class RenderMethod : std::uint8_t {
 
 /// The smallest RenderOptions::sample_distance, in voxels.
 inline constexpr double kMinSampleDistance = 0.01;
+/// Camera::zoom's range: beyond it a frame shows a dot or less than a voxel, and the
+/// frame's coordinates overflow.
+inline constexpr double kMinZoom = 1e-6;
+inline constexpr double kMaxZoom = 1e6;
 
 /// Everything about a frame besides the volume and its channel display.
 struct RenderOptions {

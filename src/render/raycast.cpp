@@ -1030,8 +1030,9 @@ Image VolumeRenderer::render(const RenderOptions& options) const {
         throw ValueError(fmt::format("azimuth and roll must be finite degrees, got {:g} and {:g}",
                                      camera.azimuth, camera.roll));
     }
-    if (!(camera.zoom > 0.0) || !std::isfinite(camera.zoom)) {
-        throw ValueError(fmt::format("zoom must be > 0, got {:g}", camera.zoom));
+    if (!(camera.zoom >= kMinZoom && camera.zoom <= kMaxZoom)) {
+        throw ValueError(fmt::format("zoom must be from {:g} to {:g}, got {:g}", kMinZoom, kMaxZoom,
+                                     camera.zoom));
     }
     if (!(camera.elevation >= -90.0 && camera.elevation <= 90.0)) {
         throw ValueError(

@@ -3,6 +3,7 @@
 // anisotropic spacing, clip planes and crop boxes. Orthographic MIP, MinIP, average and
 // DVR frames take the shear-warp path automatically; the last tests compare it with the
 // ray caster.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -381,6 +382,17 @@ TEST(Raycast, BadOptions) {
     VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
                          "azimuth and roll must be finite degrees, got 0 and inf");
     options.camera.roll = 0.0;
+    // Below 1e-6 the shear-warp frame's coordinates overflowed an int64 (UBSan, zoom 1e-20).
+    for (const double zoom : {0.0, 1e-20, 2e6, double(HUGE_VAL), std::nan("")}) {
+        options.camera.zoom = zoom;
+        VOX_EXPECT_THROW_MSG(vox::render_volume(volume, gray(1.0), options), vox::ValueError,
+                             fmt::format("zoom must be from 1e-06 to 1e+06, got {:g}", zoom));
+    }
+    for (const double zoom : {vox::kMinZoom, vox::kMaxZoom}) {
+        options.camera.zoom = zoom;
+        EXPECT_EQ(vox::render_volume(volume, gray(1.0), options).width, 16);
+    }
+    options.camera.zoom = 1.0;
     {
         const vox::test::ScopedMemoryLimit limit(1 << 20);
         options.width = options.height = 1000;
