@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <new>
 #include <span>
@@ -84,8 +85,15 @@ std::vector<std::string> option_names(const CLI::App& app, const CLI::App& comma
     return names;
 }
 
+// True for "-5", "-1e3" or "-inf:5": a value that starts with a number, not an option.
+bool starts_with_number(const std::string& argument) {
+    char* end = nullptr;
+    (void)std::strtod(argument.c_str(), &end);
+    return end != argument.c_str();
+}
+
 // The first "--name" or "-x" argument that neither `command` nor the global options take,
-// or "". "-5" is a number, not an option.
+// or "".
 std::string unknown_option(const CLI::App& app, const CLI::App& command, int argc, char** argv) {
     const std::vector<std::string> long_names = option_names(app, command, true);
     const std::vector<std::string> short_names = option_names(app, command, false);
@@ -97,7 +105,8 @@ std::string unknown_option(const CLI::App& app, const CLI::App& command, int arg
             if (std::find(long_names.begin(), long_names.end(), name) == long_names.end())
                 return name;
         } else if (argument.size() >= 2 && argument[0] == '-' &&
-                   std::isalpha(static_cast<unsigned char>(argument[1]))) {
+                   std::isalpha(static_cast<unsigned char>(argument[1])) &&
+                   !starts_with_number(std::string(argument))) {
             const std::string name(argument.substr(0, 2));  // "-o" of "-o" or "-ofile"
             if (std::find(short_names.begin(), short_names.end(), name) == short_names.end())
                 return name;
