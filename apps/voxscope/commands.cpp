@@ -147,7 +147,7 @@ vox::Volume change_type(const vox::Volume& volume, const std::string& dtype,
 // Appends `cell` right-aligned in `width` columns. fmt's own padding costs more than the
 // digits when hist prints millions of rows.
 void append_right(fmt::memory_buffer& text, std::string_view cell, std::size_t width) {
-    static constexpr std::string_view kSpaces = "                ";
+    static constexpr std::string_view kSpaces = "                                ";  // 32
     if (cell.size() < width) {
         const std::string_view pad =
             kSpaces.substr(0, std::min(width - cell.size(), kSpaces.size()));
@@ -377,30 +377,39 @@ int run_hist(const HistOptions& options, const vox::ReadOptions& read_options) {
             stdout);
         return 0;
     }
-    std::string header = fmt::format("{:>14}", "bin center");
+    // Centres print exactly, so that neighbouring bins stay apart: integers whole (one bin
+    // per integer, 29999919 not 3e+07), other centres in their shortest round-trip form.
+    const vox::PixelType type = volume.pixel_type();
+    const bool whole_centers = !vox::is_float(type) && !options.bins_given;
+    char cell[64];
+    auto format_cell = [&](auto format, auto value) {
+        return std::string_view(cell, std::size_t(fmt::format_to(cell, format, value) - cell));
+    };
+    auto center_text = [&](std::size_t i) {
+        if (whole_centers) return format_cell(FMT_COMPILE("{}"), std::int64_t(centers[i]));
+        if (type == vox::PixelType::f32) return format_cell(FMT_COMPILE("{}"), float(centers[i]));
+        return format_cell(FMT_COMPILE("{}"), centers[i]);
+    };
+    // The centre column is as wide as its widest entry ("1000000.0003750001"), at least 14.
+    std::size_t width = 14;
+    if (whole_centers) {
+        if (!centers.empty())
+            width =
+                std::max({width, center_text(0).size(), center_text(centers.size() - 1).size()});
+    } else {
+        for (std::size_t i = 0; i < centers.size(); ++i)
+            width = std::max(width, center_text(i).size());
+    }
+    std::string header = fmt::format("{:>{}}", "bin center", width);
     for (std::size_t c = 0; c < counts.size(); ++c) {
         const std::string suffix = options.per_channel ? fmt::format(" c{}", c) : "";
         header += fmt::format(" {:>12}", "count" + suffix);
         if (options.cdf) header += fmt::format(" {:>10}", "cdf" + suffix);
     }
     fmt::print("{}\n", header);
-    // Centres print exactly, so that neighbouring bins stay apart: integers whole (one bin
-    // per integer, 29999919 not 3e+07), other centres in their shortest round-trip form.
-    const vox::PixelType type = volume.pixel_type();
-    const bool whole_centers = !vox::is_float(type) && !options.bins_given;
     fmt::memory_buffer text;
-    char cell[64];
-    auto format_cell = [&](auto format, auto value) {
-        return std::string_view(cell, std::size_t(fmt::format_to(cell, format, value) - cell));
-    };
     for (std::size_t i = 0; i < centers.size(); ++i) {
-        if (whole_centers) {
-            append_right(text, fmt::format_int(std::int64_t(centers[i])).str(), 14);
-        } else if (type == vox::PixelType::f32) {
-            append_right(text, format_cell(FMT_COMPILE("{}"), float(centers[i])), 14);
-        } else {
-            append_right(text, format_cell(FMT_COMPILE("{}"), centers[i]), 14);
-        }
+        append_right(text, center_text(i), width);
         for (std::size_t c = 0; c < counts.size(); ++c) {
             text.push_back(' ');
             append_right(text, fmt::format_int(counts[c][i]).str(), 12);
