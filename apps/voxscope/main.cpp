@@ -62,7 +62,7 @@ constexpr const char* kExamples = R"(Examples:
   voxscope ops                                   the operations process knows
 
 Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
-The options above go before or after the command: voxscope hist scan.nii --threads 2 -q.
+--threads, --max-memory and -q go before or after the command: voxscope hist x.nii -q.
 Exit status: 0 on success, 1 on error, 2 on bad usage, 130 when interrupted (143 for SIGTERM).)";
 
 struct GlobalOptions {
