@@ -134,6 +134,7 @@ std::string suggested_option(const std::string& option, std::span<const std::str
 std::string usage_error_message(const CLI::App& app, const CLI::ParseError& error, int argc,
                                 char** argv) {
     std::string message = error.what();
+    std::string help = "voxscope";  // whose --help the message points to
     if (app.get_subcommands().empty()) {
         std::vector<std::string> commands;
         for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
@@ -150,21 +151,20 @@ std::string usage_error_message(const CLI::App& app, const CLI::ParseError& erro
                 break;
             }
         }
-        if (!message.empty())
-            message[0] = char(std::tolower(static_cast<unsigned char>(message[0])));
-        return message + " (see 'voxscope --help')";
-    }
-    // An unknown option explains the other errors it causes ("-O out.png" leaves --output
-    // missing, "-b 3" leaves 3 as an extra positional), so it is named first.
-    const CLI::App& command = *app.get_subcommands().front();
-    const std::string option = unknown_option(app, command, argc, argv);
-    if (!option.empty()) {
-        return fmt::format(
-            "'{}' has no option '{}' ({}see 'voxscope {} --help')", command.get_name(), option,
-            suggested_option(option, option_names(app, command, true)), command.get_name());
+    } else {
+        // An unknown option explains the other errors it causes ("-O out.png" leaves
+        // --output missing, "-b 3" leaves 3 as an extra positional), so it is named first.
+        const CLI::App& command = *app.get_subcommands().front();
+        const std::string option = unknown_option(app, command, argc, argv);
+        if (!option.empty()) {
+            return fmt::format(
+                "'{}' has no option '{}' ({}see 'voxscope {} --help')", command.get_name(), option,
+                suggested_option(option, option_names(app, command, true)), command.get_name());
+        }
+        help += " " + command.get_name();
     }
     if (!message.empty()) message[0] = char(std::tolower(static_cast<unsigned char>(message[0])));
-    return fmt::format("{} (see 'voxscope {} --help')", message, command.get_name());
+    return fmt::format("{} (see '{} --help')", message, help);
 }
 
 // An empty value ("--threshold ''") would read as the option left out: refuse it instead.
