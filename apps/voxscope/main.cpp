@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "compare.h"
+#include "examples.h"
 #include "figures.h"
 #include "mesh.h"
 #include "points.h"
@@ -32,38 +33,6 @@ namespace {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
-
-constexpr const char* kExamples = R"(Examples:
-  voxscope info sample:cells                     shape, dtype, spacing and value ranges
-  voxscope info --json scan.nii.gz               the same, as JSON
-  voxscope info mri.zip::data/brain.hdr          an Analyze pair inside a zip archive
-  voxscope info "slices/*.tif"                   a folder or glob of 2D slices, in natural order
-  voxscope info volume.raw --shape 60x256x256 --dtype u16 --spacing 0.29,0.26,0.26 --unit um
-  voxscope convert stack.tif stack.nii.gz        any readable format to any writable one
-  voxscope convert sample:kidney kidney.tif --dtype u8 --cast rescale
-  voxscope formats                               the formats and their extensions
-  voxscope process sample:cells -o cells.tif clip:0.5,99.5 gamma:0.5   the tutorial's exposure steps
-  voxscope process mri.nii.gz -o small.nii.gz resize:50x50x50          resize before plotting
-  voxscope hist sample:cells --channel 1 --cdf   histogram and CDF of the nuclei
-  voxscope hist sample:kidney --per-channel      one column per channel, shared bins
-  voxscope hist sample:cells --channel 1 -o hist.png --log --cmap viridis   a histogram figure
-  voxscope compare sample:cells --channel 1 -o compare.png   planes and histograms, gamma 0.5, 1.5
-  voxscope labels sample:cells --channel 1 --threshold otsu   count and measure the nuclei
-  voxscope slice sample:cells -o plane.png --index 30 --cmap green,magenta   one plane
-  voxscope ortho sample:cells -o ortho.png --point 30,128,128 --crosshairs   three views
-  voxscope montage sample:cells -o montage.png --step 2   every other plane, 6 columns
-  voxscope channels sample:cells -o channels.png --index 30   one facet per channel
-  voxscope project sample:cells -o mip.png --mode max   maximum intensity projection
-  voxscope animate sample:cells -o cells.gif --axis z   step through the planes
-  voxscope render sample:cells -o cells3d.png --mode dvr   3D, the tutorial's view
-  voxscope turntable sample:cells -o spin.gif --mode mip   3D, all around
-  voxscope mesh sample:cells --channel 1 --level otsu -o nuclei.ply --smooth 10   a surface
-  voxscope points slices/ --range 0:100 -o shell.ply   the slice-stack shell as points
-  voxscope ops                                   the operations process knows
-
-Paths: a file, a folder or glob of slices, archive.zip::member, or sample:NAME[?key=value&...].
---threads, --max-memory and -q go before or after the command: voxscope hist x.nii -q.
-Exit status: 0 on success, 1 on error, 2 on bad usage, 130 when interrupted (143 for SIGTERM).)";
 
 struct GlobalOptions {
     int threads = 0;
@@ -196,7 +165,7 @@ int main(int argc, char** argv) {
     // Steps, frames and figures free buffers that the next one allocates again.
     vox::keep_freed_memory();
     CLI::App app{"voxscope: explore 3D images fast", "voxscope"};
-    app.footer(kExamples);
+    app.footer(overview_footer());
     app.require_subcommand(1);
     // Global options are taken after the command as well: "voxscope hist x.tif --threads 2".
     app.fallthrough();
@@ -434,6 +403,8 @@ int main(int argc, char** argv) {
     app.add_subcommand("ops", "List the operations 'process' knows");
     app.add_subcommand("samples", "List the built-in sample volumes");
     app.add_subcommand("formats", "List the file formats voxscope reads and writes");
+    for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+        command->footer(command_footer(command->get_name()));
 
     try {
         app.parse(argc, argv);
