@@ -215,7 +215,8 @@ int run_process(const ProcessOptions& options, const vox::ReadOptions& read_opti
     }
     vox::Volume volume = open_input(options.input, read_options, options.output, options.write);
     const vox::ReadRecord step_reads;
-    const vox::Volume result = vox::apply_steps(std::move(volume), steps);
+    std::vector<vox::StepNote> notes;
+    const vox::Volume result = vox::apply_steps(std::move(volume), steps, &notes);
     const std::vector<std::string> read = step_reads.files();
     refuse_to_overwrite({read.begin(), read.end()}, options.output, options.write,
                         "read by a step");
@@ -225,6 +226,10 @@ int run_process(const ProcessOptions& options, const vox::ReadOptions& read_opti
                written_names(options.output, options.write), shape.z, shape.y, shape.x, shape.c,
                vox::pixel_type_name(result.pixel_type()), vox::format_bytes(result.size_bytes()),
                vox::steps_to_json(steps));
+    // What the steps found (threshold levels, clip values, component counts), to check
+    // the result and to repeat it with explicit values.
+    for (const vox::StepNote& note : notes)
+        fmt::print("  step {} ({}): {}\n", note.step + 1, steps[note.step].op, note.text);
     return 0;
 }
 
@@ -441,11 +446,12 @@ int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_option
     const vox::Volume channel = volume.channel(options.channel);
     vox::Volume labels = channel;
     std::optional<vox::Volume> intensity;
+    std::vector<std::string> notes;  // the threshold's level
     if (!options.threshold.empty()) {
         // The steps are this command's, not the user's: errors name the flag.
-        const auto run = [](vox::Volume input, const vox::Step& step, std::string_view flag) {
+        const auto run = [&notes](vox::Volume input, const vox::Step& step, std::string_view flag) {
             try {
-                return vox::apply_step(std::move(input), step);
+                return vox::apply_step(std::move(input), step, &notes);
             } catch (const vox::ValueError& error) {
                 throw vox::ValueError(fmt::format("{}: {}", flag, error.what()));
             }
@@ -516,11 +522,13 @@ int run_labels(const LabelsOptions& options, const vox::ReadOptions& read_option
         return 0;
     }
     if (options.min_voxels > 1) {
-        fmt::print("{} regions ({} of at least {} voxels listed)\n", statistics.regions.size(),
+        fmt::print("{} regions ({} of at least {} voxels listed)", statistics.regions.size(),
                    kept.size(), options.min_voxels);
     } else {
-        fmt::print("{} regions\n", statistics.regions.size());
+        fmt::print("{} regions", statistics.regions.size());
     }
+    // The threshold's level (the label step's count is the line's own).
+    fmt::print("{}{}\n", notes.empty() ? "" : "; ", notes.empty() ? "" : notes.front());
     fmt::print("{:>6} {:>9} {:>14} {:>28} {:>26}{}\n", "label", "voxels",
                fmt::format("volume {}", statistics.volume_unit),
                fmt::format("centroid z, y, x ({})", length_unit), "bbox z, y, x (voxels)",

@@ -55,6 +55,16 @@ enum class ChannelMode : std::uint8_t {
     per_channel,
 };
 
+/// The levels rescale_intensity() used for one channel, or for all of them in joint mode:
+/// it clipped to [in_low, in_high] and mapped that onto [out_low, out_high]. What the
+/// image or percentiles of an in_range came to on the data.
+struct RescaleLevels {
+    double in_low = 0.0;
+    double in_high = 0.0;
+    double out_low = 0.0;
+    double out_high = 0.0;
+};
+
 /// skimage.exposure.rescale_intensity: clips to in_range and maps it linearly onto
 /// out_range. Output pixel type as skimage's `_output_dtype`: the input's type for
 /// out_range image/dtype, the named type for `named` (u16 for uint10/12/14), and for
@@ -103,6 +113,12 @@ Volume adjust_sigmoid(const Volume& volume, double cutoff = 0.5, double gain = 1
 Volume rescale_intensity(Volume&& volume, const IntensityRange& in_range = IntensityRange::image(),
                          const IntensityRange& out_range = IntensityRange::dtype(),
                          ChannelMode mode = ChannelMode::joint);
+
+/// rescale_intensity() in place where it can, also giving the levels it used: one entry,
+/// or one per channel in per_channel mode on several channels.
+Volume rescale_intensity(Volume&& volume, const IntensityRange& in_range,
+                         const IntensityRange& out_range, ChannelMode mode,
+                         std::vector<RescaleLevels>& levels_used);
 Volume adjust_gamma(Volume&& volume, double gamma = 1.0, double gain = 1.0);
 Volume adjust_log(Volume&& volume, double gain = 1.0, bool inv = false);
 Volume adjust_sigmoid(Volume&& volume, double cutoff = 0.5, double gain = 10.0, bool inv = false);

@@ -39,17 +39,30 @@ std::string steps_to_json(std::span<const Step> steps);
 /// @throw ValueError naming the step, e.g. "step 2 (gamma): gamma must be non-negative".
 void validate_steps(std::span<const Step> steps);
 
+/// What a step found in the data and used, so that a result can be checked and repeated
+/// with explicit values: the level a threshold method chose and the share of voxels above
+/// it, the values a clip's percentiles fell on (with the rescale steps that repeat them),
+/// the number of labelled components.
+struct StepNote {
+    std::size_t step = 0;  ///< index into the steps, from 0
+    std::string text;      ///< e.g. "otsu level 8900, 5.657% of the voxels above it"
+};
+
 /// Runs the steps in order and returns the result. Point-wise steps (gamma, log, sigmoid,
 /// rescale, clip, normalize when the type is kept) work in place on intermediate results,
 /// and on `volume` itself when the caller moves it in and nothing else shares its
 /// buffer: `apply_steps(std::move(volume), steps)` keeps peak memory at input + output.
 /// @throw ValueError for an unknown op or a bad parameter, naming the step.
-Volume apply_steps(Volume volume, std::span<const Step> steps);
+/// With `notes`, each step's findings are appended to it (the extra cost is a count of a
+/// threshold's mask and a maximum of a label image).
+Volume apply_steps(Volume volume, std::span<const Step> steps,
+                   std::vector<StepNote>* notes = nullptr);
 
 /// Runs one step, for a caller that names it itself (a command's flag): its errors are
-/// apply_steps()' without the "step N (op): " prefix.
+/// apply_steps()' without the "step N (op): " prefix, and its notes are appended to
+/// `notes` if given.
 /// @throw ValueError for an unknown op or a bad parameter.
-Volume apply_step(Volume volume, const Step& step);
+Volume apply_step(Volume volume, const Step& step, std::vector<std::string>* notes = nullptr);
 
 /// Describes one operation for `voxscope process --help` and the docs.
 struct OperationInfo {

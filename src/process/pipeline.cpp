@@ -25,6 +25,7 @@
 #include "vox/parallel.h"
 #include "vox/pixel_type.h"
 #include "vox/segmentation.h"
+#include "vox/stats.h"
 
 namespace vox {
 namespace {
@@ -53,6 +54,13 @@ public:
     }
 
     bool has(const std::string& key) const { return m_values.count(key) != 0; }
+
+    // Where the step's notes go (apply_steps' StepNote texts), if anyone asked for them.
+    void set_notes(std::vector<std::string>* notes) { m_notes = notes; }
+    bool wants_notes() const { return m_notes != nullptr; }
+    void note(std::string text) const {
+        if (m_notes) m_notes->push_back(std::move(text));
+    }
 
     // The channel a step is limited to (channel=N), if any.
     std::optional<std::int64_t> only_channel() const {
@@ -163,6 +171,7 @@ private:
 
     std::string m_op;
     std::map<std::string, std::string> m_values;
+    std::vector<std::string>* m_notes = nullptr;
 };
 
 Axis parse_axis(const std::string& text) {
@@ -212,6 +221,60 @@ Operation make(std::string name, std::string summary, std::vector<std::string> p
     return operation;
 }
 
+// The levels a clip, normalize or rescale came to, exactly as numbers (shortest round
+// trip), and for the steps that rescale to the dtype's range, the explicit steps that
+// repeat them: "in 1063..27352.2, out 0..65535 (as rescale:1063,27352.2)".
+std::string levels_note(std::span<const RescaleLevels> levels, bool repeatable) {
+    std::vector<std::string> ins, steps;
+    for (std::size_t c = 0; c < levels.size(); ++c) {
+        const std::string where = levels.size() > 1 ? fmt::format("channel {}: ", c) : "";
+        ins.push_back(fmt::format("{}in {}..{}", where, levels[c].in_low, levels[c].in_high));
+        steps.push_back(fmt::format("rescale:{},{}{}", levels[c].in_low, levels[c].in_high,
+                                    levels.size() > 1 ? fmt::format(",channel={}", c) : ""));
+    }
+    std::string text =
+        fmt::format("{}; out {}..{}", fmt::join(ins, "; "), levels[0].out_low, levels[0].out_high);
+    if (repeatable) text += fmt::format(" (as {})", fmt::join(steps, " "));
+    return text;
+}
+
+// rescale_intensity() of a step, noting the levels it used.
+Volume rescale_noted(Volume v, const Args& a, const IntensityRange& in, const IntensityRange& out,
+                     const std::string& default_mode, bool repeatable) {
+    std::vector<RescaleLevels> levels;
+    Volume result = rescale_intensity(std::move(v), in, out,
+                                      parse_channel_mode(a.text("mode", default_mode)), levels);
+    // Explicit and dtype ranges are known already; the image's and percentiles are found.
+    const bool found =
+        in.kind == IntensityRange::Kind::image || in.kind == IntensityRange::Kind::percentiles;
+    if (found && !levels.empty()) a.note(levels_note(levels, repeatable && !a.only_channel()));
+    return result;
+}
+
+// The share of a u8 mask's voxels that are set.
+double set_fraction(const Volume& mask) {
+    const auto view = mask.view<std::uint8_t>();
+    const Shape& shape = mask.shape();
+    std::vector<std::int64_t> counts(std::size_t(shape.z), 0);
+    parallel_for(0, shape.z, 1, [&](std::int64_t z_begin, std::int64_t z_end) {
+        for (std::int64_t z = z_begin; z < z_end; ++z) {
+            std::int64_t count = 0;
+            for (std::int64_t c = 0; c < shape.c; ++c) {
+                for (std::int64_t y = 0; y < shape.y; ++y) {
+                    const std::uint8_t* row = view.row(z, y, c);
+                    for (std::int64_t x = 0; x < shape.x; ++x)
+                        count += row[x * view.strides[2]] != 0;
+                }
+            }
+            counts[std::size_t(z)] = count;
+        }
+    });
+    std::int64_t total = 0;
+    for (const std::int64_t count : counts)
+        total += count;
+    return shape.values() == 0 ? 0.0 : double(total) / double(shape.values());
+}
+
 double threshold_level(const Volume& volume, const std::string& method, int nbins) {
     if (method == "otsu") return threshold_otsu(volume, nbins);
     if (method == "li") return threshold_li(volume);
@@ -259,27 +322,27 @@ const std::vector<Operation>& operations() {
                  if (a.has("in_low")) {
                      in = IntensityRange::values(a.number("in_low", 0.0), a.number("in_high", 1.0));
                  }
-                 return rescale_intensity(std::move(v), in,
-                                          parse_range_word("out", a.text("out", "dtype")),
-                                          parse_channel_mode(a.text("mode", "joint")));
+                 const std::string out = a.text("out", "dtype");
+                 return rescale_noted(std::move(v), a, in, parse_range_word("out", out), "joint",
+                                      out == "dtype");
              }),
         make("clip",
              "clip at percentiles and rescale to the dtype's range (the tutorial's 0.5%/99.5%)",
              {"low=0.5", "high=99.5", "mode=joint"},
              [](Volume v, const Args& a) {
-                 return rescale_intensity(
-                     std::move(v),
+                 return rescale_noted(
+                     std::move(v), a,
                      IntensityRange::percentiles(a.number("low", 0.5), a.number("high", 99.5)),
-                     IntensityRange::dtype(), parse_channel_mode(a.text("mode", "joint")));
+                     IntensityRange::dtype(), "joint", true);
              }),
         make("normalize",
              "rescale each channel from its own percentiles to the dtype's range (the kidney case)",
              {"low=0", "high=100", "mode=per_channel"},
              [](Volume v, const Args& a) {
-                 return rescale_intensity(
-                     std::move(v),
+                 return rescale_noted(
+                     std::move(v), a,
                      IntensityRange::percentiles(a.number("low", 0.0), a.number("high", 100.0)),
-                     IntensityRange::dtype(), parse_channel_mode(a.text("mode", "per_channel")));
+                     IntensityRange::dtype(), "per_channel", true);
              }),
         make("equalize",
              "histogram equalization to [0, 1] (skimage equalize_hist), from a mask's voxels if "
@@ -401,8 +464,16 @@ const std::vector<Operation>& operations() {
              "mask (u8 0/1) of values above a level: otsu, li, yen, triangle, mean or a number",
              {"method=otsu", "nbins=256"},
              [](Volume v, const Args& a) {
-                 return threshold(
-                     v, threshold_level(v, a.text("method", "otsu"), a.int_integer("nbins", 256)));
+                 const std::string method = a.text("method", "otsu");
+                 const double level = threshold_level(v, method, a.int_integer("nbins", 256));
+                 Volume mask = threshold(v, level);
+                 if (a.wants_notes()) {
+                     const bool named = std::isalpha(static_cast<unsigned char>(method[0]));
+                     a.note(fmt::format("{}level {}, {:.4g}% of the voxels above it",
+                                        named ? method + " " : "", level,
+                                        100.0 * set_fraction(mask)));
+                 }
+                 return mask;
              }),
         make("in_range", "mask (u8 0/255) of low <= value <= high, as cv2.inRange", {"low", "high"},
              [](Volume v, const Args& a) {
@@ -411,7 +482,14 @@ const std::vector<Operation>& operations() {
              }),
         make("label", "connected components of a mask (i32 labels), connectivity 6, 18 or 26",
              {"connectivity=26"},
-             [](Volume v, const Args& a) { return label(v, a.int_integer("connectivity", 26)); }),
+             [](Volume v, const Args& a) {
+                 Volume labels = label(v, a.int_integer("connectivity", 26));
+                 if (a.wants_notes()) {
+                     const auto count = std::int64_t(min_max(labels).second);
+                     a.note(fmt::format("{} component{}", count, count == 1 ? "" : "s"));
+                 }
+                 return labels;
+             }),
         make("astype", "change the pixel type: cast exact values, clip or rescale",
              {"dtype", "cast=clip"},
              [](Volume v, const Args& a) {
@@ -639,15 +717,24 @@ void validate_steps(std::span<const Step> steps) {
     }
 }
 
-Volume apply_step(Volume volume, const Step& step) {
+namespace {
+
+Volume run_step(Volume volume, const Step& step, std::vector<std::string>* notes) {
     const Operation& operation = find_operation(step.op);
-    const Args args(step, operation.names);
+    Args args(step, operation.names);
+    args.set_notes(notes);
     if (const std::optional<std::int64_t> channel = args.only_channel())
         return apply_to_one_channel(std::move(volume), *channel, operation, args);
     return operation.apply(std::move(volume), args);
 }
 
-Volume apply_steps(Volume volume, std::span<const Step> steps) {
+}  // namespace
+
+Volume apply_step(Volume volume, const Step& step, std::vector<std::string>* notes) {
+    return run_step(std::move(volume), step, notes);
+}
+
+Volume apply_steps(Volume volume, std::span<const Step> steps, std::vector<StepNote>* notes) {
     validate_steps(steps);
     Volume result = std::move(volume);
     for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -656,7 +743,10 @@ Volume apply_steps(Volume volume, std::span<const Step> steps) {
             return fmt::format("{}: {}", step_label(i, steps[i]), error.what());
         };
         try {
-            result = apply_step(std::move(result), steps[i]);
+            std::vector<std::string> texts;
+            result = run_step(std::move(result), steps[i], notes ? &texts : nullptr);
+            for (std::string& text : texts)
+                notes->push_back({i, std::move(text)});
         } catch (const ValueError& error) {
             throw ValueError(in_step(error));
         } catch (const TypeError& error) {

@@ -3,7 +3,7 @@
 
 Usage: examples_test.py VOXSCOPE SOURCE_DIR
 
-The examples are collected from the "$ voxscope ..." lines of README.md and docs/*.md and
+The examples are collected from the "$ voxscope ..." lines of README.md and docs/ and
 from the "Examples:" section of `voxscope --help` and of each command's --help, so a new
 example is checked without editing this file. They run in a scratch folder that holds the
 files they name (mri.nii.gz is nibabel's real 4D MRI, scan.nii.gz its anatomical scan,
@@ -59,10 +59,11 @@ def help_examples(voxscope, folder):
 
 
 def doc_examples(source_dir):
-    """The "$ voxscope ..." lines of README.md and docs/*.md, with their file and line."""
+    """The "$ voxscope ..." lines of README.md and the Markdown files under docs/, with their file and line."""
     files = ["README.md"] + sorted(
-        os.path.join("docs", name) for name in os.listdir(os.path.join(source_dir, "docs"))
-        if name.endswith(".md"))
+        os.path.relpath(os.path.join(folder, name), source_dir)
+        for folder, _, names in os.walk(os.path.join(source_dir, "docs"))
+        for name in names if name.endswith(".md"))
     examples = []
     for relative in files:
         with open(os.path.join(source_dir, relative), encoding="utf-8") as text:
@@ -95,6 +96,7 @@ def make_inputs(voxscope, folder):
     """The files the examples name, each a real scan or made from the built-in samples."""
     anatomical = os.path.join(NIBABEL_DATA, "anatomical.nii")
     shutil.copy(os.path.join(NIBABEL_DATA, "example4d.nii.gz"), os.path.join(folder, "mri.nii.gz"))
+    shutil.copy(anatomical, folder)
     for name in ("scan.nii.gz", "brain.nii.gz"):
         with open(anatomical, "rb") as source, gzip.open(os.path.join(folder, name), "wb") as out:
             shutil.copyfileobj(source, out)

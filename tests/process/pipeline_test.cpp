@@ -1,7 +1,9 @@
 #include "vox/pipeline.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,6 +13,8 @@
 #include "vox/exposure.h"
 #include "vox/geometry.h"
 #include "vox/io.h"
+#include "vox/segmentation.h"
+#include "vox/stats.h"
 
 namespace vox {
 namespace {
@@ -284,6 +288,67 @@ TEST(PipelineTest, StepsOnOneChannelKeepTheOthers) {
         "or take the channel alone with channel:1)");
     EXPECT_EQ(apply_steps(volume, cli({"as_float", "equalize:channel=1"})).pixel_type(),
               PixelType::f64);
+}
+
+// The notes say what a step found, exactly: a clip's "as rescale:..." steps give the same
+// voxels, joint and per channel, for integers and floats; a threshold's level is the
+// method's and its share is the mask's; a label count is the largest label.
+TEST(PipelineTest, NotesSayWhatTheStepsFoundAndRepeatThem) {
+    const Volume volume =
+        test::make_volume<std::uint16_t>({4, 6, 7, 2}, [](auto z, auto y, auto x, auto c) {
+            return std::uint16_t((c + 1) * ((z * 53 + y * 31 + x * 17) % 97) + 5 * c);
+        });
+    const Volume floats = img_as_float32(volume);
+    for (const Volume* input : {&volume, &floats}) {
+        for (const char* step :
+             {"clip:2,97", "clip:2,97,mode=per_channel", "normalize:1,99", "rescale"}) {
+            std::vector<StepNote> notes;
+            const Volume clipped = apply_steps(*input, cli({step}), &notes);
+            ASSERT_EQ(notes.size(), 1u) << step;
+            EXPECT_EQ(notes[0].step, 0u);
+            const std::string& text = notes[0].text;
+            const std::size_t as = text.find("(as ");
+            ASSERT_NE(as, std::string::npos) << text;
+            std::vector<std::string> repeat;
+            std::string tokens = text.substr(as + 4, text.size() - as - 5);
+            for (std::size_t at = 0; at != std::string::npos;) {
+                const std::size_t next = tokens.find(' ', at);
+                repeat.push_back(tokens.substr(at, next - at));
+                at = next == std::string::npos ? next : next + 1;
+            }
+            const bool per_channel =
+                std::string(step) != "clip:2,97" && std::string(step) != "rescale";
+            EXPECT_EQ(repeat.size(), per_channel ? 2u : 1u) << text;
+            EXPECT_EQ(test::values_of(apply_steps(*input, cli(repeat))), test::values_of(clipped))
+                << step << " -> " << text;
+        }
+    }
+    std::vector<StepNote> notes;
+    apply_steps(volume,
+                cli({"rescale:1,90", "rescale:in=uint12", "clip:2,97,channel=1", "gamma:0.5"}),
+                &notes);
+    ASSERT_EQ(notes.size(), 1u);  // explicit ranges are known already
+    EXPECT_EQ(notes[0].step, 2u);
+    EXPECT_EQ(notes[0].text.find("(as "), std::string::npos) << notes[0].text;
+
+    notes.clear();
+    const Volume one = volume.channel(1);
+    const Volume labels = apply_steps(one, cli({"threshold:otsu", "label:6"}), &notes);
+    ASSERT_EQ(notes.size(), 2u);
+    const Volume mask = threshold(one, threshold_otsu(one));
+    const std::vector<double> mask_values = test::values_of(mask);
+    const double share = 100.0 * double(std::count(mask_values.begin(), mask_values.end(), 1.0)) /
+                         double(mask_values.size());
+    EXPECT_EQ(notes[0].text, fmt::format("otsu level {}, {:.4g}% of the voxels above it",
+                                         threshold_otsu(one), share));
+    EXPECT_EQ(notes[1].step, 1u);
+    EXPECT_EQ(notes[1].text, fmt::format("{} components", std::int64_t(min_max(labels).second)));
+    EXPECT_GT(min_max(labels).second, 1.0);
+
+    notes.clear();
+    apply_steps(one, cli({"threshold:1e9", "label"}), &notes);
+    EXPECT_EQ(notes[0].text, "level 1000000000, 0% of the voxels above it");
+    EXPECT_EQ(notes[1].text, "0 components");
 }
 
 TEST(PipelineTest, CatalogListsEveryOperation) {

@@ -1253,53 +1253,46 @@ constexpr NamedRange kNamedRanges[] = {
     {"f64", -1, 1, PixelType::f64},
 };
 
-struct Levels {
-    double imin;
-    double imax;
-    double omin;
-    double omax;
-};
-
 // skimage's intensity_range for in_range and out_range on one (sub)volume.
-Levels levels_of(const Volume& part, PixelType type, const IntensityRange& in_range,
-                 const IntensityRange& out_range) {
-    Levels levels{};
+RescaleLevels levels_of(const Volume& part, PixelType type, const IntensityRange& in_range,
+                        const IntensityRange& out_range) {
+    RescaleLevels levels{};
     switch (in_range.kind) {
         case IntensityRange::Kind::image:
-            std::tie(levels.imin, levels.imax) = min_max(part);
+            std::tie(levels.in_low, levels.in_high) = min_max(part);
             break;
         case IntensityRange::Kind::dtype:
-            std::tie(levels.imin, levels.imax) = dtype_range(type);
+            std::tie(levels.in_low, levels.in_high) = dtype_range(type);
             break;
         case IntensityRange::Kind::named:
         case IntensityRange::Kind::values:
-            levels.imin = in_range.low;
-            levels.imax = in_range.high;
+            levels.in_low = in_range.low;
+            levels.in_high = in_range.high;
             break;
         case IntensityRange::Kind::percentiles: {
             const double q[] = {in_range.low, in_range.high};
             const std::vector<double> p = percentiles(part, q);
-            levels.imin = p[0];
-            levels.imax = p[1];
+            levels.in_low = p[0];
+            levels.in_high = p[1];
             break;
         }
     }
-    const bool clip_negative = levels.imin >= 0;
+    const bool clip_negative = levels.in_low >= 0;
     switch (out_range.kind) {
         case IntensityRange::Kind::image:
-            std::tie(levels.omin, levels.omax) = min_max(part);
+            std::tie(levels.out_low, levels.out_high) = min_max(part);
             break;
         case IntensityRange::Kind::dtype:
-            std::tie(levels.omin, levels.omax) = dtype_range(type);
-            if (clip_negative) levels.omin = 0;
+            std::tie(levels.out_low, levels.out_high) = dtype_range(type);
+            if (clip_negative) levels.out_low = 0;
             break;
         case IntensityRange::Kind::named:
-            levels.omin = clip_negative ? 0.0 : out_range.low;
-            levels.omax = out_range.high;
+            levels.out_low = clip_negative ? 0.0 : out_range.low;
+            levels.out_high = out_range.high;
             break;
         case IntensityRange::Kind::values:
-            levels.omin = out_range.low;
-            levels.omax = out_range.high;
+            levels.out_low = out_range.low;
+            levels.out_high = out_range.high;
             break;
         case IntensityRange::Kind::percentiles:
             throw ValueError("out_range cannot be given as percentiles");
@@ -1309,20 +1302,20 @@ Levels levels_of(const Volume& part, PixelType type, const IntensityRange& in_ra
 
 template <typename T, typename O>
 void rescale_channels(const Volume& in, Volume& out, int64_t c_begin, int64_t c_end,
-                      const Levels& l) {
+                      const RescaleLevels& l) {
     using C = Compute<T>;
-    const C lo = C(l.imin);
-    const C hi = C(l.imax);
-    const C olo = C(l.omin);
-    const C ohi = C(l.omax);
+    const C lo = C(l.in_low);
+    const C hi = C(l.in_high);
+    const C olo = C(l.out_low);
+    const C ohi = C(l.out_high);
     // np.clip is maximum then minimum: NaN passes through.
     auto clip = [](C v, C a, C b) {
         v = v < a ? a : v;
         return v > b ? b : v;
     };
-    if (l.imin != l.imax) {
-        const C span = C(l.imax - l.imin);
-        const C out_span = C(l.omax - l.omin);
+    if (l.in_low != l.in_high) {
+        const C span = C(l.in_high - l.in_low);
+        const C out_span = C(l.out_high - l.out_low);
         map_channels<T, O>(in, out, c_begin, c_end, [&](T value) {
             const C v = (clip(C(value), lo, hi) - lo) / span;
             return numpy_cast<O>(C(v * out_span + olo));
@@ -1376,7 +1369,8 @@ void check_in_range(const IntensityRange& in_range) {
 }
 
 Volume rescale_into(const Volume& volume, const IntensityRange& in_range,
-                    const IntensityRange& out_range, ChannelMode mode, bool in_place) {
+                    const IntensityRange& out_range, ChannelMode mode, bool in_place,
+                    std::vector<RescaleLevels>& levels) {
     check_in_range(in_range);
     if (out_range.kind == IntensityRange::Kind::percentiles) {
         throw ValueError("out_range cannot be given as percentiles");
@@ -1390,7 +1384,7 @@ Volume rescale_into(const Volume& volume, const IntensityRange& in_range,
     const int64_t channels = volume.shape().c;
     const bool split = mode == ChannelMode::per_channel && channels > 1;
     // All levels first: an in-place write must not change data a later range reads.
-    std::vector<Levels> levels;
+    levels.clear();
     for (int64_t c = 0; c < (split ? channels : 1); ++c)
         levels.push_back(levels_of(split ? volume.channel(c) : volume, type, in_range, out_range));
     Volume out = output_for(volume, out_type, in_place);
@@ -1633,11 +1627,18 @@ Volume sigmoid_into(const Volume& volume, double cutoff, double gain, bool inv, 
 
 Volume rescale_intensity(const Volume& volume, const IntensityRange& in_range,
                          const IntensityRange& out_range, ChannelMode mode) {
-    return rescale_into(volume, in_range, out_range, mode, false);
+    std::vector<RescaleLevels> levels;
+    return rescale_into(volume, in_range, out_range, mode, false, levels);
 }
 Volume rescale_intensity(Volume&& volume, const IntensityRange& in_range,
                          const IntensityRange& out_range, ChannelMode mode) {
-    return rescale_into(volume, in_range, out_range, mode, true);
+    std::vector<RescaleLevels> levels;
+    return rescale_into(volume, in_range, out_range, mode, true, levels);
+}
+Volume rescale_intensity(Volume&& volume, const IntensityRange& in_range,
+                         const IntensityRange& out_range, ChannelMode mode,
+                         std::vector<RescaleLevels>& levels_used) {
+    return rescale_into(volume, in_range, out_range, mode, true, levels_used);
 }
 Volume adjust_gamma(const Volume& volume, double gamma, double gain) {
     return gamma_into(volume, gamma, gain, false);
