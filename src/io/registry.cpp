@@ -29,6 +29,87 @@ bool is_glob(std::string_view path) {
            path.find("::") == std::string_view::npos;
 }
 
+// Files people have that voxscope does not read, recognised so that the error says what
+// the file is and how to get it into a format voxscope reads.
+enum class Remedy : std::uint8_t { tiff_slices, nifti, ome_tiff, hdf5, not_an_image };
+
+struct ForeignFormat {
+    std::string_view what;   // "a PNG image"
+    std::string_view magic;  // its first bytes, or empty when it has none worth trusting
+    std::array<std::string_view, 3> extensions;  // lower case
+    Remedy remedy;
+};
+
+using namespace std::string_view_literals;
+constexpr std::array kForeignFormats = {
+    ForeignFormat{"a PNG image", "\x89PNG\r\n\x1a\n"sv, {".png"}, Remedy::tiff_slices},
+    ForeignFormat{"a JPEG image", "\xff\xd8\xff"sv, {".jpg", ".jpeg"}, Remedy::tiff_slices},
+    ForeignFormat{"a GIF image", "GIF8"sv, {".gif"}, Remedy::tiff_slices},
+    ForeignFormat{"a BMP image", ""sv, {".bmp"}, Remedy::tiff_slices},
+    ForeignFormat{"a FreeSurfer MGH file", ""sv, {".mgh", ".mgz"}, Remedy::nifti},
+    ForeignFormat{"a MINC file", ""sv, {".mnc"}, Remedy::nifti},
+    ForeignFormat{"a Philips PAR/REC file", ""sv, {".par", ".rec"}, Remedy::nifti},
+    ForeignFormat{"an AFNI file", ""sv, {".head", ".brik", ".brik.gz"}, Remedy::nifti},
+    ForeignFormat{"an ECAT file", "MATRIX"sv, {".v"}, Remedy::nifti},
+    ForeignFormat{"a Zeiss CZI file", "ZISRAWFILE"sv, {".czi"}, Remedy::ome_tiff},
+    ForeignFormat{"a Leica LIF file", ""sv, {".lif"}, Remedy::ome_tiff},
+    ForeignFormat{"a Nikon ND2 file", ""sv, {".nd2"}, Remedy::ome_tiff},
+    ForeignFormat{"an Olympus file", ""sv, {".oib", ".oif", ".oir"}, Remedy::ome_tiff},
+    ForeignFormat{"an Imaris file", ""sv, {".ims"}, Remedy::ome_tiff},
+    ForeignFormat{"a TrackVis file", "TRACK"sv, {".trk"}, Remedy::not_an_image},
+    ForeignFormat{"an MRtrix tracks file", "mrtrix tracks"sv, {".tck"}, Remedy::not_an_image},
+    ForeignFormat{"an HDF5 file", "\x89HDF\r\n\x1a\n"sv, {".h5", ".hdf5", ".hdf"}, Remedy::hdf5},
+};
+
+// The foreign format of a file, by name first (an Imaris file is HDF5 inside) and then by
+// its first bytes.
+const ForeignFormat* find_foreign(std::string_view path, std::span<const std::byte> head) {
+    const std::string name = file_name_of(path);  // lower case
+    for (const ForeignFormat& format : kForeignFormats) {
+        for (std::string_view extension : format.extensions) {
+            if (!extension.empty() && name.ends_with(extension)) return &format;
+        }
+    }
+    for (const ForeignFormat& format : kForeignFormats) {
+        if (!format.magic.empty() && head.size() >= format.magic.size() &&
+            std::memcmp(head.data(), format.magic.data(), format.magic.size()) == 0)
+            return &format;
+    }
+    return nullptr;
+}
+
+// What to do with a file of `format`, named `path` by the user.
+std::string remedy_for(const ForeignFormat& format, std::string_view path) {
+    const std::string name = file_name_of(path);  // lower case
+    switch (format.remedy) {
+        case Remedy::tiff_slices: {
+            const std::size_t dot = name.rfind('.');
+            return fmt::format(
+                "voxscope reads 2D slices as TIFF (a folder or glob of them is one volume); "
+                "convert the images first, e.g. with ImageMagick: mogrify -format tif *{}",
+                dot == std::string::npos ? std::string_view(".png")
+                                         : std::string_view(name).substr(dot));
+        }
+        case Remedy::nifti:
+            return fmt::format(
+                "convert it to NIfTI first, e.g. with nibabel: nibabel.save(nibabel.Nifti1Image."
+                "from_image(nibabel.load('{}')), 'out.nii.gz')",
+                path);
+        case Remedy::ome_tiff:
+            return fmt::format(
+                "export it as OME-TIFF first, with Fiji (Bio-Formats) or bfconvert {} out.ome.tif",
+                path);
+        case Remedy::hdf5:
+            return fmt::format(
+                "save the dataset as .npy or TIFF first, e.g. with h5py: "
+                "numpy.save('out.npy', h5py.File('{}')['DATASET'][...])",
+                path);
+        case Remedy::not_an_image:
+            return "it holds streamlines (tractography), not an image";
+    }
+    return "";
+}
+
 // Whether a file in a folder of slices can be one: TIFF or DICOM by name, or a name DICOM
 // exports use (no extension, or digits after the last dot, as in UIDs). Notes, figures and
 // spreadsheets beside the slices are skipped.
@@ -50,18 +131,27 @@ std::vector<std::string> expand(const std::string& path) {
     std::vector<std::string> files;
     if (is_directory(path)) {
         std::int64_t skipped = 0;
+        std::string skipped_name;  // the first, in natural order
         for (const auto& entry : std::filesystem::directory_iterator(path)) {
             if (!entry.is_regular_file()) continue;
-            if (may_be_slice(entry.path()))
+            const std::string name = entry.path().filename().string();
+            if (may_be_slice(entry.path())) {
                 files.push_back(entry.path().string());
-            else
-                skipped += entry.path().filename().string().starts_with(".") ? 0 : 1;
+            } else if (!name.starts_with(".")) {
+                ++skipped;
+                if (skipped_name.empty() || natural_less(name, skipped_name)) skipped_name = name;
+            }
         }
         if (files.empty() && skipped > 0) {
+            // A folder of PNG or JPEG slices gets the way to TIFF ones.
+            const ForeignFormat* foreign = find_foreign(skipped_name, {});
+            const std::string advice = foreign != nullptr && foreign->remedy == Remedy::tiff_slices
+                                           ? fmt::format(": {}", remedy_for(*foreign, skipped_name))
+                                           : "";
             throw IoError(
                 fmt::format("cannot read '{}': no TIFF or DICOM slices in the folder "
-                            "({} other file{})",
-                            path, skipped, skipped == 1 ? "" : "s"));
+                            "({} other file{}, such as '{}'){}",
+                            path, skipped, skipped == 1 ? "" : "s", skipped_name, advice));
         }
     } else {
         glob_t matches{};
@@ -185,6 +275,12 @@ Volume read_file(const Source& opened, const ReadOptions& options) {
     const Format* format = find_by_content(head);
     if (format == nullptr) format = find_by_extension(source.name());
     if (format == nullptr || format->read == nullptr) {
+        if (const ForeignFormat* foreign = find_foreign(source.name(), head)) {
+            throw FormatError(
+                fmt::format("cannot read '{}': it is {}, which voxscope does not "
+                            "read; {}",
+                            source.name(), foreign->what, remedy_for(*foreign, source.name())));
+        }
         throw FormatError(
             fmt::format("cannot read '{}': unrecognised format (known: {}; for raw binary give "
                         "--shape and --dtype)",
@@ -266,6 +362,14 @@ Volume open_volume(std::string_view path, const ReadOptions& options) {
             }
         }
         if (files.size() == 1) return io::read_file(io::Source::open(files.front()), options);
+        // "slices/*.png": say what the slices are, not that they are broken TIFFs.
+        const std::vector<std::byte> head = io::Source::open(files.front()).head(io::kSniffBytes);
+        const io::ForeignFormat* foreign = io::find_foreign(files.front(), head);
+        if (io::find_by_content(head) == nullptr && foreign != nullptr) {
+            throw FormatError(fmt::format("cannot read '{}': its slices are {}s such as '{}'; {}",
+                                          text, foreign->what.substr(foreign->what.find(' ') + 1),
+                                          files.front(), io::remedy_for(*foreign, files.front())));
+        }
         io::check_options_apply(text, "a stack of slices", options);
         return io::read_tiff_slices(files, options);
     }

@@ -8,7 +8,8 @@ from the "Examples:" section of `voxscope --help` and of each command's --help, 
 example is checked without editing this file. They run in a scratch folder that holds the
 files they name (mri.nii.gz is nibabel's real 4D MRI, scan.nii.gz its anatomical scan,
 brain.zip an Analyze pair in a folder of a zip, slices/ a folder of 2D TIFFs, ...). Each run
-must end with status 0, print no error, and write the file it names as its output. The
+must end with status 0, print no error, and write the file it names as its output; one
+that the docs show followed by "voxscope: error: ..." must fail with that message. The
 README's copy of `voxscope --help` must be the real one.
 """
 import gzip
@@ -54,7 +55,7 @@ def help_examples(voxscope, folder):
         for line in section.splitlines():
             match = HELP_EXAMPLE.match(line)
             if match:
-                examples.append((name, match.group(1)))
+                examples.append((name, match.group(1), None))
     return commands, examples
 
 
@@ -67,10 +68,14 @@ def doc_examples(source_dir):
     examples = []
     for relative in files:
         with open(os.path.join(source_dir, relative), encoding="utf-8") as text:
-            for number, line in enumerate(text, 1):
-                match = DOC_EXAMPLE.match(line.rstrip("\n"))
-                if match:
-                    examples.append((f"{relative}:{number}", match.group(1)))
+            lines = text.read().splitlines()
+        for number, line in enumerate(lines, 1):
+            match = DOC_EXAMPLE.match(line)
+            if match:
+                # An example followed by "voxscope: error: ..." shows an error: that line.
+                shown = lines[number] if number < len(lines) else ""
+                error = shown if shown.startswith("voxscope: error: ") else None
+                examples.append((f"{relative}:{number}", match.group(1), error))
     return examples
 
 
@@ -97,6 +102,7 @@ def make_inputs(voxscope, folder):
     anatomical = os.path.join(NIBABEL_DATA, "anatomical.nii")
     shutil.copy(os.path.join(NIBABEL_DATA, "example4d.nii.gz"), os.path.join(folder, "mri.nii.gz"))
     shutil.copy(anatomical, folder)
+    shutil.copy(os.path.join(NIBABEL_DATA, "T1.PAR"), folder)
     for name in ("scan.nii.gz", "brain.nii.gz"):
         with open(anatomical, "rb") as source, gzip.open(os.path.join(folder, name), "wb") as out:
             shutil.copyfileobj(source, out)
@@ -151,10 +157,10 @@ def main():
         from_docs = doc_examples(source_dir)
         examples = from_docs + from_help
         seen = set()
-        examples = [(where, line) for where, line in examples
+        examples = [(where, line, error) for where, line, error in examples
                     if not (line in seen or seen.add(line))]
         per_command = {command: 0 for command in commands}
-        for where, line in examples:
+        for where, line, error in examples:
             words = shlex.split(line, comments=True)[1:]
             if words and words[0] in per_command:
                 per_command[words[0]] += 1
@@ -163,7 +169,10 @@ def main():
                 os.remove(os.path.join(folder, output))
             result = run(voxscope, ["-q"] + words, folder)
             problem = None
-            if result.returncode != 0:
+            if error is not None:
+                if result.returncode != 1 or result.stderr.strip() != error:
+                    problem = f"status {result.returncode}, not the error shown ({error})"
+            elif result.returncode != 0:
                 problem = f"status {result.returncode}"
             elif "error" in result.stderr.lower():
                 problem = "an error on stderr"

@@ -468,6 +468,70 @@ TEST_F(SourceTest, RawFilesWithAnExplicitLayout) {
     EXPECT_EQ(open_volume(path("header.raw"), options).shape(), (Shape{1, 2, 3, 1}));
 }
 
+// Files of formats voxscope does not read are named for what they are, with a way into
+// one it reads: by name first (an Imaris file is HDF5 inside), then by content.
+TEST_F(SourceTest, ForeignFormatsAreNamedWithAWayIn) {
+    using namespace std::string_view_literals;
+    const auto refused = [&](const std::string& name) {
+        try {
+            open_volume(path(name));
+        } catch (const FormatError& error) {
+            return std::string(error.what());
+        }
+        return std::string("no FormatError");
+    };
+    write("scan.png", "\x89PNG\r\n\x1a\n...."sv);
+    EXPECT_EQ(refused("scan.png"),
+              "cannot read '" + path("scan.png") +
+                  "': it is a PNG image, which voxscope does not read; voxscope reads 2D slices "
+                  "as TIFF (a folder or glob of them is one volume); convert the images first, "
+                  "e.g. with ImageMagick: mogrify -format tif *.png");
+    write("photo", "\xff\xd8\xff\xe0 JFIF"sv);  // no extension: by content
+    EXPECT_NE(refused("photo").find("it is a JPEG image"), std::string::npos);
+    write("Brain.MGZ", "\x1f\x8b rest"sv);
+    EXPECT_NE(refused("Brain.MGZ").find("it is a FreeSurfer MGH file"), std::string::npos);
+    write("T1.PAR", "# === DATA DESCRIPTION FILE ==="sv);
+    EXPECT_EQ(refused("T1.PAR"),
+              "cannot read '" + path("T1.PAR") +
+                  "': it is a Philips PAR/REC file, which voxscope does not read; convert it to "
+                  "NIfTI first, e.g. with nibabel: nibabel.save(nibabel.Nifti1Image.from_image("
+                  "nibabel.load('" +
+                  path("T1.PAR") + "')), 'out.nii.gz')");
+    write("cells.ims", "\x89HDF\r\n\x1a\n...."sv);
+    EXPECT_NE(refused("cells.ims").find("it is an Imaris file"), std::string::npos);
+    EXPECT_NE(refused("cells.ims").find("bfconvert"), std::string::npos);
+    write("stack.data", "\x89HDF\r\n\x1a\n...."sv);
+    EXPECT_NE(refused("stack.data").find("it is an HDF5 file"), std::string::npos);
+    write("fibres.trk", "TRACK\0\0\0"sv);
+    EXPECT_NE(refused("fibres.trk").find("streamlines (tractography), not an image"),
+              std::string::npos);
+    write("notes.xyz", "just text");
+    EXPECT_NE(refused("notes.xyz").find("unrecognised format"), std::string::npos);
+    // Content first: a TIFF named .png is read.
+    const Volume plane = test::make_volume<std::uint8_t>(
+        {1, 2, 3, 1}, [](auto, auto y, auto x, auto) { return std::uint8_t(y * 3 + x); });
+    write_volume(plane, path("plane.tif"));
+    std::filesystem::copy_file(path("plane.tif"), path("plane.png"));
+    EXPECT_EQ(open_volume(path("plane.png")).shape(), plane.shape());
+
+    // A folder or glob of PNG slices.
+    std::filesystem::create_directories(m_folder / "pngs");
+    write("pngs/z10.png", "\x89PNG\r\n\x1a\n...."sv);
+    write("pngs/z9.png", "\x89PNG\r\n\x1a\n...."sv);
+    VOX_EXPECT_THROW_MSG(
+        open_volume(path("pngs")), IoError,
+        "cannot read '" + path("pngs") +
+            "': no TIFF or DICOM slices in the folder (2 other files, such as 'z9.png'): voxscope "
+            "reads 2D slices as TIFF (a folder or glob of them is one volume); convert the "
+            "images first, e.g. with ImageMagick: mogrify -format tif *.png");
+    VOX_EXPECT_THROW_MSG(open_volume(path("pngs/*.png")), FormatError,
+                         "cannot read '" + path("pngs/*.png") +
+                             "': its slices are PNG images such as '" + path("pngs/z9.png") +
+                             "'; voxscope reads 2D slices as TIFF (a folder or glob of them is one "
+                             "volume); convert the images first, e.g. with ImageMagick: mogrify "
+                             "-format tif *.png");
+}
+
 TEST_F(SourceTest, FoldersOfSlicesSkipFilesThatCannotBeSlices) {
     std::filesystem::create_directories(m_folder / "slices");
     const Volume plane = test::make_volume<std::uint8_t>(
@@ -482,7 +546,8 @@ TEST_F(SourceTest, FoldersOfSlicesSkipFilesThatCannotBeSlices) {
     write("notes/.hidden", "text");
     VOX_EXPECT_THROW_MSG(open_volume(path("notes")), IoError,
                          "cannot read '" + path("notes") +
-                             "': no TIFF or DICOM slices in the folder (1 other file)");
+                             "': no TIFF or DICOM slices in the folder (1 other file, such as "
+                             "'a.txt')");
 }
 
 TEST_F(SourceTest, ReadOptionsAReaderCannotHonourAreRefused) {
