@@ -132,7 +132,7 @@ constexpr std::string_view kStepNotes =
     "Steps run in order, each on the result of the one before; 'voxscope ops' lists them with\n"
     "their parameters, and --steps takes the same list as JSON. After writing, process says\n"
     "what the steps found: a clip's values (and the rescale steps that repeat them), a\n"
-    "threshold's level, the number of components.\n\n";
+    "threshold's level, the number of components, a physical sigma or kernel in voxels.\n\n";
 
 // "  voxscope hist x --cdf" and its arguments.
 std::string command_text(const Example& example) {

@@ -42,7 +42,8 @@ void validate_steps(std::span<const Step> steps);
 /// What a step found in the data and used, so that a result can be checked and repeated
 /// with explicit values: the level a threshold method chose and the share of voxels above
 /// it, the values a clip's percentiles fell on (with the rescale steps that repeat them),
-/// the number of labelled components.
+/// the number of labelled components, the voxels a physical Gaussian sigma or CLAHE's
+/// default or physical kernel came to.
 struct StepNote {
     std::size_t step = 0;  ///< index into the steps, from 0
     std::string text;      ///< e.g. "otsu level 8900, 5.657% of the voxels above it"

@@ -361,8 +361,23 @@ const std::vector<Operation>& operations() {
                  if (a.has("kernel")) kernel = a.integer_triplet("kernel", std::nullopt);
                  if (a.has("kernel_physical"))
                      kernel = kernel_size_physical(v, a.triplet("kernel_physical", std::nullopt));
-                 return equalize_adapthist(v, kernel, a.number("clip_limit", 0.01),
-                                           a.int_integer("nbins", 256));
+                 Volume result = equalize_adapthist(v, kernel, a.number("clip_limit", 0.01),
+                                                    a.int_integer("nbins", 256));
+                 // The kernel skimage's default or a physical size came to.
+                 if (!a.has("kernel") && a.wants_notes()) {
+                     const KernelSize used = kernel ? *kernel : default_kernel_size(v);
+                     std::string note =
+                         fmt::format("kernel {}x{}x{} voxels", used[0], used[1], used[2]);
+                     const Spacing& spacing = v.spacing();
+                     if (spacing.known) {
+                         note += fmt::format(" ({:.4g}x{:.4g}x{:.4g} {})",
+                                             double(used[0]) * spacing.zyx[0],
+                                             double(used[1]) * spacing.zyx[1],
+                                             double(used[2]) * spacing.zyx[2], spacing.unit);
+                     }
+                     a.note(note);
+                 }
+                 return result;
              }),
         make("match",
              "match the histogram of a reference volume, joint or per channel (skimage "
@@ -444,7 +459,14 @@ const std::vector<Operation>& operations() {
                          fmt::format("unit must be voxels or physical, got '{}'", unit));
                  }
                  options.unit = unit == "physical" ? SigmaUnit::physical : SigmaUnit::voxels;
-                 return gaussian(v, a.triplet("sigma", std::nullopt), options);
+                 const std::array<double, 3> sigma = a.triplet("sigma", std::nullopt);
+                 Volume result = gaussian(v, sigma, options);
+                 if (options.unit == SigmaUnit::physical) {  // the spacing is known (or it threw)
+                     const auto& spacing = v.spacing().zyx;
+                     a.note(fmt::format("sigma {:.4g}x{:.4g}x{:.4g} voxels", sigma[0] / spacing[0],
+                                        sigma[1] / spacing[1], sigma[2] / spacing[2]));
+                 }
+                 return result;
              }),
         make("median", "median over a (2r+1)^3 cube", {"radius=1"},
              [](Volume v, const Args& a) { return median(v, a.integer("radius", 1)); }),

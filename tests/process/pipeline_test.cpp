@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "vox/adapthist.h"
 #include "vox/convert.h"
 #include "vox/exposure.h"
 #include "vox/geometry.h"
@@ -344,6 +345,22 @@ TEST(PipelineTest, NotesSayWhatTheStepsFoundAndRepeatThem) {
     EXPECT_EQ(notes[1].step, 1u);
     EXPECT_EQ(notes[1].text, fmt::format("{} components", std::int64_t(min_max(labels).second)));
     EXPECT_GT(min_max(labels).second, 1.0);
+
+    // The sizes a physical sigma and skimage's default CLAHE kernel came to.
+    notes.clear();
+    Volume spaced = one;
+    spaced.set_spacing(Spacing{{0.5, 0.25, 2.0}, "um", true});
+    apply_steps(spaced, cli({"gaussian:1,unit=physical", "clahe", "clahe:kernel=2"}), &notes);
+    ASSERT_EQ(notes.size(), 2u);
+    EXPECT_EQ(notes[0].text, "sigma 2x4x0.5 voxels");
+    EXPECT_EQ(notes[1].step, 1u);
+    EXPECT_EQ(
+        notes[1].text,
+        fmt::format("kernel {}x{}x{} voxels ({:.4g}x{:.4g}x{:.4g} um)",
+                    default_kernel_size(spaced)[0], default_kernel_size(spaced)[1],
+                    default_kernel_size(spaced)[2], 0.5 * double(default_kernel_size(spaced)[0]),
+                    0.25 * double(default_kernel_size(spaced)[1]),
+                    2.0 * double(default_kernel_size(spaced)[2])));
 
     notes.clear();
     apply_steps(one, cli({"threshold:1e9", "label"}), &notes);
