@@ -225,15 +225,23 @@ Operation make(std::string name, std::string summary, std::vector<std::string> p
 // trip), and for the steps that rescale to the dtype's range, the explicit steps that
 // repeat them: "in 1063..27352.2, out 0..65535 (as rescale:1063,27352.2)".
 std::string levels_note(std::span<const RescaleLevels> levels, bool repeatable) {
-    std::vector<std::string> ins, steps;
+    // Channels share the out range unless a signed type's channels differ in sign (a
+    // negative in_low keeps the negative half of the type).
+    const bool same_out = std::all_of(levels.begin(), levels.end(), [&](const RescaleLevels& l) {
+        return l.out_low == levels[0].out_low && l.out_high == levels[0].out_high;
+    });
+    std::vector<std::string> ranges, steps;
     for (std::size_t c = 0; c < levels.size(); ++c) {
         const std::string where = levels.size() > 1 ? fmt::format("channel {}: ", c) : "";
-        ins.push_back(fmt::format("{}in {}..{}", where, levels[c].in_low, levels[c].in_high));
+        const std::string out =
+            same_out ? "" : fmt::format(", out {}..{}", levels[c].out_low, levels[c].out_high);
+        ranges.push_back(
+            fmt::format("{}in {}..{}{}", where, levels[c].in_low, levels[c].in_high, out));
         steps.push_back(fmt::format("rescale:{},{}{}", levels[c].in_low, levels[c].in_high,
                                     levels.size() > 1 ? fmt::format(",channel={}", c) : ""));
     }
-    std::string text =
-        fmt::format("{}; out {}..{}", fmt::join(ins, "; "), levels[0].out_low, levels[0].out_high);
+    std::string text = fmt::format("{}", fmt::join(ranges, "; "));
+    if (same_out) text += fmt::format("; out {}..{}", levels[0].out_low, levels[0].out_high);
     if (repeatable) text += fmt::format(" (as {})", fmt::join(steps, " "));
     return text;
 }

@@ -300,7 +300,12 @@ TEST(PipelineTest, NotesSayWhatTheStepsFoundAndRepeatThem) {
             return std::uint16_t((c + 1) * ((z * 53 + y * 31 + x * 17) % 97) + 5 * c);
         });
     const Volume floats = img_as_float32(volume);
-    for (const Volume* input : {&volume, &floats}) {
+    // Signed, one channel below zero: its out range keeps the negative half of the type.
+    const Volume signed_values =
+        test::make_volume<std::int16_t>({4, 6, 7, 2}, [](auto z, auto y, auto x, auto c) {
+            return std::int16_t((z * 53 + y * 31 + x * 17) % 97 - (c == 0 ? 300 : 0));
+        });
+    for (const Volume* input : {&volume, &floats, &signed_values}) {
         for (const char* step :
              {"clip:2,97", "clip:2,97,mode=per_channel", "normalize:1,99", "rescale"}) {
             std::vector<StepNote> notes;
@@ -324,6 +329,12 @@ TEST(PipelineTest, NotesSayWhatTheStepsFoundAndRepeatThem) {
                 << step << " -> " << text;
         }
     }
+    std::vector<StepNote> signed_notes;
+    apply_steps(signed_values, cli({"normalize"}), &signed_notes);
+    EXPECT_EQ(signed_notes.at(0).text,
+              "channel 0: in -300..-204, out -32768..32767; channel 1: in 0..96, out 0..32767 "
+              "(as rescale:-300,-204,channel=0 rescale:0,96,channel=1)");
+
     std::vector<StepNote> notes;
     apply_steps(volume,
                 cli({"rescale:1,90", "rescale:in=uint12", "clip:2,97,channel=1", "gamma:0.5"}),
