@@ -100,6 +100,10 @@ Volume threshold(const Volume& volume, double level);
 /// @throw LimitError if there are more than 2147483647 components.
 Volume label(const Volume& mask, int connectivity = 26);
 
+/// label(), also giving the number of components (its largest label), counted as the labels
+/// are numbered.
+Volume label(const Volume& mask, int connectivity, std::int64_t& component_count);
+
 /// Measurements of one labelled region, as skimage.measure.regionprops gives them.
 struct RegionStats {
     /// The label value (>= 1).

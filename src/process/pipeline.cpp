@@ -25,7 +25,6 @@
 #include "vox/parallel.h"
 #include "vox/pixel_type.h"
 #include "vox/segmentation.h"
-#include "vox/stats.h"
 
 namespace vox {
 namespace {
@@ -270,8 +269,13 @@ double set_fraction(const Volume& mask) {
             for (std::int64_t c = 0; c < shape.c; ++c) {
                 for (std::int64_t y = 0; y < shape.y; ++y) {
                     const std::uint8_t* row = view.row(z, y, c);
-                    for (std::int64_t x = 0; x < shape.x; ++x)
-                        count += row[x * view.strides[2]] != 0;
+                    if (view.strides[2] == 1) {  // threshold()'s own output: in vectors
+                        for (std::int64_t x = 0; x < shape.x; ++x)
+                            count += row[x] != 0;
+                    } else {
+                        for (std::int64_t x = 0; x < shape.x; ++x)
+                            count += row[x * view.strides[2]] != 0;
+                    }
                 }
             }
             counts[std::size_t(z)] = count;
@@ -513,11 +517,9 @@ const std::vector<Operation>& operations() {
         make("label", "connected components of a mask (i32 labels), connectivity 6, 18 or 26",
              {"connectivity=26"},
              [](Volume v, const Args& a) {
-                 Volume labels = label(v, a.int_integer("connectivity", 26));
-                 if (a.wants_notes()) {
-                     const auto count = std::int64_t(min_max(labels).second);
-                     a.note(fmt::format("{} component{}", count, count == 1 ? "" : "s"));
-                 }
+                 std::int64_t count = 0;
+                 Volume labels = label(v, a.int_integer("connectivity", 26), count);
+                 a.note(fmt::format("{} component{}", count, count == 1 ? "" : "s"));
                  return labels;
              }),
         make("astype", "change the pixel type: cast exact values, clip or rescale",

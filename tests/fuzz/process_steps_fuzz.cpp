@@ -73,7 +73,12 @@ void run(const std::uint8_t* data, std::size_t size) {
     vox::Volume volume = vox::Volume::adopt(buffer, length, 0, shape, type);
     volume.set_spacing({{0.29, 0.26, 0.26}, "µm", true});
     vox::validate_steps(steps);
-    const vox::Volume result = vox::apply_steps(std::move(volume), steps);
+    std::vector<vox::StepNote> notes;
+    const vox::Volume result = vox::apply_steps(std::move(volume), steps, &notes);
+    // Notes name a step that ran and say something.
+    for (const vox::StepNote& note : notes) {
+        if (note.step >= steps.size() || note.text.empty()) __builtin_trap();
+    }
     // The result's histogram as `voxscope hist` takes it: the channel byte's high bits pick
     // the bins, the type byte's middle bits the range and the binning of integers.
     const int nbins = 1 + (data[4] >> 2);

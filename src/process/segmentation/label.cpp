@@ -202,9 +202,10 @@ SlabIds<I> scan_slab(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t
 // before writing the row: a run's id is at most its voxel's index, so the rows still to
 // come keep their table entries.
 template <typename T, typename I>
-void label_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t slabs,
-                const std::vector<std::int64_t>& slab_z, const std::vector<std::int64_t>& first,
-                const std::vector<RowNeighbor>& rows, I* const global, std::int32_t* lab) {
+std::int64_t label_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t slabs,
+                        const std::vector<std::int64_t>& slab_z,
+                        const std::vector<std::int64_t>& first,
+                        const std::vector<RowNeighbor>& rows, I* const global, std::int32_t* lab) {
     constexpr std::int64_t kMaxLabel = std::numeric_limits<std::int32_t>::max();
     const std::int64_t plane = ny * nx;
     std::vector<SlabIds<I>> ids(static_cast<std::size_t>(slabs));
@@ -274,10 +275,11 @@ void label_runs(const T* in, std::int64_t ny, std::int64_t nx, std::int64_t slab
             }
         }
     });
+    return count;
 }
 
 template <typename T>
-Volume label_typed(const Volume& mask_in, int connectivity, bool own_table) {
+Volume label_typed(const Volume& mask_in, int connectivity, bool own_table, std::int64_t& count) {
     const Volume mask = mask_in.contiguous();
     const Shape shape = mask.shape();
     const T* in = mask.view<T>().origin;
@@ -286,6 +288,7 @@ Volume label_typed(const Volume& mask_in, int connectivity, bool own_table) {
     segmentation_detail::copy_geometry(mask_in, out);
     std::int32_t* lab = out.mutable_view<std::int32_t>().origin;
     const std::int64_t nz = shape.z, ny = shape.y, nx = shape.x;
+    count = 0;
     if (shape.voxels() == 0) return out;
     const std::int64_t plane = ny * nx;
     constexpr std::int64_t kMaxLabel = std::numeric_limits<std::int32_t>::max();
@@ -306,7 +309,7 @@ Volume label_typed(const Volume& mask_in, int connectivity, bool own_table) {
     if (!own_table && shape.voxels() <= kMaxLabel) {
         for (std::int64_t s = 0; s <= slabs; ++s)
             first[std::size_t(s)] = slab_z[std::size_t(s)] * plane;
-        label_runs<T, std::int32_t>(in, ny, nx, slabs, slab_z, first, rows, lab, lab);
+        count = label_runs<T, std::int32_t>(in, ny, nx, slabs, slab_z, first, rows, lab, lab);
         return out;
     }
     // Larger volumes need int64 ids: counting the runs first sizes a separate table exactly.
@@ -321,11 +324,11 @@ Volume label_typed(const Volume& mask_in, int connectivity, bool own_table) {
         first[std::size_t(s) + 1] += first[std::size_t(s)];
     // Left uninitialised: each slab first touches its own range, in parallel.
     const std::unique_ptr<std::int64_t[]> table(new std::int64_t[std::size_t(first.back())]);
-    label_runs<T, std::int64_t>(in, ny, nx, slabs, slab_z, first, rows, table.get(), lab);
+    count = label_runs<T, std::int64_t>(in, ny, nx, slabs, slab_z, first, rows, table.get(), lab);
     return out;
 }
 
-Volume label_checked(const Volume& mask, int connectivity, bool own_table) {
+Volume label_checked(const Volume& mask, int connectivity, bool own_table, std::int64_t& count) {
     if (connectivity != 6 && connectivity != 18 && connectivity != 26) {
         throw ValueError(fmt::format("connectivity must be 6, 18 or 26, got {}", connectivity));
     }
@@ -339,7 +342,7 @@ Volume label_checked(const Volume& mask, int connectivity, bool own_table) {
             throw TypeError(fmt::format("label needs an integer mask, got {}",
                                         pixel_type_name(mask.pixel_type())));
         } else {
-            return label_typed<T>(mask, connectivity, own_table);
+            return label_typed<T>(mask, connectivity, own_table, count);
         }
     });
 }
@@ -347,13 +350,19 @@ Volume label_checked(const Volume& mask, int connectivity, bool own_table) {
 }  // namespace
 
 Volume label(const Volume& mask, int connectivity) {
-    return label_checked(mask, connectivity, false);
+    std::int64_t count = 0;
+    return label_checked(mask, connectivity, false, count);
+}
+
+Volume label(const Volume& mask, int connectivity, std::int64_t& component_count) {
+    return label_checked(mask, connectivity, false, component_count);
 }
 
 namespace segmentation_detail {
 
 Volume label_with_own_table(const Volume& mask, int connectivity) {
-    return label_checked(mask, connectivity, true);
+    std::int64_t count = 0;
+    return label_checked(mask, connectivity, true, count);
 }
 
 }  // namespace segmentation_detail

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -327,6 +328,11 @@ TEST(Label, MatchesReferenceOnRandomMasksForAnyThreadCount) {
                     << fill << " " << connectivity << " " << threads;
                 EXPECT_EQ(labels_of(segmentation_detail::label_with_own_table(mask, connectivity)),
                           expected);
+                // The count comes with the labels: the largest of them.
+                std::int64_t count = -1;
+                EXPECT_EQ(labels_of(label(mask, connectivity, count)), expected);
+                EXPECT_EQ(count, *std::max_element(expected.begin(), expected.end()));
+                EXPECT_GE(count, 1);
             }
             set_thread_count(0);
         }
